@@ -1,0 +1,38 @@
+"""The ``kaname`` command."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import typer
+
+from kaname import commands
+
+app = typer.Typer(
+    name="kaname",
+    help="要 kaname — Japan–US alliance workbench: policy levers × uncertain futures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _mount_command_groups() -> None:
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"kaname.commands.{info.name}")
+        if hasattr(module, "register"):
+            module.register(app)
+        elif hasattr(module, "app"):
+            app.add_typer(module.app, name=getattr(module, "name", info.name))
+
+
+_mount_command_groups()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

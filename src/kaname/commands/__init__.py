@@ -1,0 +1,1 @@
+"""Command groups mounted under ``kaname``: each module defines ``name`` and a typer ``app``."""

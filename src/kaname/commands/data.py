@@ -1,0 +1,99 @@
+"""``kaname data``: browse and check the sourced parameter library."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kaname.clikit import dumps_json, emit, guarded
+from kaname.data import Library
+from kaname.i18n import t
+
+name = "data"
+app = typer.Typer(help="Browse and check the sourced data library.", no_args_is_help=True)
+
+
+def _declared_units(library: Library) -> dict[str, str]:
+    """Canonical unit of every path some model declares (for unit checks)."""
+    from kaname.models.base import Settings, build_models
+
+    units: dict[str, str] = {}
+    for model in build_models(library, Settings()):
+        for path, spec in model.inputs.items():
+            if spec.kind in ("real", "integer"):
+                units[path] = spec.unit
+    return units
+
+
+def _entry_json(e) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "path": e.path, "file": e.file, "unit": e.unit,
+        "value": e.series() if e.table is not None else e.base,
+        "low": e.low, "high": e.high,
+        "sources": [s.__dict__ for s in e.sources], "assumption": e.assumption,
+        "note": e.note,
+    }
+
+
+@app.command("list")
+@guarded
+def list_(
+    prefix: str = typer.Argument("", help="Only paths starting with this."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    lang: str = typer.Option("en", "--lang", help="en or ja"),
+) -> None:
+    """List every entry: path, value or range, unit, and how it is backed."""
+    lib = Library.load()
+    entries = [e for e in lib if e.path.startswith(prefix)]
+    if fmt == "json":
+        emit(dumps_json([_entry_json(e) for e in entries]))
+        return
+    table = Table(t("path", lang), t("value", lang), t("range", lang), t("unit", lang),
+                  t("source", lang) + " / " + t("assumption", lang))
+    for e in entries:
+        value = "table" if e.table is not None else str(e.base)
+        rng = "" if e.low is None and e.high is None else f"{e.low}–{e.high}"
+        backing = f"{len(e.sources)} source(s)" if e.sources else "assumption"
+        table.add_row(e.path, value, rng, e.unit, backing)
+    Console(width=160).print(table)
+
+
+@app.command("show")
+@guarded
+def show(
+    path: str = typer.Argument(..., help="Dotted path, e.g. sustainment.pac3_mse.stock_base_us"),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+) -> None:
+    """Show one entry: value, unit, sources or assumption."""
+    e = Library.load().get(path)
+    if fmt == "json":
+        emit(dumps_json(_entry_json(e)))
+        return
+    console = Console(width=160)
+    console.print(f"[bold]{e.path}[/bold]  ({e.file})")
+    if e.table is not None:
+        for year, v in sorted(e.table.items()):
+            console.print(f"  {year}: {v:g} {e.unit}")
+    else:
+        rng = "" if e.low is None and e.high is None else f"  (low {e.low}, high {e.high})"
+        console.print(f"  value: {e.base} {e.unit}{rng}")
+    for s in e.sources:
+        console.print(f"  source [{s.confidence}]: {s.cite()}")
+    if e.assumption:
+        console.print(f"  assumption: {e.assumption}")
+    if e.note:
+        console.print(f"  note: {e.note}")
+
+
+@app.command("check")
+@guarded
+def check() -> None:
+    """Fail (exit 1) on any entry without sources or assumption, or with a bad unit."""
+    lib = Library.load()
+    problems = lib.check(_declared_units(lib))
+    if problems:
+        for p in problems:
+            typer.echo(p, err=True)
+        raise typer.Exit(1)
+    typer.echo(t("data_ok", n=len(lib.entries)))

@@ -1,0 +1,33 @@
+"""Errors for people: each names the file, the key and what is allowed, in one line."""
+
+from __future__ import annotations
+
+
+class KanameError(Exception):
+    """Base of every error kaname reports to a user (CLI exit code 2, no traceback)."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+        self.message = message
+        self.file = file
+        self.key = key
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        where = ": ".join(part for part in (self.file, self.key) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(KanameError):
+    """Bad input: a scenario, data file or command-line value that is not allowed."""
+
+
+class DataError(InputError):
+    """A data-library entry is missing, malformed, unsourced or has a bad unit."""
+
+
+class ScenarioError(InputError):
+    """A scenario file fails validation."""
+
+
+class ModelError(KanameError):
+    """A model broke its protocol (wrong output shape, NaN where not allowed, ...)."""

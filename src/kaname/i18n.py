@@ -1,0 +1,40 @@
+"""Bilingual labels for everything a user reads outside model declarations.
+
+Model inputs and outputs carry their own ``label_en``/``label_ja`` (see :class:`Spec`);
+this table holds the rest: table headers, report sections, dashboard controls.
+"""
+
+from __future__ import annotations
+
+LANGS = ("en", "ja")
+
+TEXT: dict[str, dict[str, str]] = {
+    "policy": {"en": "Policy", "ja": "政策"},
+    "outcome": {"en": "Outcome", "ja": "指標"},
+    "median": {"en": "Median", "ja": "中央値"},
+    "band": {"en": "10–90 %", "ja": "10–90 %区間"},
+    "diff": {"en": "Δ vs {first} (median of paired differences)",
+             "ja": "{first}との差(対応差の中央値)"},
+    "unit": {"en": "Unit", "ja": "単位"},
+    "futures": {"en": "futures", "ja": "将来シナリオ"},
+    "seed": {"en": "seed", "ja": "シード"},
+    "design": {"en": "design", "ja": "実験計画"},
+    "value": {"en": "Value", "ja": "値"},
+    "source": {"en": "Source", "ja": "出典"},
+    "assumption": {"en": "Assumption", "ja": "仮定"},
+    "path": {"en": "Parameter", "ja": "パラメータ"},
+    "range": {"en": "Range (low–high)", "ja": "範囲(下限–上限)"},
+    "results_written": {"en": "Results written to {path}", "ja": "結果を{path}に書き出しました"},
+    "scenario_ok": {"en": "{file}: valid — {n_pol} policies, {n_unc} uncertainties",
+                    "ja": "{file}: 有効 — 政策{n_pol}件、不確実要因{n_unc}件"},
+    "data_ok": {"en": "data library: {n} entries, all sourced or labelled assumptions, units OK",
+                "ja": "データライブラリ: {n}項目、全て出典または仮定付き、単位も正常"},
+    "run_title": {"en": "{name}: {n} futures × {p} policies (seed {seed}, {design})",
+                  "ja": "{name}: 将来{n}件 × 政策{p}件(シード{seed}、{design})"},
+}
+
+
+def t(key: str, lang: str = "en", **kwargs: object) -> str:
+    """The text for `key` in `lang`, formatted with `kwargs`."""
+    entry = TEXT[key]
+    return (entry.get(lang) or entry["en"]).format(**kwargs)

@@ -1,0 +1,80 @@
+"""The model protocol and the model registry.
+
+A model is a pure function over columns: every input is an array whose first axis is the
+sample (future × policy) axis, every output likewise. Inputs are named by dotted paths into
+the data library, or by another model's output path (the engine wires those). Models are
+built by a factory ``factory(library, settings) -> Model`` registered under the entry-point
+group ``kaname.models`` or with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from kaname.spec import Spec
+
+if TYPE_CHECKING:
+    from kaname.data import Library
+
+ENTRY_POINT_GROUP = "kaname.models"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-wide settings that fix array shapes and the calendar (not sampled)."""
+
+    base_year: int = 2026
+    horizon_days: int = 120
+
+
+@runtime_checkable
+class Model(Protocol):
+    name: str
+    inputs: Mapping[str, Spec]
+    outputs: Mapping[str, Spec]
+    coords: Mapping[str, Sequence[str]]
+
+    def evaluate(
+        self,
+        x: Mapping[str, np.ndarray],
+        *,
+        rng: np.random.Generator | None = None,
+        series: bool = False,
+    ) -> dict[str, np.ndarray]: ...
+
+
+ModelFactory = Callable[["Library", Settings], Model]
+
+_registered: dict[str, ModelFactory] = {}
+
+
+def register(name: str, factory: ModelFactory) -> None:
+    """Register a model factory in this process (entry points do it for installed ones)."""
+    _registered[name] = factory
+
+
+def factories() -> dict[str, ModelFactory]:
+    """All model factories: entry points of group ``kaname.models``, then in-process ones."""
+    found: dict[str, ModelFactory] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found[ep.name] = ep.load()
+    found.update(_registered)
+    return found
+
+
+def build_models(library: Library, settings: Settings,
+                 names: Sequence[str] | None = None) -> list[Model]:
+    available = factories()
+    chosen = list(available) if names is None else list(names)
+    unknown = [n for n in chosen if n not in available]
+    if unknown:
+        from kaname.errors import InputError
+
+        raise InputError(f"unknown model(s) {', '.join(unknown)}; available: "
+                         f"{', '.join(sorted(available))}", key="models")
+    return [available[n](library, settings) for n in chosen]

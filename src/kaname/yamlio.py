@@ -1,0 +1,80 @@
+"""Safe YAML reading for every file a user hands kaname.
+
+Safe constructors only (no Python tags), no aliases or anchors at all (so no "billion
+laughs"), and a size cap checked before parsing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kaname.errors import InputError
+
+MAX_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise InputError(
+                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed"
+            )
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise InputError(
+                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed"
+            )
+        return super().compose_node(parent, index)
+
+
+def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise InputError(f"line {key_node.start_mark.line + 1}: key {key!r} appears twice")
+        seen[key] = loader.construct_object(value_node, deep=True)
+    return seen
+
+
+_NoAliasLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates  # type: ignore[arg-type]
+)
+
+
+def loads(text: str, *, name: str = "<string>") -> Any:
+    """Parse YAML text safely; errors name `name` and the line."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        raise InputError(f"file is larger than {MAX_BYTES // 1000} kB; refused", file=name)
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+    except InputError as exc:
+        raise InputError(exc.message, file=name) from None
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line = f"line {mark.line + 1}: " if mark else ""
+        raise InputError(f"{line}tag not allowed ({exc.problem})", file=name) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise InputError(f"{line}{problem}", file=name) from None
+
+
+def load(path: str | Path) -> Any:
+    """Read and parse a YAML file safely, refusing missing and oversized files."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", file=str(path))
+    if p.stat().st_size > MAX_BYTES:
+        raise InputError(f"file is larger than {MAX_BYTES // 1000} kB; refused", file=str(path))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("file is not UTF-8 text", file=str(path)) from None
+    return loads(text, name=str(path))
