@@ -48,9 +48,12 @@ class Engine:
                 self.inputs.setdefault(path, spec)
         self.outputs: dict[str, Spec] = {p: s for m in self.models for p, s in m.outputs.items()}
         self.coords: dict[str, list[str]] = {}
+        self.coord_labels: dict[str, dict[str, dict[str, str]]] = {}
         for m in self.models:
             for dim, labels in m.coords.items():
                 self.coords[dim] = list(labels)
+            for dim, by_lang in (getattr(m, "coord_labels", {}) or {}).items():
+                self.coord_labels[dim] = {lang: dict(v) for lang, v in by_lang.items()}
         self._defaults = {p: self._default(p, s) for p, s in self.inputs.items()
                           if self.computed_by(p) is None}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -34,6 +35,9 @@ class Settings:
 
 @runtime_checkable
 class Model(Protocol):
+    """Optional attributes: ``links`` (input path -> upstream output path) and
+    ``coord_labels`` (dim -> lang -> coordinate label -> text shown to users)."""
+
     name: str
     inputs: Mapping[str, Spec]
     outputs: Mapping[str, Spec]
@@ -59,8 +63,16 @@ def register(name: str, factory: ModelFactory) -> None:
 
 
 def factories() -> dict[str, ModelFactory]:
-    """All model factories: entry points of group ``kaname.models``, then in-process ones."""
+    """All model factories: built-ins, entry points of ``kaname.models``, in-process ones."""
+    from kaname.models import BUILTIN
+
     found: dict[str, ModelFactory] = {}
+    for name, target in BUILTIN.items():
+        module, _, attr = target.partition(":")
+        obj: object = import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        found[name] = obj  # type: ignore[assignment]
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found[ep.name] = ep.load()
     found.update(_registered)

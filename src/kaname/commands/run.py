@@ -1,0 +1,179 @@
+"""Top-level commands: ``kaname validate``, ``kaname run`` and ``kaname demo``."""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kaname.clikit import check_output_path, dumps_json, emit, guarded
+from kaname.errors import InputError
+from kaname.i18n import t
+from kaname.results import Results
+
+FORMATS = ("table", "csv", "json")
+DEMO_SCENARIO = "taiwan-2028.yaml"
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
+    if value not in allowed:
+        raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
+
+
+def _fmt(x: float | None, unit: str) -> str:
+    if x is None:
+        return ""
+    scale = abs(x)
+    if unit == "JPY" and scale >= 1e9:
+        return f"¥{x / 1e9:,.1f}B"
+    if unit == "USD" and scale >= 1e9:
+        return f"${x / 1e9:,.1f}B"
+    if scale >= 100 or x == int(x):
+        return f"{x:,.0f}"
+    return f"{x:,.2f}" if scale >= 1 else f"{x:.3f}"
+
+
+def summary_table(results: Results, lang: str) -> Table:
+    rows = results.summary(lang)
+    first = results.policies[0]
+    table = Table(title=results.describe(lang), show_lines=False)
+    for header in (t("outcome", lang), t("policy", lang), t("median", lang), t("band", lang),
+                   t("diff", lang, first=first)):
+        table.add_column(header, overflow="fold")
+    last = None
+    for r in rows:
+        unit = str(r["unit"])
+        outcome = f"{r['label']} [{unit}]" if r["label"] != last else ""
+        if r["label"] != last and last is not None:
+            table.add_section()
+        last = r["label"]
+        diff = r["diff_median"]
+        table.add_row(escape(outcome), escape(str(r["policy"])), _fmt(r["median"], unit),  # type: ignore[arg-type]
+                      f"{_fmt(r['p10'], unit)} – {_fmt(r['p90'], unit)}",  # type: ignore[arg-type]
+                      "" if diff is None else ("+" if diff > 0 else "") + _fmt(diff, unit))  # type: ignore[arg-type,operator]
+    return table
+
+
+def render(results: Results, fmt: str, lang: str) -> str:
+    if fmt == "json":
+        a = results.dataset.attrs
+        return dumps_json({"scenario": a["scenario"], "futures": a["futures"], "seed": a["seed"],
+                           "design": a["design"], "policies": results.policies,
+                           "summary": results.summary(lang)})
+    if fmt == "csv":
+        return results.summary_frame(lang).to_csv(index=False)
+    console = Console(width=140, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(summary_table(results, lang))
+    return console.export_text()
+
+
+def write_samples(results: Results, path: Path) -> None:
+    """Per-sample outcomes: .csv, .parquet or .nc (NetCDF), written atomically."""
+    from kaname.clikit import atomic_write
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        atomic_write(path, results.to_frame().to_csv(index=False))
+    elif suffix == ".parquet":
+        import io
+
+        buf = io.BytesIO()
+        results.to_frame().to_parquet(buf, index=False)
+        atomic_write(path, buf.getvalue())
+    elif suffix == ".nc":
+        atomic_write(path, results.dataset.to_netcdf())  # type: ignore[arg-type]
+    else:
+        raise InputError(f"unknown sample format {suffix!r}; allowed: .csv, .parquet, .nc",
+                         key="--samples")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    @guarded
+    def validate(file: Path = typer.Argument(..., help="Scenario YAML file."),
+                 lang: str = typer.Option("en", "--lang", help="en or ja"),
+                 fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+        """Check a scenario file; one line naming the key for any problem (exit 2)."""
+        from kaname.scenario import load_scenario
+
+        sc = load_scenario(file)
+        if fmt == "json":
+            emit(dumps_json({"file": str(file), "valid": True, "name": sc.name,
+                             "policies": list(sc.policies),
+                             "uncertainties": list(sc.uncertainties)}))
+        else:
+            emit(t("scenario_ok", lang, file=file, n_pol=len(sc.policies),
+                   n_unc=len(sc.uncertainties)))
+
+    @app.command("run")
+    @guarded
+    def run_cmd(
+        file: Path = typer.Argument(..., help="Scenario YAML file."),
+        futures: int = typer.Option(None, "--futures", "-n", help="Number of futures."),
+        seed: int = typer.Option(None, "--seed", help="Root seed (default: the scenario's)."),
+        policy: list[str] = typer.Option(None, "--policy", help="Policy to run (repeatable)."),
+        design: str = typer.Option(None, "--design", help="mc, lhs or sobol."),
+        fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        out: Path = typer.Option(None, "--out", "-o", help="Write the summary here."),
+        samples: Path = typer.Option(None, "--samples",
+                                     help="Also write every sample (.csv, .parquet, .nc)."),
+        keep_series: int = typer.Option(0, "--keep-series", help="Keep daily series for N "
+                                        "futures (in --samples .nc)."),
+        lang: str = typer.Option("en", "--lang", help="en or ja."),
+    ) -> None:
+        """Run every future under each policy; print median, 10–90 % band and the paired
+        difference from the first policy for each headline outcome."""
+        from kaname.run import run
+        from kaname.scenario import load_scenario
+
+        _check_choice(fmt, FORMATS, "--format")
+        _check_choice(lang, ("en", "ja"), "--lang")
+        if design is not None:
+            _check_choice(design, ("mc", "lhs", "sobol"), "--design")
+        if futures is not None and futures < 1:
+            raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
+        if seed is not None and seed < 0:
+            raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
+        check_output_path(out)
+        check_output_path(samples)
+        sc = load_scenario(file)
+        from kaname.scenario import engine_for
+
+        engine = engine_for(sc.settings, sc.models)
+        results = run(sc, engine, futures=futures, seed=seed, design=design, policies=policy,
+                      keep_series=keep_series)
+        text = render(results, fmt, lang)
+        if samples is not None:
+            write_samples(results, samples)
+        emit(text, out)
+
+    @app.command("demo")
+    @guarded
+    def demo(
+        out_dir: Path = typer.Option(Path("kaname-demo"), "--out-dir", help="Where to write."),
+        futures: int = typer.Option(2000, "--futures", "-n", help="Number of futures."),
+        lang: str = typer.Option("en", "--lang", help="en or ja."),
+    ) -> None:
+        """Run the bundled Taiwan-2028 example end to end and write its results."""
+        from kaname.run import run
+        from kaname.scenario import engine_for, load_scenario
+
+        _check_choice(lang, ("en", "ja"), "--lang")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
+            sc = load_scenario(path)
+        engine = engine_for(sc.settings, sc.models)
+        started = time.perf_counter()
+        results = run(sc, engine, futures=futures, keep_series=50)
+        elapsed = time.perf_counter() - started
+        Console(width=140).print(summary_table(results, lang))
+        write_samples(results, out_dir / "results.csv")
+        write_samples(results, out_dir / "results.nc")
+        emit(render(results, "json", lang), out_dir / "summary.json")
+        typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s")
+        typer.echo(t("results_written", lang, path=out_dir))

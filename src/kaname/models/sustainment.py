@@ -1,0 +1,304 @@
+"""sustainment — 継戦能力: munitions stocks, co-production in Japan, and days of fire.
+
+Two phases per munition (the list of munitions comes from the data library):
+
+1. *Build-up*, one step per calendar year from the base year to the year before the
+   conflict: US output (history and announced targets, then a ramp to the framework rate)
+   times the share reaching the Indo-Pacific, Japan's licensed output plus a co-production
+   ramp (lever), minus peacetime draws; Japan's and the US theatre stocks are kept apart.
+2. *Conflict*, one step per day: demand decays from a surge to a sustained rate; resupply
+   is the conflict year's output, arriving after a transit delay and raised by a wartime
+   surge factor only after the industrial lead time; fire what demand asks of what is there.
+
+See ``docs/models/sustainment.md`` for the equations, parameters and validation.
+
+References
+----------
+Cancian, M., Cancian, M. & Heginbotham, E. (2023). *The First Battle of the Next War:
+Wargaming a Chinese Invasion of Taiwan*. CSIS.
+Jones, S. G. (2023). *Empty Bins in a Wartime Environment*. CSIS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from kaname.data import Library
+from kaname.models.base import Settings
+from kaname.spec import Spec
+
+DAYS_PER_YEAR = 365.25  # pint's year; rates are per year, the conflict runs in days
+MAX_YEAR = 2060
+
+
+def _parameter_specs(base_year: int, rate_cap: float) -> dict[str, Spec]:
+    """Per-munition inputs (path suffix -> Spec); `rate_cap` bounds the co-production lever."""
+    year = {"unit": "calendar_year", "low": base_year, "high": MAX_YEAR}
+    rate = {"unit": "missile/year", "low": 0.0}
+    return {
+        "critical": Spec("Counts toward sustainment days", "継戦日数の算定対象", kind="bool"),
+        "us_framework_rate": Spec("US framework output rate", "米国の増産枠組みの年産目標",
+                                  **rate),
+        "us_framework_year": Spec("Year US framework rate is reached", "米国が増産目標に達する年",
+                                  **year),
+        "indo_pacific_share": Spec("Share of US output reaching the Indo-Pacific",
+                                   "米国生産のうちインド太平洋に届く割合", low=0.0, high=1.0),
+        "japan_licensed_rate": Spec("Japan licensed production", "日本のライセンス生産",
+                                    **rate),
+        "japan_rate": Spec("Japan co-production rate (full rate)",
+                           "日本の共同生産レート(フル稼働時)", unit="missile/year", low=0.0,
+                           high=rate_cap, lever=True),
+        "japan_start_year": Spec("Japan co-production start year", "日本の共同生産開始年",
+                                 lever=True, **year),
+        "japan_ramp_years": Spec("Years to reach full co-production rate",
+                                 "共同生産がフル稼働に達するまでの年数", unit="year", low=1.0,
+                                 high=20.0, lever=True),
+        "japan_capacity_max": Spec("Ceiling on Japan co-production", "日本の共同生産能力の上限",
+                                   **rate),
+        "japan_capacity_no_investment": Spec("Japan capacity without new investment",
+                                             "追加投資なしの日本の生産能力", **rate),
+        "capacity_investment_cost": Spec("Capacity investment per missile/year",
+                                         "年産1発あたりの設備投資額", unit="JPY*year/missile",
+                                         low=0.0),
+        "unit_cost_japan": Spec("Unit cost to Japan of a co-produced missile",
+                                "共同生産1発あたりの日本の負担額", unit="JPY/missile", low=0.0),
+        "export_share": Spec("Share of co-production exported to US stocks",
+                             "共同生産のうち米国在庫へ輸出する割合", low=0.0, high=1.0,
+                             lever=True),
+        "transit_days": Spec("Transit delay, US output to theatre", "米国生産分の戦域到着までの日数",
+                             unit="day", low=0.0, high=365.0),
+        "japan_transit_days": Spec("Transit delay, Japan output to units",
+                                   "国内生産分の部隊到着までの日数", unit="day", low=0.0,
+                                   high=365.0),
+        "surge_lead_time": Spec("Lead time before wartime surge output", "戦時増産までのリードタイム",
+                                unit="day", low=0.0),
+        "wartime_surge_factor": Spec("Wartime surge multiplier on output", "戦時増産倍率",
+                                     low=1.0, high=20.0),
+        "us_peacetime_draw": Spec("Peacetime draw on US theatre stock", "米国戦域在庫の平時消費",
+                                  **rate),
+        "japan_peacetime_draw": Spec("Peacetime draw on Japan's stock", "日本の在庫の平時消費",
+                                     **rate),
+        "stock_base_japan": Spec("Japan's stock at base year", "基準年の日本の在庫",
+                                 unit="missile", low=0.0),
+        "stock_base_us": Spec("US theatre stock at base year", "基準年の米国戦域在庫",
+                              unit="missile", low=0.0),
+        "surge_demand_per_day": Spec("Demand at conflict start", "開戦直後の需要(発/日)",
+                                     unit="shot/day", low=0.0),
+        "sustained_demand_per_day": Spec("Sustained demand", "持続段階の需要(発/日)",
+                                         unit="shot/day", low=0.0),
+        "demand_decay_days": Spec("Surge decay time constant", "需要ピークの減衰時定数",
+                                  unit="day", low=0.01),
+    }
+
+
+_OUTPUTS: dict[str, Spec] = {
+    "sustainment_days": Spec("Sustainment days (critical munitions)", "継戦日数(重要弾薬)",
+                             unit="day", low=0.0, headline=True, better="higher"),
+    "coproduction_cost_jpy": Spec("Co-production cost to Japan", "共同生産の日本の負担",
+                                  unit="JPY", low=0.0, headline=True, better="lower"),
+    "stock_at_start": Spec("Theatre stock at conflict start", "開戦時の戦域在庫", unit="missile",
+                           low=0.0, dims=("munition",), headline=True, better="higher"),
+    "stock_at_start_japan": Spec("Japan's stock at conflict start", "開戦時の日本の在庫",
+                                 unit="missile", low=0.0, dims=("munition",)),
+    "stock_at_start_us": Spec("US theatre stock at conflict start", "開戦時の米国戦域在庫",
+                              unit="missile", low=0.0, dims=("munition",)),
+    "days_to_depletion": Spec("Days to depletion", "枯渇までの日数", unit="day", low=0.0,
+                              dims=("munition",), headline=True, better="higher"),
+    "fill_rate": Spec("Fill rate (fired ÷ demanded)", "充足率(発射数÷需要)", low=0.0, high=1.0,
+                      dims=("munition",), headline=True, better="higher"),
+    "shortfall": Spec("Unmet demand over the horizon", "期間中の未充足需要", unit="shot",
+                      low=0.0, dims=("munition",), better="lower"),
+    "stock_at_end": Spec("Stock at end of horizon", "期間終了時の在庫", unit="missile", low=0.0,
+                         dims=("munition",)),
+    "resupply_total": Spec("Resupply delivered during the conflict", "戦時中の補給到着数",
+                           unit="missile", low=0.0, dims=("munition",)),
+    "japan_output_total": Spec("Japan's output before the conflict", "開戦までの日本の生産数",
+                               unit="missile", low=0.0, dims=("munition",)),
+    "stock": Spec("Theatre stock at start of day", "各日の開始時在庫", unit="missile", low=0.0,
+                  dims=("munition", "day"), series=True),
+    "fired": Spec("Shots fired", "発射数", unit="shot", low=0.0, dims=("munition", "day"),
+                  series=True),
+    "resupply": Spec("Resupply arriving", "補給到着数", unit="missile", low=0.0,
+                     dims=("munition", "day"), series=True),
+    "demand": Spec("Demand", "需要", unit="shot", low=0.0, dims=("munition", "day"),
+                   series=True),
+}
+
+
+@dataclass(frozen=True)
+class _History:
+    """US production history and announced targets of one munition (not sampled)."""
+
+    years: np.ndarray
+    rates: np.ndarray
+
+
+class SustainmentModel:
+    """Munitions sustainment and co-production; see the module docstring."""
+
+    name = "sustainment"
+
+    def __init__(self, munitions: Mapping[str, str], munition_labels_ja: Mapping[str, str],
+                 history: Mapping[str, _History], settings: Settings, rate_cap: float):
+        self.munitions = list(munitions)
+        self.settings = settings
+        self.history = dict(history)
+        self.coords = {"munition": self.munitions, "day": list(range(settings.horizon_days))}
+        specs = _parameter_specs(settings.base_year, rate_cap)
+        self.inputs: dict[str, Spec] = {
+            "sustainment.conflict_year": Spec(
+                "Conflict year", "有事の発生年", unit="calendar_year", kind="integer",
+                low=settings.base_year, high=MAX_YEAR),
+        }
+        for m in self.munitions:
+            for key, spec in specs.items():
+                self.inputs[f"sustainment.{m}.{key}"] = spec
+        self.links = {f"sustainment.{m}.indo_pacific_share": f"posture.munitions_share.{m}"
+                      for m in self.munitions}
+        self.outputs = {f"sustainment.{k}": v for k, v in _OUTPUTS.items()}
+        self.coord_labels = {"munition": {"en": dict(munitions), "ja": dict(munition_labels_ja)}}
+
+    @classmethod
+    def from_library(cls, library: Library, settings: Settings) -> SustainmentModel:
+        munitions = library.groups("sustainment")
+        history = {}
+        rate_cap = 0.0
+        for m in munitions:
+            table = library.get(f"sustainment.{m}.us_rate_history").series("missile/year")
+            years = np.array(sorted(table), dtype=float)
+            history[m] = _History(years, np.array([table[int(y)] for y in years]))
+            cap = library.get(f"sustainment.{m}.japan_capacity_max").bounds("missile/year")
+            rate_cap = max(rate_cap, cap[2])
+        labels_en = {m: library.label(f"sustainment.{m}", "en") for m in munitions}
+        labels_ja = {m: library.label(f"sustainment.{m}", "ja") for m in munitions}
+        return cls(labels_en, labels_ja, history, settings, rate_cap)
+
+    # -- phase 1: the years before the conflict ---------------------------------------------
+    def us_rate(self, m: str, year: float | np.ndarray, framework_rate: np.ndarray,
+                framework_year: np.ndarray) -> np.ndarray:
+        """US output in `year`: history and announced targets (interpolated), then a linear
+        ramp from the last announced point to the framework rate in the framework year."""
+        h = self.history[m]
+        last_year, last_rate = h.years[-1], h.rates[-1]
+        history = np.interp(year, h.years, h.rates)
+        span = np.maximum(framework_year - last_year, 1e-9)
+        frac = np.clip((year - last_year) / span, 0.0, 1.0)
+        return np.where(year <= last_year, history, last_rate + frac * (framework_rate - last_rate))
+
+    @staticmethod
+    def japan_coproduction(year: float, rate: np.ndarray, cap: np.ndarray, start: np.ndarray,
+                           ramp_years: np.ndarray) -> np.ndarray:
+        """Co-production output in `year`: min(r, cap) times a linear ramp from the start."""
+        ramp = np.clip((year - start + 1.0) / ramp_years, 0.0, 1.0)
+        return np.minimum(rate, cap) * ramp
+
+    def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
+                 series: bool = False) -> dict[str, np.ndarray]:
+        conflict_year = np.asarray(x["sustainment.conflict_year"], dtype=float)
+        n = conflict_year.shape[0]
+        M, H = len(self.munitions), self.settings.horizon_days
+        base_year = self.settings.base_year
+
+        def col(key: str) -> np.ndarray:
+            """(n, M) array of a per-munition input."""
+            return np.stack([np.asarray(x[f"sustainment.{m}.{key}"], dtype=float)
+                             for m in self.munitions], axis=1)
+
+        share = col("indo_pacific_share")
+        licensed, rate = col("japan_licensed_rate"), col("japan_rate")
+        cap, start = col("japan_capacity_max"), col("japan_start_year")
+        ramp = col("japan_ramp_years")
+        export = col("export_share")
+        fw_rate, fw_year = col("us_framework_rate"), col("us_framework_year")
+        draw_us, draw_jp = col("us_peacetime_draw"), col("japan_peacetime_draw")
+
+        stock_jp = col("stock_base_japan").copy()
+        stock_us = col("stock_base_us").copy()
+        japan_total = np.zeros((n, M))
+        kept_coproduced = np.zeros((n, M))
+        last_year = int(np.max(conflict_year, initial=base_year))
+        for year in range(base_year, last_year):
+            before = (year < conflict_year)[:, None]
+            us = np.stack([self.us_rate(m, year, fw_rate[:, j], fw_year[:, j])
+                           for j, m in enumerate(self.munitions)], axis=1)
+            coprod = self.japan_coproduction(year, rate, cap, start, ramp)
+            stock_jp = np.where(before, np.maximum(
+                stock_jp + licensed + (1.0 - export) * coprod - draw_jp, 0.0), stock_jp)
+            stock_us = np.where(before, np.maximum(
+                stock_us + share * us + export * coprod - draw_us, 0.0), stock_us)
+            japan_total += np.where(before, licensed + coprod, 0.0)
+            kept_coproduced += np.where(before, (1.0 - export) * coprod, 0.0)
+        stock0 = stock_jp + stock_us
+
+        # -- phase 2: the conflict, day by day --------------------------------------------
+        us_now = np.stack([self.us_rate(m, conflict_year, fw_rate[:, j], fw_year[:, j])
+                           for j, m in enumerate(self.munitions)], axis=1)
+        jp_now = licensed + self.japan_coproduction(conflict_year[:, None], rate, cap, start,
+                                                    ramp)
+        us_daily = share * us_now / DAYS_PER_YEAR
+        jp_daily = jp_now / DAYS_PER_YEAR
+        transit_us, transit_jp = col("transit_days"), col("japan_transit_days")
+        lead, surge_factor = col("surge_lead_time"), col("wartime_surge_factor")
+        d_surge, d_sus = col("surge_demand_per_day"), col("sustained_demand_per_day")
+        tau = col("demand_decay_days")
+
+        stock = stock0.copy()
+        depleted_at = np.full((n, M), float(H))
+        open_ = np.ones((n, M), dtype=bool)
+        fired_total = np.zeros((n, M))
+        demand_total = np.zeros((n, M))
+        resupply_total = np.zeros((n, M))
+        if series:
+            keep = {k: np.empty((n, M, H)) for k in ("stock", "fired", "resupply", "demand")}
+        for t in range(H):
+            demand = d_sus + (d_surge - d_sus) * np.exp(-t / tau)
+            resupply = (us_daily * (t >= transit_us) * np.where(t >= lead + transit_us,
+                                                                 surge_factor, 1.0)
+                        + jp_daily * (t >= transit_jp) * np.where(t >= lead + transit_jp,
+                                                                   surge_factor, 1.0))
+            available = stock + resupply
+            fired = np.minimum(demand, available)
+            short = demand - fired > 1e-9 * np.maximum(demand, 1.0)
+            first = short & open_
+            if first.any():
+                # Within the day the stock drains at (demand - resupply): the exact crossing.
+                depleted_at = np.where(
+                    first, t + stock / np.maximum(demand - resupply, 1e-300), depleted_at)
+                open_ &= ~short
+            if series:
+                keep["stock"][:, :, t] = stock
+                keep["fired"][:, :, t] = fired
+                keep["resupply"][:, :, t] = resupply
+                keep["demand"][:, :, t] = demand
+            stock = available - fired
+            fired_total += fired
+            demand_total += demand
+            resupply_total += resupply
+
+        critical = col("critical") > 0.5
+        by_critical = np.where(critical, depleted_at, np.inf).min(axis=1)
+        sustainment_days = np.where(np.isfinite(by_critical), by_critical, depleted_at.min(axis=1))
+        needed = licensed + np.minimum(rate, cap) - col("japan_capacity_no_investment")
+        invest = np.where(rate > 0, np.maximum(needed, 0.0), 0.0) * col("capacity_investment_cost")
+        cost = invest + kept_coproduced * col("unit_cost_japan")
+        out = {
+            "sustainment.stock_at_start": stock0,
+            "sustainment.stock_at_start_japan": stock_jp,
+            "sustainment.stock_at_start_us": stock_us,
+            "sustainment.days_to_depletion": np.minimum(depleted_at, float(H)),
+            "sustainment.fill_rate": np.where(demand_total > 0,
+                                              fired_total / np.maximum(demand_total, 1e-300),
+                                              1.0),
+            "sustainment.shortfall": demand_total - fired_total,
+            "sustainment.stock_at_end": stock,
+            "sustainment.resupply_total": resupply_total,
+            "sustainment.japan_output_total": japan_total,
+            "sustainment.sustainment_days": np.minimum(sustainment_days, float(H)),
+            "sustainment.coproduction_cost_jpy": cost.sum(axis=1),
+        }
+        if series:
+            out.update({f"sustainment.{k}": v for k, v in keep.items()})
+        return out

@@ -1,0 +1,102 @@
+"""Ensemble results as a labelled ``xarray.Dataset`` (dims ``policy``, ``future`` and each
+model's own, e.g. ``munition``), with tidy tables and per-policy summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from kaname.i18n import t
+
+
+def flat_columns(ds: xr.Dataset, names: Sequence[str] | None = None, lang: str = "en"
+                 ) -> Iterator[tuple[str, str, xr.DataArray]]:
+    """(column name, label key, (policy, future) array) for every scalar outcome, with
+    extra dims spread into one column per label, e.g. ``days_to_depletion[pac3_mse]``."""
+    for name in names or list(ds.data_vars):
+        var = ds[name]
+        if "future" not in var.dims:
+            continue
+        extra = [d for d in var.dims if d not in ("policy", "future")]
+        if not extra:
+            yield name, "", var
+        elif len(extra) == 1:
+            dim = extra[0]
+            names_ = ds[f"{dim}_label_{lang}"].values if f"{dim}_label_{lang}" in ds.coords \
+                else var[dim].values
+            for label, text in zip(var[dim].values, names_, strict=True):
+                yield f"{name}[{label}]", str(text), var.sel({dim: label})
+        else:
+            stacked = var.stack(_cell=extra)
+            for cell in stacked["_cell"].values:
+                tag = ",".join(str(c) for c in cell)
+                yield f"{name}[{tag}]", tag, stacked.sel(_cell=cell)
+
+
+@dataclass
+class Results:
+    """The outcome of running a scenario: a Dataset plus convenience views."""
+
+    dataset: xr.Dataset
+
+    @property
+    def policies(self) -> list[str]:
+        return [str(p) for p in self.dataset["policy"].values]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (policy, future): uncertainties, levers and every scalar outcome."""
+        ds = self.dataset
+        P, N = ds.sizes["policy"], ds.sizes["future"]
+        frame: dict[str, np.ndarray] = {
+            "policy": np.repeat(np.asarray(self.policies, dtype=object), N),
+            "future": np.tile(ds["future"].values, P),
+        }
+        for name, coord in ds.coords.items():
+            if name in ("policy", "future") or coord.ndim != 1:
+                continue
+            if coord.dims == ("future",):
+                frame[str(name)] = np.tile(coord.values, P)
+            elif coord.dims == ("policy",):
+                frame[str(name)] = np.repeat(coord.values, N)
+        for column, _, var in flat_columns(ds):
+            frame[column] = var.transpose("policy", "future").values.reshape(-1)
+        return pd.DataFrame(frame)
+
+    def summary(self, lang: str = "en", quantiles: tuple[float, float] = (0.1, 0.9)
+                ) -> list[dict[str, object]]:
+        """Per headline outcome and policy: median, band, and the median paired difference
+        from the first policy (the same futures under each policy)."""
+        ds = self.dataset
+        rows: list[dict[str, object]] = []
+        headline = [n for n in ds.data_vars if ds[n].attrs.get("headline")]
+        for column, cell, var in flat_columns(ds, headline, lang):
+            attrs = ds[column.split("[")[0]].attrs
+            label = attrs.get(f"label_{lang}", column)
+            if cell:
+                label = f"{label} — {cell}"
+            values = var.transpose("policy", "future").values
+            first = values[0]
+            for i, policy in enumerate(self.policies):
+                v = values[i]
+                rows.append({
+                    "outcome": column, "label": label, "unit": attrs.get("unit", ""),
+                    "better": attrs.get("better"), "policy": policy,
+                    "median": float(np.median(v)),
+                    "p10": float(np.quantile(v, quantiles[0])),
+                    "p90": float(np.quantile(v, quantiles[1])),
+                    "mean": float(np.mean(v)),
+                    "diff_median": None if i == 0 else float(np.median(v - first)),
+                })
+        return rows
+
+    def summary_frame(self, lang: str = "en") -> pd.DataFrame:
+        return pd.DataFrame(self.summary(lang))
+
+    def describe(self, lang: str = "en") -> str:
+        a = self.dataset.attrs
+        return t("run_title", lang, name=a.get("scenario", ""), n=self.dataset.sizes["future"],
+                 p=self.dataset.sizes["policy"], seed=a.get("seed"), design=a.get("design"))

@@ -1,0 +1,135 @@
+"""Run a scenario: every future under every policy, in vectorised chunks, into Results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import xarray as xr
+
+from kaname import __version__
+from kaname.engine import Engine
+from kaname.errors import InputError
+from kaname.results import Results
+from kaname.sampling import MODEL_STREAM, sample_futures, seed_sequence
+from kaname.scenario import Scenario
+from kaname.spec import Spec
+
+DEFAULT_CHUNK = 50_000  # future-policy samples per vectorised call
+
+
+def select_policies(scenario: Scenario, names: Sequence[str] | None) -> list[str]:
+    if not names:
+        return list(scenario.policies)
+    unknown = [n for n in names if n not in scenario.policies]
+    if unknown:
+        raise InputError(f"unknown policy {unknown[0]!r}; allowed: "
+                         f"{', '.join(scenario.policies)}", file=scenario.source, key="--policy")
+    return list(names)
+
+
+def policy_columns(scenario: Scenario, engine: Engine, policies: Sequence[str]
+                   ) -> dict[str, np.ndarray]:
+    """Per lever path, one value per policy (engine-ready floats)."""
+    columns = {}
+    for path in scenario.levers():
+        columns[path] = np.array([
+            scenario.policy_inputs(p, engine).get(path, engine.default(path)) for p in policies])
+    return columns
+
+
+def evaluate_futures(engine: Engine, futures: dict[str, np.ndarray],
+                     levers: dict[str, np.ndarray], n_policies: int, n: int, *, seed: int,
+                     chunk_index: int, series: bool = False) -> dict[str, np.ndarray]:
+    """All policies on `n` futures in one vectorised call; outputs (policy, future, ...).
+
+    Samples are policy-major: the same futures repeat under each policy (common random
+    numbers), so differences between policies are paired."""
+    columns = {path: np.tile(v, n_policies) for path, v in futures.items()}
+    columns.update({path: np.repeat(v, n) for path, v in levers.items()})
+    rng = np.random.default_rng(seed_sequence(seed, MODEL_STREAM, chunk_index))
+    out = engine.evaluate(columns, n * n_policies, rng=rng, series=series)
+    return {k: v.reshape(n_policies, n, *v.shape[1:]) for k, v in out.items()}
+
+
+def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
+        seed: int | None = None, design: str | None = None,
+        policies: Sequence[str] | None = None, keep_series: int = 0,
+        chunk_size: int = DEFAULT_CHUNK,
+        progress: Callable[[int, int], None] | None = None) -> Results:
+    """Evaluate `futures` futures × the chosen policies and return labelled Results."""
+    n = int(futures or scenario.settings.futures)
+    seed = scenario.settings.seed if seed is None else int(seed)
+    design = design or scenario.settings.design
+    names = select_policies(scenario, policies)
+    if n < 1:
+        raise InputError("must be at least 1", key="--futures")
+    P = len(names)
+    sampled = sample_futures(scenario.uncertainties, n, seed, design)
+    levers = policy_columns(scenario, engine, names)
+    per_chunk = max(1, chunk_size // P)
+    keep_series = min(int(keep_series), n)
+
+    scalars: dict[str, np.ndarray] = {}
+    series: dict[str, np.ndarray] = {}
+    for k, start in enumerate(range(0, n, per_chunk)):
+        stop = min(n, start + per_chunk)
+        part = {p: v[start:stop] for p, v in sampled.items()}
+        out = evaluate_futures(engine, part, levers, P, stop - start, seed=seed, chunk_index=k,
+                               series=start < keep_series)
+        for path, arr in out.items():
+            if engine.outputs[path].series:
+                upto = min(stop, keep_series)
+                if path not in series:
+                    series[path] = np.empty((P, keep_series, *arr.shape[2:]))
+                series[path][:, start:upto] = arr[:, : upto - start]
+            else:
+                if path not in scalars:
+                    scalars[path] = np.empty((P, n, *arr.shape[2:]), dtype=arr.dtype)
+                scalars[path][:, start:stop] = arr
+        if progress:
+            progress(stop, n)
+    order = [p for p in engine.outputs if p in scalars]
+    scalars = {p: scalars[p] for p in order}
+    return Results(_dataset(scenario, engine, names, n, sampled, levers, scalars, series, seed,
+                            design))
+
+
+def _dataset(scenario: Scenario, engine: Engine, policies: list[str], n: int,
+             sampled: dict[str, np.ndarray], levers: dict[str, np.ndarray],
+             scalars: dict[str, np.ndarray], series: dict[str, np.ndarray], seed: int,
+             design: str) -> xr.Dataset:
+    coords: dict[str, object] = {"policy": policies, "future": np.arange(n)}
+    for dim, labels in engine.coords.items():
+        coords[dim] = list(labels)
+        for lang, names in engine.coord_labels.get(dim, {}).items():
+            coords[f"{dim}_label_{lang}"] = (dim, [names.get(x, str(x)) for x in labels])
+    for path, values in sampled.items():
+        spec = engine.inputs[path]
+        coords[path] = ("future", np.asarray(spec.categories, dtype=object)[values.astype(int)]
+                        if spec.kind == "category" else values)
+    for path, values in levers.items():
+        spec = engine.inputs[path]
+        coords[path] = ("policy", np.asarray(spec.categories, dtype=object)[values.astype(int)]
+                        if spec.kind == "category" else values)
+    data_vars = {}
+    for path, arr in scalars.items():
+        spec = engine.outputs[path]
+        data_vars[path] = (("policy", "future", *spec.dims), arr, _attrs(spec))
+    if series:
+        coords["series_future"] = np.arange(next(iter(series.values())).shape[1])
+    for path, arr in series.items():
+        spec = engine.outputs[path]
+        data_vars[path] = (("policy", "series_future", *spec.dims), arr, _attrs(spec))
+    return xr.Dataset(data_vars, coords=coords, attrs={
+        "scenario": scenario.name, "seed": seed, "design": design, "futures": n,
+        "base_year": scenario.settings.base_year,
+        "horizon_days": scenario.settings.horizon_days, "kaname_version": __version__})
+
+
+def _attrs(spec: Spec) -> dict[str, object]:
+    attrs: dict[str, object] = {"label_en": spec.label_en, "label_ja": spec.label_ja,
+                                "unit": spec.unit, "headline": int(spec.headline)}
+    if spec.better:
+        attrs["better"] = spec.better
+    return attrs

@@ -1,0 +1,343 @@
+"""Scenario files: Japan's policies (lever settings), the futures nobody in Tokyo controls
+(uncertainties) and run settings — schema, safe loading and validation.
+
+Every check fails with one line naming the file, the key path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kaname import yamlio
+from kaname.errors import InputError, ScenarioError
+from kaname.spec import Spec
+from kaname.units import parse_quantity
+
+if TYPE_CHECKING:
+    from kaname.engine import Engine
+
+DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal", "integers", "choice", "data")
+DESIGNS = ("mc", "lhs", "sobol")
+MAX_FUTURES = 10_000_000
+
+
+class SettingsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_year: int = Field(2026, ge=2000, le=2100)
+    horizon_days: int = Field(120, ge=1, le=3650)
+    futures: int = Field(1000, ge=1, le=MAX_FUTURES)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    design: Literal["mc", "lhs", "sobol"] = "lhs"
+
+
+class UncertaintyModel(BaseModel):
+    """One uncertainty: a distribution over an input path (numbers in the path's unit)."""
+
+    model_config = ConfigDict(extra="forbid")
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "integers", "choice", "data"]
+    low: float | str | None = None
+    high: float | str | None = None
+    mode: float | str | None = None
+    mean: float | str | None = None
+    sd: float | str | None = None
+    median: float | str | None = None
+    sigma: float | None = None
+    values: list[Any] | None = None
+    p: list[float] | None = None
+    unit: str | None = None
+
+
+class ScenarioModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | dict[str, str] = ""
+    settings: SettingsModel = SettingsModel()
+    models: list[str] | None = None
+    policies: dict[str, dict[str, Any]] = Field(min_length=1)
+    uncertainties: dict[str, UncertaintyModel] = {}
+
+    @field_validator("policies", mode="before")
+    @classmethod
+    def _empty_policy(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+
+@dataclass
+class Uncertainty:
+    """A validated uncertainty: numbers converted to the input's canonical unit."""
+
+    path: str
+    dist: str
+    params: dict[str, float] = field(default_factory=dict)
+    values: list[float] = field(default_factory=list)  # choice: canonical numbers / codes
+    labels: list[str] = field(default_factory=list)    # choice: as written
+    p: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready to sample and run."""
+
+    name: str
+    description: str | dict[str, str]
+    settings: SettingsModel
+    policies: dict[str, dict[str, Any]]          # lever path -> canonical value (category: str)
+    uncertainties: dict[str, Uncertainty]
+    models: list[str] | None
+    source: str
+    text: str
+
+    def policy_inputs(self, name: str, engine: Engine) -> dict[str, float]:
+        """The lever overrides of policy `name` as engine-ready floats (category codes)."""
+        out = {}
+        for path, value in self.policies[name].items():
+            spec = engine.inputs[path]
+            out[path] = float(spec.code(value)) if spec.kind == "category" else float(value)
+        return out
+
+    def levers(self) -> list[str]:
+        """Every lever path any policy sets, in first-seen order."""
+        seen: dict[str, None] = {}
+        for values in self.policies.values():
+            seen.update(dict.fromkeys(values))
+        return list(seen)
+
+
+def _pydantic_line(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "literal_error":
+        msg = f"not allowed; {err['msg'].replace('Input should be', 'expected')}"
+    return key, msg
+
+
+def _number(raw: Any, spec: Spec, unit: str | None, file: str, key: str) -> float:
+    """A finite number in the spec's canonical unit from a number or 'N unit' string."""
+    if isinstance(raw, bool):
+        if spec.kind == "bool":
+            return float(raw)
+        raise ScenarioError(f"got {raw!r}; allowed: {spec.allowed()}", file=file, key=key)
+    if isinstance(raw, str):
+        try:
+            value = parse_quantity(raw, spec.unit, file=file, key=key)
+        except InputError as exc:
+            raise ScenarioError(f"{exc.message}; allowed: {spec.allowed()}", file=file,
+                                key=key) from None
+    elif isinstance(raw, (int, float)):
+        value = float(raw)
+        if unit:
+            value = parse_quantity(f"{value!r} {unit}", spec.unit, file=file, key=key)
+    else:
+        raise ScenarioError(f"got {type(raw).__name__}; allowed: {spec.allowed()}",
+                            file=file, key=key)
+    if not math.isfinite(value):
+        raise ScenarioError(f"{raw!r} is not finite; allowed: {spec.allowed()}", file=file,
+                            key=key)
+    return value
+
+
+def _check_in_spec(value: float, spec: Spec, file: str, key: str) -> None:
+    problem = spec.check(value)
+    if problem:
+        raise ScenarioError(problem, file=file, key=key)
+
+
+def _lever_value(raw: Any, spec: Spec, file: str, key: str) -> Any:
+    if spec.kind == "category":
+        if raw not in spec.categories:
+            raise ScenarioError(f"got {raw!r}; allowed: {spec.allowed()}", file=file, key=key)
+        return raw
+    value = _number(raw, spec, None, file, key)
+    _check_in_spec(value, spec, file, key)
+    return value
+
+
+def _uncertainty(path: str, raw: UncertaintyModel, spec: Spec, engine: Engine, file: str,
+                 key: str) -> Uncertainty:
+    dist = raw.dist
+    if dist == "choice":
+        if not raw.values:
+            raise ScenarioError("choice needs a non-empty 'values' list", file=file, key=key)
+        labels = [str(v) for v in raw.values]
+        if spec.kind == "category":
+            bad = [v for v in raw.values if v not in spec.categories]
+            if bad:
+                raise ScenarioError(f"value {bad[0]!r} not allowed; allowed: {spec.allowed()}",
+                                    file=file, key=key + ".values")
+            values = [float(spec.code(v)) for v in raw.values]
+        else:
+            values = [_number(v, spec, raw.unit, file, key + ".values") for v in raw.values]
+            for v in values:
+                _check_in_spec(v, spec, file, key + ".values")
+        p = raw.p or [1.0 / len(values)] * len(values)
+        if len(p) != len(values):
+            raise ScenarioError(f"p has {len(p)} entries for {len(values)} values", file=file,
+                                key=key + ".p")
+        if any((not math.isfinite(x)) or x < 0 for x in p):
+            raise ScenarioError("probabilities must be finite and >= 0", file=file,
+                                key=key + ".p")
+        if abs(sum(p) - 1.0) > 1e-6:
+            raise ScenarioError(f"probabilities sum to {sum(p):.6g}, not 1", file=file,
+                                key=key + ".p")
+        return Uncertainty(path, dist, values=values, labels=labels, p=list(p))
+    if spec.kind == "category":
+        raise ScenarioError(f"a category input takes dist: choice; allowed values: "
+                            f"{', '.join(spec.categories)}", file=file, key=key + ".dist")
+    if dist == "data":
+        entry = engine.library.get(path)
+        if entry.low is None or entry.high is None:
+            raise ScenarioError("dist: data needs a low/base/high range in the data library, "
+                                "which this entry lacks", file=file, key=key)
+        low, mode, high = entry.bounds(spec.unit)
+        dist, params = "triangular", {"low": low, "mode": mode, "high": high}
+    else:
+        needed = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
+                  "integers": ("low", "high"), "normal": ("mean", "sd"),
+                  "lognormal": ("median", "sigma")}[dist]
+        optional = ("low", "high") if dist == "normal" else ()
+        params = {}
+        for name in needed + optional:
+            value = getattr(raw, name)
+            if value is None:
+                if name in optional:
+                    continue
+                raise ScenarioError(f"{dist} needs '{name}'", file=file, key=key)
+            params[name] = (float(value) if name == "sigma" else
+                            _number(value, spec, raw.unit, file, f"{key}.{name}"))
+        if not all(math.isfinite(v) for v in params.values()):
+            raise ScenarioError("parameters must be finite", file=file, key=key)
+    lo, hi = params.get("low"), params.get("high")
+    if lo is not None and hi is not None and lo > hi:
+        raise ScenarioError(f"low {lo:g} is above high {hi:g} (inverted bounds)", file=file,
+                            key=key)
+    if dist == "triangular" and not (params["low"] <= params["mode"] <= params["high"]):
+        raise ScenarioError("needs low <= mode <= high", file=file, key=key)
+    if dist in ("normal",) and params["sd"] <= 0 or dist == "lognormal" and (
+            params["sigma"] <= 0 or params["median"] <= 0):
+        raise ScenarioError("spread must be > 0 (and median > 0 for lognormal)", file=file,
+                            key=key)
+    if dist == "integers":
+        if spec.kind not in ("integer", "real") or lo != int(lo) or hi != int(hi):
+            raise ScenarioError("integers needs whole-number low and high", file=file, key=key)
+    # The support must stay inside what the input allows.
+    if dist == "normal" and (lo is None or hi is None) and (spec.low is not None
+                                                             or spec.high is not None):
+        raise ScenarioError(f"a normal here needs truncation bounds low/high within "
+                            f"{spec.allowed()}", file=file, key=key)
+    if dist == "lognormal" and spec.high is not None:
+        raise ScenarioError(f"lognormal is unbounded above; allowed: {spec.allowed()}",
+                            file=file, key=key)
+    for name in ("low", "high", "mode"):
+        if name in params:
+            problem = spec.check(params[name]) if spec.kind != "integer" or dist == "integers" \
+                else Spec("", "", low=spec.low, high=spec.high).check(params[name])
+            if problem:
+                raise ScenarioError(problem, file=file, key=f"{key}.{name}")
+    return Uncertainty(path, dist, params=params)
+
+
+def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
+                   text: str = "") -> Scenario:
+    """Validate parsed YAML against the schema and the engine's inputs."""
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario must be a mapping with name, settings, policies, "
+                            "uncertainties", file=file)
+    try:
+        model = ScenarioModel.model_validate(data)
+    except ValidationError as exc:
+        key, msg = _pydantic_line(exc)
+        raise ScenarioError(msg, file=file, key=key) from None
+
+    def spec_for(path: str, key: str) -> Spec:
+        if path not in engine.inputs:
+            candidates = [p for p in engine.inputs if p.endswith("." + path.rsplit(".", 1)[-1])]
+            hint = f"; did you mean {candidates[0]}?" if candidates else \
+                "; see `kaname data list` for paths"
+            raise ScenarioError(f"unknown parameter path{hint}", file=file, key=key)
+        producer = engine.computed_by(path)
+        if producer is not None:
+            raise ScenarioError(f"is computed by the {producer} model; set that model's inputs "
+                                f"instead", file=file, key=key)
+        return engine.inputs[path]
+
+    policies: dict[str, dict[str, Any]] = {}
+    for name, levers in model.policies.items():
+        if not isinstance(levers, dict):
+            raise ScenarioError("a policy must map lever paths to values", file=file,
+                                key=f"policies.{name}")
+        policies[name] = {}
+        for path, raw in levers.items():
+            key = f"policies.{name}.{path}"
+            spec = spec_for(path, key)
+            if not spec.lever:
+                levers_ = sorted(p for p, s in engine.inputs.items() if s.lever)
+                raise ScenarioError(f"is not a policy lever (levers: {', '.join(levers_)})",
+                                    file=file, key=key)
+            policies[name][path] = _lever_value(raw, spec, file, key)
+    uncertainties = {}
+    for path, raw in model.uncertainties.items():
+        key = f"uncertainties.{path}"
+        uncertainties[path] = _uncertainty(path, raw, spec_for(path, key), engine, file, key)
+        if any(path in p for p in policies.values()):
+            raise ScenarioError("is both a policy lever and an uncertainty", file=file, key=key)
+    return Scenario(name=model.name, description=model.description, settings=model.settings,
+                    policies=policies, uncertainties=uncertainties, models=model.models,
+                    source=file, text=text)
+
+
+def engine_for(settings: SettingsModel, models: list[str] | None = None) -> Engine:
+    from kaname.data import Library
+    from kaname.engine import Engine
+    from kaname.models.base import Settings
+
+    return Engine.build(Library.load(), Settings(settings.base_year, settings.horizon_days),
+                        models)
+
+
+def load_scenario(path: str | Path, engine: Engine | None = None) -> Scenario:
+    """Read, parse safely and validate a scenario file.
+
+    The engine is built from the scenario's own settings (base year, horizon) and model
+    list unless one is given.
+    """
+    file = str(path)
+    data = yamlio.load(path)
+    text = Path(path).read_text(encoding="utf-8")
+    if engine is None:
+        settings_raw = data.get("settings", {}) if isinstance(data, dict) else {}
+        try:
+            settings = SettingsModel.model_validate(settings_raw or {})
+        except ValidationError as exc:
+            key, msg = _pydantic_line(exc)
+            raise ScenarioError(msg, file=file, key=f"settings.{key}") from None
+        models = data.get("models") if isinstance(data, dict) else None
+        if models is not None and not (isinstance(models, list)
+                                       and all(isinstance(m, str) for m in models)):
+            raise ScenarioError("must be a list of model names", file=file, key="models")
+        try:
+            engine = engine_for(settings, models)
+        except InputError as exc:
+            raise ScenarioError(exc.message, file=file, key=exc.key) from None
+    return parse_scenario(data, engine, file=file, text=text)
+
+
+def lever_table(scenario: Scenario, engine: Engine) -> Mapping[str, list[Any]]:
+    """Per lever path, the value under each policy (defaults where a policy is silent)."""
+    table: dict[str, list[Any]] = {}
+    for path in scenario.levers():
+        spec = engine.inputs[path]
+        default = engine.default(path)
+        fallback = spec.categories[int(default)] if spec.kind == "category" else default
+        table[path] = [scenario.policies[p].get(path, fallback) for p in scenario.policies]
+    return table
