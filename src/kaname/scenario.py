@@ -223,13 +223,12 @@ def _uncertainty(path: str, raw: UncertaintyModel, spec: Spec, engine: Engine, f
                             key=key)
     if dist == "triangular" and not (params["low"] <= params["mode"] <= params["high"]):
         raise ScenarioError("needs low <= mode <= high", file=file, key=key)
-    if dist in ("normal",) and params["sd"] <= 0 or dist == "lognormal" and (
-            params["sigma"] <= 0 or params["median"] <= 0):
+    if (dist == "normal" and params["sd"] <= 0) or (dist == "lognormal" and (
+            params["sigma"] <= 0 or params["median"] <= 0)):
         raise ScenarioError("spread must be > 0 (and median > 0 for lognormal)", file=file,
                             key=key)
-    if dist == "integers":
-        if spec.kind not in ("integer", "real") or lo != int(lo) or hi != int(hi):
-            raise ScenarioError("integers needs whole-number low and high", file=file, key=key)
+    if dist == "integers" and (lo != int(lo) or hi != int(hi)):  # type: ignore[arg-type]
+        raise ScenarioError("integers needs whole-number low and high", file=file, key=key)
     # The support must stay inside what the input allows.
     if dist == "normal" and (lo is None or hi is None) and (spec.low is not None
                                                              or spec.high is not None):

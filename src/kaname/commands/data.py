@@ -36,11 +36,29 @@ def _entry_json(e) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def _markdown(entries, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """A Markdown table for docs pages: derived from the library, never typed twice."""
+    head = [t("path", lang), t("value", lang), t("range", lang), t("unit", lang),
+            t("source", lang) + " / " + t("assumption", lang)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for e in entries:
+        value = ", ".join(f"{y}: {v:g}" for y, v in sorted(e.table.items())) \
+            if e.table is not None else str(e.base)
+        rng = "" if e.low is None and e.high is None else f"{e.low:g}–{e.high:g}"
+        if e.sources:
+            backing = "; ".join(f"[{s.publisher} ({s.date})]({s.url}) [{s.confidence}]"
+                                for s in e.sources)
+        else:
+            backing = "*assumption:* " + " ".join(str(e.assumption).split())
+        lines.append(f"| `{e.path}` | {value} | {rng} | {e.unit} | {backing} |")
+    return "\n".join(lines)
+
+
 @app.command("list")
 @guarded
 def list_(
     prefix: str = typer.Argument("", help="Only paths starting with this."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = typer.Option("table", "--format", help="table, json or markdown"),
     lang: str = typer.Option("en", "--lang", help="en or ja"),
 ) -> None:
     """List every entry: path, value or range, unit, and how it is backed."""
@@ -48,6 +66,9 @@ def list_(
     entries = [e for e in lib if e.path.startswith(prefix)]
     if fmt == "json":
         emit(dumps_json([_entry_json(e) for e in entries]))
+        return
+    if fmt == "markdown":
+        emit(_markdown(entries, lang))
         return
     table = Table(t("path", lang), t("value", lang), t("range", lang), t("unit", lang),
                   t("source", lang) + " / " + t("assumption", lang))

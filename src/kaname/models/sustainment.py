@@ -245,38 +245,52 @@ class SustainmentModel:
         d_surge, d_sus = col("surge_demand_per_day"), col("sustained_demand_per_day")
         tau = col("demand_decay_days")
 
+        # Resupply is a step function of the day: each stream starts on its arrival day and
+        # steps up by the surge factor once the industrial lead time has also passed.
+        steps = _Steps(H, [
+            (transit_us, us_daily), (transit_us + lead, us_daily * (surge_factor - 1.0)),
+            (transit_jp, jp_daily), (transit_jp + lead, jp_daily * (surge_factor - 1.0)),
+        ])
+        decay_per_day = np.exp(-1.0 / tau)
+        excess = d_surge - d_sus
+        decay = np.ones((n, M))
+        demand = np.empty((n, M))
+        available = np.empty((n, M))
+        fired = np.empty((n, M))
+        gap = np.empty((n, M))
+        first = np.empty((n, M), dtype=bool)
         stock = stock0.copy()
+        resupply = np.zeros((n, M))
         depleted_at = np.full((n, M), float(H))
         open_ = np.ones((n, M), dtype=bool)
-        fired_total = np.zeros((n, M))
-        demand_total = np.zeros((n, M))
-        resupply_total = np.zeros((n, M))
         if series:
             keep = {k: np.empty((n, M, H)) for k in ("stock", "fired", "resupply", "demand")}
         for t in range(H):
-            demand = d_sus + (d_surge - d_sus) * np.exp(-t / tau)
-            resupply = (us_daily * (t >= transit_us) * np.where(t >= lead + transit_us,
-                                                                 surge_factor, 1.0)
-                        + jp_daily * (t >= transit_jp) * np.where(t >= lead + transit_jp,
-                                                                   surge_factor, 1.0))
-            available = stock + resupply
-            fired = np.minimum(demand, available)
-            short = demand - fired > 1e-9 * np.maximum(demand, 1.0)
-            first = short & open_
+            np.multiply(excess, decay, out=demand)
+            demand += d_sus
+            steps.advance(t, resupply)
+            np.add(stock, resupply, out=available)
+            np.minimum(demand, available, out=fired)
+            np.subtract(demand, available, out=gap)
+            np.greater(gap, 1e-9, out=first)
+            first &= open_
             if first.any():
                 # Within the day the stock drains at (demand - resupply): the exact crossing.
-                depleted_at = np.where(
-                    first, t + stock / np.maximum(demand - resupply, 1e-300), depleted_at)
-                open_ &= ~short
+                crossing = t + stock / np.maximum(demand - resupply, 1e-300)
+                np.copyto(depleted_at, crossing, where=first)
+                open_ &= ~first
             if series:
                 keep["stock"][:, :, t] = stock
                 keep["fired"][:, :, t] = fired
                 keep["resupply"][:, :, t] = resupply
                 keep["demand"][:, :, t] = demand
-            stock = available - fired
-            fired_total += fired
-            demand_total += demand
-            resupply_total += resupply
+            np.subtract(available, fired, out=stock)
+            decay *= decay_per_day
+
+        # Totals in closed form; fired follows from conservation of stock.
+        demand_total = H * d_sus + excess * _geometric_sum(decay_per_day, H)
+        resupply_total = steps.total()
+        fired_total = stock0 + resupply_total - stock
 
         critical = col("critical") > 0.5
         by_critical = np.where(critical, depleted_at, np.inf).min(axis=1)
@@ -289,10 +303,10 @@ class SustainmentModel:
             "sustainment.stock_at_start_japan": stock_jp,
             "sustainment.stock_at_start_us": stock_us,
             "sustainment.days_to_depletion": np.minimum(depleted_at, float(H)),
-            "sustainment.fill_rate": np.where(demand_total > 0,
-                                              fired_total / np.maximum(demand_total, 1e-300),
-                                              1.0),
-            "sustainment.shortfall": demand_total - fired_total,
+            "sustainment.fill_rate": np.where(
+                demand_total > 0, np.clip(fired_total / np.maximum(demand_total, 1e-300), 0, 1),
+                1.0),
+            "sustainment.shortfall": np.maximum(demand_total - fired_total, 0.0),
             "sustainment.stock_at_end": stock,
             "sustainment.resupply_total": resupply_total,
             "sustainment.japan_output_total": japan_total,
@@ -302,3 +316,43 @@ class SustainmentModel:
         if series:
             out.update({f"sustainment.{k}": v for k, v in keep.items()})
         return out
+
+
+def _geometric_sum(ratio: np.ndarray, terms: int) -> np.ndarray:
+    """Σ_{t<terms} ratio**t, safe at ratio → 1."""
+    near_one = np.abs(1.0 - ratio) < 1e-12
+    safe = np.where(near_one, 0.5, ratio)
+    return np.where(near_one, float(terms), (1.0 - safe**terms) / (1.0 - safe))
+
+
+class _Steps:
+    """A sum of step functions of the day, advanced incrementally.
+
+    Stream *k* adds ``size_k`` from day ``ceil(start_k)`` on. Samples are bucketed by their
+    step day once, so each day touches only the samples that step that day: the cost is
+    O(samples) over the whole horizon instead of O(samples × days).
+    """
+
+    def __init__(self, horizon: int, streams: list[tuple[np.ndarray, np.ndarray]]):
+        self.horizon = horizon
+        self._shape = np.shape(streams[0][0])
+        self.streams = []
+        for start, size in streams:
+            day = np.clip(np.ceil(start - 1e-9), 0, horizon).astype(np.int64).ravel()
+            order = np.argsort(day, kind="stable")
+            bounds = np.searchsorted(day[order], np.arange(horizon + 1))
+            self.streams.append((day, order, bounds, np.asarray(size).ravel()))
+
+    def advance(self, t: int, level: np.ndarray) -> None:
+        """Add to `level` (in place) the steps that happen on day `t`."""
+        flat = level.reshape(-1)
+        for _, order, bounds, size in self.streams:
+            idx = order[bounds[t]:bounds[t + 1]]
+            if idx.size:
+                flat[idx] += size[idx]
+
+    def total(self) -> np.ndarray:
+        """Σ over days of the level: each step contributes size × days it is active."""
+        total = sum(size * (self.horizon - day) for day, _, _, size in self.streams)
+        return np.reshape(total, self._shape)
+
