@@ -34,6 +34,31 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+UNITS: dict[str, dict[str, str]] = {
+    "dimensionless": {"en": "", "ja": ""},
+    "day": {"en": "days", "ja": "日"},
+    "hour": {"en": "h", "ja": "時間"},
+    "year": {"en": "years", "ja": "年"},
+    "missile": {"en": "missiles", "ja": "発"},
+    "shot": {"en": "shots", "ja": "発"},
+    "missile/year": {"en": "missiles/yr", "ja": "発/年"},
+    "shot/day": {"en": "shots/day", "ja": "発/日"},
+    "JPY": {"en": "JPY", "ja": "円"},
+    "USD": {"en": "USD", "ja": "ドル"},
+    "JPY/year": {"en": "JPY/yr", "ja": "円/年"},
+    "USD/year": {"en": "USD/yr", "ja": "ドル/年"},
+    "calendar_year": {"en": "year", "ja": "年"},
+    "request/day": {"en": "requests/day", "ja": "件/日"},
+    "interceptor": {"en": "interceptors", "ja": "基"},
+}
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """How a canonical unit is shown to a reader (unknown units are shown as written)."""
+    entry = UNITS.get(unit)
+    return unit if entry is None else entry.get(lang, entry["en"])
+
+
 def t(key: str, lang: str = "en", **kwargs: object) -> str:
     """The text for `key` in `lang`, formatted with `kwargs`."""
     entry = TEXT[key]

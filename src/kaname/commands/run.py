@@ -13,7 +13,7 @@ from rich.table import Table
 
 from kaname.clikit import check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
-from kaname.i18n import t
+from kaname.i18n import t, unit_label
 from kaname.results import Results
 
 FORMATS = ("table", "csv", "json")
@@ -48,7 +48,9 @@ def summary_table(results: Results, lang: str) -> Table:
     last = None
     for r in rows:
         unit = str(r["unit"])
-        outcome = f"{r['label']} [{unit}]" if r["label"] != last else ""
+        shown = unit_label(unit, lang)
+        label = f"{r['label']} [{shown}]" if shown else str(r["label"])
+        outcome = label if r["label"] != last else ""
         if r["label"] != last and last is not None:
             table.add_section()
         last = r["label"]
