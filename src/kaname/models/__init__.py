@@ -4,4 +4,5 @@
 # name -> "module:factory"; factory(library, settings) returns a Model.
 BUILTIN: dict[str, str] = {
     "sustainment": "kaname.models.sustainment:SustainmentModel.from_library",
+    "c2": "kaname.models.c2:C2Model.from_library",
 }

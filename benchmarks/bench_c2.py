@@ -1,0 +1,80 @@
+"""Throughput of the c2 model: approximation samples/s (one core) and simulated requests/s.
+
+Run: ``python benchmarks/bench_c2.py``. Prints samples per second with every input varying
+per sample (no repeated rows), with ensemble-like repeated rows (the model evaluates unique
+rows once), the DES request rate, and peak memory (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import numpy as np
+
+from kaname.data import Library
+from kaname.engine import Engine
+from kaname.models.c2 import C2Model
+from kaname.models.c2.des import network_from_values, replicate
+
+
+def sample_inputs(model: C2Model, defaults: dict[str, float], n: int, rng) -> dict:
+    x = {}
+    for path, spec in model.inputs.items():
+        base = defaults[path]
+        if spec.kind == "category":
+            x[path] = rng.integers(0, len(spec.categories), n).astype(float)
+        elif spec.kind == "integer":
+            lo = max(spec.low or 0, round(base * 0.7))
+            hi = min(spec.high or 1e9, round(base * 1.3))
+            x[path] = rng.integers(max(lo, 1) if "staff" in path else lo, hi + 1, n).astype(float)
+        else:
+            x[path] = np.clip(base * rng.uniform(0.7, 1.3, n), spec.low, spec.high)
+    return x
+
+
+def main() -> None:
+    library = Library.load()
+    model = C2Model.from_library(library)
+    engine = Engine([model], library)
+    defaults = {p: engine.default(p) for p in model.inputs}
+    rng = np.random.default_rng(0)
+    n = 50_000
+    x = sample_inputs(model, defaults, n, rng)
+    model.evaluate({k: v[:1000] for k, v in x.items()})      # warm-up
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    model.evaluate(x)
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"approximation, all inputs varying: {n / elapsed:,.0f} samples/s "
+          f"({n} samples in {elapsed:.2f} s), peak memory {peak / 1e6:.0f} MB")
+
+    # Ensemble-like: 2 structures × 5 delegated shares × 2 situations repeated over futures.
+    n2 = 200_000
+    x2 = {p: np.full(n2, v) for p, v in defaults.items()}
+    x2["c2.structure"] = rng.integers(0, 2, n2).astype(float)
+    x2["c2.situation"] = rng.integers(0, 2, n2).astype(float)
+    x2["c2.delegated_share"] = rng.choice([0.2, 0.35, 0.5, 0.65, 0.8], n2)
+    t0 = time.perf_counter()
+    model.evaluate(x2)
+    elapsed = time.perf_counter() - t0
+    print(f"approximation, ensemble with repeated c2 rows: {n2 / elapsed:,.0f} samples/s")
+
+    nets = []
+    for code in (0, 1):
+        v = dict(defaults)
+        v["c2.structure"] = float(code)
+        nets.append(network_from_values(v, model.offsets))
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        runs = replicate(nets, 30.0, 3.0, 4, seed=1, workers=workers)
+        elapsed = time.perf_counter() - t0
+        requests = sum(len(r["latency_h"]) for rs in runs for r in rs)
+        print(f"simulation ({workers} worker(s)): {requests / elapsed:,.0f} measured requests/s "
+              f"({requests} requests, 2 structures × 4 replications × 30 days)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""``kaname c2``: simulate alliance coordination latency (SimPy) and check it against theory.
+
+``kaname c2 simulate FILE`` runs the discrete-event simulation of both structures for one
+policy of a scenario and prints it beside the vectorised approximation the engine uses;
+``kaname c2 queue`` simulates one stationary M/M/c desk and prints the measured mean wait
+beside the Erlang-C formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kaname.clikit import check_output_path, dumps_json, emit, guarded
+from kaname.errors import InputError
+
+name = "c2"
+app = typer.Typer(help="Alliance coordination latency: simulation and checks.",
+                  no_args_is_help=True)
+
+UI: dict[str, dict[str, str]] = {
+    "metric": {"en": "Outcome", "ja": "指標"},
+    "simulation": {"en": "simulation", "ja": "シミュレーション"},
+    "approximation": {"en": "approximation", "ja": "近似モデル"},
+    "hawaii_centric": {"en": "Hawaii-centric", "ja": "ハワイ中心"},
+    "jfhq_in_japan": {"en": "JFHQ in Japan", "ja": "在日統合軍司令部"},
+    "title": {"en": "{scenario} · policy {policy} · {situation} · {days:g} days × {reps} "
+                    "replications (seed {seed})",
+              "ja": "{scenario}・政策 {policy}・{situation}・{days:g}日 × {reps}回反復"
+                    "(シード{seed})"},
+    "peacetime": {"en": "peacetime", "ja": "平時"},
+    "crisis": {"en": "crisis", "ja": "危機時"},
+    "ci": {"en": "± 95 % CI of the mean over replications",
+           "ja": "平均の95%信頼区間(反復間)"},
+    "mean_wait": {"en": "Mean wait (simulated)", "ja": "平均待ち時間(シミュレーション)"},
+    "erlang": {"en": "Mean wait (Erlang C)", "ja": "平均待ち時間(アーランC式)"},
+    "customers": {"en": "Requests measured", "ja": "計測した要求数"},
+    "utilisation": {"en": "Utilisation", "ja": "稼働率"},
+    "minutes": {"en": "min", "ja": "分"},
+}
+METRICS = ("latency_median_h", "latency_mean_h", "latency_p90_h", "latency_p95_h",
+           "share_within_6h", "decisions_per_day", "max_utilisation")
+
+
+def ui(key: str, lang: str, **kwargs: object) -> str:
+    entry = UI[key]
+    return (entry.get(lang) or entry["en"]).format(**kwargs)
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
+    if value not in allowed:
+        raise InputError(f"{value!r} is not allowed; use one of {', '.join(allowed)}", key=key)
+
+
+def _policy_values(scenario_path: str | Path, policy: str | None, situation: str | None
+                   ) -> tuple[dict[str, float], dict[str, float], str, str, object]:
+    """c2 input values (defaults + the policy's c2 levers), UTC offsets, names, settings."""
+    from kaname.data import Library
+    from kaname.engine import Engine
+    from kaname.models.base import Settings
+    from kaname.models.c2 import C2Model
+    from kaname.models.c2.specs import INPUTS, SITUATIONS
+    from kaname.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    settings = scenario.settings
+    library = Library.load()
+    model = C2Model.from_library(library, Settings(settings.base_year, settings.horizon_days))
+    engine = Engine([model], library)
+    values = {p: engine.default(p) for p in model.inputs}
+    names = list(scenario.policies)
+    if not names:
+        raise InputError("scenario has no policies", file=str(scenario_path), key="policies")
+    chosen = policy or names[0]
+    if chosen not in scenario.policies:
+        raise InputError(f"unknown policy {chosen!r}; policies: {', '.join(names)}",
+                         file=str(scenario_path), key="--policy")
+    for path, value in scenario.policies[chosen].items():
+        if path.startswith("c2."):
+            spec = INPUTS[path]
+            values[path] = float(spec.code(value)) if spec.kind == "category" else float(value)
+    if situation is not None:
+        _check_choice(situation, SITUATIONS, "--situation")
+        values["c2.situation"] = float(SITUATIONS.index(situation))
+    return values, model.offsets, chosen, scenario.name, settings
+
+
+def _records_csv(results: list[list[dict]], structures: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["structure", "replication", "request", "arrival_h_utc_from_start",
+                     "arrival_tokyo_hour", "decided_by", "needed_principal", "latency_h"])
+    for structure, runs in zip(structures, results, strict=True):
+        for rep, run in enumerate(runs):
+            rec = run["records"]
+            for i in range(len(rec["latency_h"])):
+                arrival = float(rec["arrival_utc_h"][i])
+                latency = float(rec["latency_h"][i])
+                writer.writerow([structure, rep, i, f"{arrival:.4f}",
+                                 int((arrival + 9.0) % 24), rec["decided_by"][i],
+                                 int(bool(rec["needed_principal"][i])),
+                                 f"{latency:.4f}" if np.isfinite(latency) else ""])
+    return buffer.getvalue()
+
+
+@app.command("simulate")
+@guarded
+def simulate(
+    file: str = typer.Argument(..., help="Scenario YAML file."),
+    policy: str = typer.Option(None, "--policy", help="Policy name (default: the first)."),
+    days: float = typer.Option(30.0, "--days", help="Measured days per replication."),
+    replications: int = typer.Option(8, "--replications", help="Independent replications."),
+    seed: int = typer.Option(None, "--seed", help="Root seed (default: the scenario's)."),
+    situation: str = typer.Option(None, "--situation", help="peacetime or crisis."),
+    warmup_days: float = typer.Option(3.0, "--warmup-days", help="Days discarded first."),
+    workers: int = typer.Option(None, "--workers", help="Worker processes (default: cores)."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    records: str = typer.Option(None, "--records", help="Write one CSV row per request."),
+    lang: str = typer.Option("en", "--lang", help="en or ja"),
+) -> None:
+    """Simulate both C2 structures for one policy and compare with the approximation."""
+    from kaname.models.c2 import C2Model
+    from kaname.models.c2.des import network_from_values, replicate, summarise
+    from kaname.models.c2.specs import INPUTS, STRUCTURES
+
+    _check_choice(fmt, ("table", "json"), "--format")
+    _check_choice(lang, ("en", "ja"), "--lang")
+    if not np.isfinite(days) or days <= 0 or days > 3650:
+        raise InputError(f"must be in (0, 3650] days (got {days:g})", key="--days")
+    if replications < 1 or replications > 10000:
+        raise InputError(f"must be in [1, 10000] (got {replications})", key="--replications")
+    if not np.isfinite(warmup_days) or warmup_days < 0:
+        raise InputError(f"must be zero or positive (got {warmup_days:g})", key="--warmup-days")
+    if workers is not None and workers < 1:
+        raise InputError(f"must be at least 1 (got {workers})", key="--workers")
+    check_output_path(records)
+    values, offsets, chosen, scenario_name, settings = _policy_values(file, policy, situation)
+    seed = int(settings.seed if seed is None else seed)
+    nets, rows = [], []
+    for code in range(len(STRUCTURES)):
+        v = dict(values)
+        v["c2.structure"] = float(code)
+        nets.append(network_from_values(v, offsets, file=str(file)))
+        rows.append(v)
+    results = replicate(nets, days, warmup_days, replications, seed, workers,
+                        records=records is not None)
+    model = C2Model(offsets, settings.horizon_days)
+    approx = model.evaluate({p: np.array([r[p] for r in rows]) for p in INPUTS})
+    situation_name = ("crisis" if values["c2.situation"] == 1 else "peacetime")
+    report = {
+        "scenario": scenario_name, "policy": chosen,
+        "policy_structure": STRUCTURES[int(values["c2.structure"])],
+        "delegated_share": values["c2.delegated_share"], "situation": situation_name,
+        "days": days, "warmup_days": warmup_days, "replications": replications, "seed": seed,
+        "structures": {},
+    }
+    for k, structure in enumerate(STRUCTURES):
+        report["structures"][structure] = {
+            "simulation": summarise(results[k]),
+            "approximation": {m: float(approx[f"c2.{m}"][k]) for m in METRICS}
+            | {"utilisation": dict(zip(("jjoc", "usfj", "indopacom"),
+                                       approx["c2.utilisation"][k].tolist(), strict=True))},
+        }
+    if records is not None:
+        emit(_records_csv(results, STRUCTURES), records)
+    if fmt == "json":
+        emit(dumps_json(report))
+        return
+    table = Table(ui("metric", lang), title=ui("title", lang, scenario=scenario_name,
+                                                policy=chosen, days=days, reps=replications,
+                                                seed=seed,
+                                                situation=ui(situation_name, lang)))
+    for structure in STRUCTURES:
+        table.add_column(f"{ui(structure, lang)}\n{ui('simulation', lang)}", justify="right")
+        table.add_column(f"{ui(structure, lang)}\n{ui('approximation', lang)}",
+                         justify="right")
+    for metric in METRICS:
+        spec = model.outputs[f"c2.{metric}"]
+        unit = "" if spec.unit == "dimensionless" else f" [{spec.unit}]"
+        cells = []
+        for structure in STRUCTURES:
+            sim = report["structures"][structure]["simulation"][metric]
+            apx = report["structures"][structure]["approximation"][metric]
+            cells.append(f"{sim:.2f}")
+            cells.append(f"{apx:.2f}")
+        table.add_row(spec.label(lang) + unit, *cells)
+    Console(width=140).print(table)
+    for structure in STRUCTURES:
+        sim = report["structures"][structure]["simulation"]
+        Console(width=140).print(f"{ui(structure, lang)}: {sim['latency_mean_h']:.2f} "
+                                 f"± {sim['latency_mean_ci95_h']:.2f} h ({ui('ci', lang)})")
+
+
+@app.command("queue")
+@guarded
+def queue(
+    arrivals_per_hour: float = typer.Option(..., "--arrivals-per-hour", help="Poisson rate λ."),
+    service_minutes: float = typer.Option(..., "--service-minutes",
+                                          help="Mean exponential service time 1/μ."),
+    servers: int = typer.Option(..., "--servers", help="Staff c (constant)."),
+    hours: float = typer.Option(10000.0, "--hours", help="Simulated hours."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    fmt: str = typer.Option("json", "--format", help="json or table"),
+    lang: str = typer.Option("en", "--lang", help="en or ja"),
+) -> None:
+    """Simulate one stationary M/M/c desk; print the measured mean wait and Erlang C."""
+    from kaname.models.c2.des import simulate_single_node
+
+    _check_choice(fmt, ("table", "json"), "--format")
+    _check_choice(lang, ("en", "ja"), "--lang")
+    if hours > 1e7:
+        raise InputError(f"must be at most 1e7 hours (got {hours:g})", key="--hours")
+    result = simulate_single_node(arrivals_per_hour, service_minutes, servers, hours, seed)
+    if fmt == "json":
+        emit(dumps_json(result))
+        return
+    table = Table(ui("metric", lang), "")
+    table.add_row(ui("mean_wait", lang),
+                  f"{result['mean_wait_minutes']:.2f} {ui('minutes', lang)}")
+    table.add_row(ui("erlang", lang),
+                  f"{result['erlang_c_mean_wait_minutes']:.2f} {ui('minutes', lang)}")
+    table.add_row(ui("utilisation", lang), f"{result['utilisation']:.3f}")
+    table.add_row(ui("customers", lang), str(result["customers"]))
+    Console(width=100).print(table)

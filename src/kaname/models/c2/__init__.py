@@ -1,0 +1,133 @@
+"""c2 — alliance coordination latency: JJOC, USFJ and INDOPACOM across 19 time zones.
+
+A coordination request raised at JJOC (Tokyo) is worked by JJOC staff, passed to USFJ
+(Yokota) and decided either by USFJ acting as a joint force HQ (a delegated share δ under
+``jfhq_in_japan``) or by INDOPACOM (Honolulu, 19 h behind Tokyo). Each node has staffed
+cells by local hour; a share of decisions needs the commander, who is available in local
+duty hours or, in a crisis, after a wake-up delay. Two implementations:
+
+* :mod:`kaname.models.c2.approx` — the vectorised engine model (:class:`C2Model`);
+* :mod:`kaname.models.c2.des` — the SimPy discrete-event reference (``kaname c2 simulate``).
+
+References
+----------
+Gross, D., Shortle, J. F., Thompson, J. M. & Harris, C. M. (2008). *Fundamentals of
+Queueing Theory*, 4th ed. Wiley.
+Green, L. V., Kolesar, P. J. & Whitt, W. (2007). Coping with time-varying demand when
+setting staffing requirements for a service system. *Production and Operations
+Management* 16(1), 13–39.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+from kaname.data import Library
+from kaname.errors import InputError
+from kaname.models.base import Settings
+from kaname.models.c2.approx import approximate
+from kaname.models.c2.specs import (
+    COORDS,
+    INPUTS,
+    NAME,
+    NODES,
+    OUTPUTS,
+    P,
+    check_values,
+)
+
+CHUNK = 2048  # samples per block: bounds memory of the (samples × 144 cells) arrays
+
+
+def utc_offsets(library: Library, base_year: int) -> dict[str, float]:
+    """UTC offset (hours) of each node's IANA zone at mid-year of `base_year`.
+
+    Offsets must be whole hours (true of Asia/Tokyo and Pacific/Honolulu, which keep no
+    daylight saving time: Tokyo is 19 h ahead of Honolulu all year).
+    """
+    when = datetime(base_year, 7, 1, 12, tzinfo=UTC)
+    offsets = {}
+    for node in NODES:
+        path = f"{P}{node}.time_zone"
+        entry = library.get(path)
+        try:
+            zone = ZoneInfo(str(entry.value()))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"unknown IANA time zone {entry.value()!r}", file=entry.file,
+                             key=path) from None
+        delta = when.astimezone(zone).utcoffset()
+        hours = delta.total_seconds() / 3600.0 if delta is not None else 0.0
+        if hours != int(hours):
+            raise InputError(f"UTC offset {hours:g} h is not a whole hour; the hourly "
+                             "staffing grid needs whole-hour zones", file=entry.file, key=path)
+        offsets[node] = hours
+    return offsets
+
+
+def check_library(library: Library) -> None:
+    """Refuse unknown nodes and out-of-range defaults in the c2 data before any run."""
+    known = set(NODES) | {"transit"}
+    for group in library.groups(NAME):
+        if group not in known:
+            entry = next(e for e in library if e.path.startswith(f"{P}{group}."))
+            raise InputError(f"unknown node {group!r}; known nodes: {', '.join(NODES)}",
+                             file=entry.file, key=f"{P}{group}")
+    values: dict[str, float] = {}
+    for path, spec in INPUTS.items():
+        entry = library.get(path)
+        value = entry.value(None if spec.kind == "category" else spec.unit)
+        if spec.kind == "category":
+            if value not in spec.categories:
+                raise InputError(f"must be {spec.allowed()}", file=entry.file, key=path)
+            value = spec.code(value)
+        if isinstance(value, str) or value is None:
+            raise InputError(f"must be {spec.allowed()}", file=entry.file, key=path)
+        values[path] = float(value)
+    check_values(values, file=entry.file)
+
+
+class C2Model:
+    """Vectorised coordination-latency model (deterministic; see :mod:`.approx`)."""
+
+    name = NAME
+    stochastic = False
+
+    def __init__(self, offsets: Mapping[str, float], horizon_days: float = 120.0):
+        self.inputs = dict(INPUTS)
+        self.outputs = dict(OUTPUTS)
+        self.coords = {k: list(v) for k, v in COORDS.items()}
+        self.offsets = dict(offsets)
+        self.horizon_h = float(horizon_days) * 24.0
+
+    @classmethod
+    def from_library(cls, library: Library, settings: Settings | None = None) -> C2Model:
+        settings = settings or Settings()
+        check_library(library)
+        return cls(utc_offsets(library, settings.base_year), settings.horizon_days)
+
+    def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
+                 series: bool = False) -> dict[str, np.ndarray]:
+        """Evaluate unique input rows once (ensembles repeat them across futures)."""
+        check_values({p: x[p] for p in self.inputs})
+        names = list(self.inputs)
+        table = np.column_stack([np.asarray(x[p], dtype=float) for p in names])
+        n = table.shape[0]
+        unique, inverse = np.unique(table, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        rows = unique if unique.shape[0] < n else table
+        parts = []
+        for lo in range(0, rows.shape[0], CHUNK):
+            block = rows[lo:lo + CHUNK]
+            g = {p[len(P):]: block[:, i] for i, p in enumerate(names)}
+            parts.append(approximate(g, self.offsets, self.horizon_h))
+        out = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+        if rows is unique:
+            out = {k: v[inverse] for k, v in out.items()}
+        return {P + k: v for k, v in out.items()}
+
+
+__all__ = ["C2Model", "INPUTS", "OUTPUTS", "NODES"]

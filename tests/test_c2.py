@@ -1,0 +1,221 @@
+"""c2: conformance, closed forms, monotonicity and bad input (CLI exit 2, one line)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kaname.data import Library
+from kaname.engine import Engine
+from kaname.models.c2 import C2Model
+from kaname.models.c2.approx import deferral_moments, erlang_c
+from kaname.models.c2.des import NodeParams
+from kaname.testing import check_model
+
+
+@pytest.fixture(scope="module")
+def setup():
+    library = Library.load()
+    model = C2Model.from_library(library)
+    engine = Engine([model], library)
+    return model, {p: engine.default(p) for p in model.inputs}
+
+
+def _eval(model, defaults, **over):
+    x = {p: np.array([v], dtype=float) for p, v in defaults.items()}
+    for k, v in over.items():
+        x["c2." + k.replace("__", ".")] = np.array([v], dtype=float)
+    return {k: float(np.ravel(v)[0]) if v.ndim == 1 else v[0] for k, v in model.evaluate(x).items()}
+
+
+def test_conformance(setup):
+    model, defaults = setup
+    check_model(model, defaults, n=128)
+
+
+def test_time_zones_from_iana(setup):
+    model, _ = setup
+    assert model.offsets["jjoc"] - model.offsets["indopacom"] == 19.0
+
+
+def test_erlang_c_closed_forms():
+    # M/M/1: P(wait) = ρ; M/M/2 with a = 1: C = 1/3 (Erlang C by hand)
+    assert erlang_c(np.array([1.0]), np.array([0.6]))[0] == pytest.approx(0.6)
+    assert erlang_c(np.array([2.0]), np.array([1.0]))[0] == pytest.approx(1.0 / 3.0)
+
+
+def test_deferral_closed_form():
+    # Duty 0–10 UTC; requests reach the commander uniformly over [11, 12): peacetime defers
+    # to 24:00, i.e. uniform on (12, 13] hours: mean 12.5, variance 1/12.
+    on, mean, var = deferral_moments(np.array([11.5]), np.array([0.0]), np.array([10.0]),
+                                     np.array([1e9]))
+    assert on[0] == 0 and mean[0] == pytest.approx(12.5) and var[0] == pytest.approx(1 / 12)
+    # Crisis wake-up of 2 h caps it.
+    on, mean, var = deferral_moments(np.array([11.5]), np.array([0.0]), np.array([10.0]),
+                                     np.array([2.0]))
+    assert mean[0] == pytest.approx(2.0) and var[0] == pytest.approx(0.0)
+    # Half the hour on duty: [9.5, 10.5) with duty ending at 10.
+    on, _, _ = deferral_moments(np.array([10.0]), np.array([0.0]), np.array([10.0]),
+                                np.array([1e9]))
+    assert on[0] == pytest.approx(0.5)
+
+
+def test_des_deferral_matches_rule():
+    node = NodeParams("indopacom", -10.0, 6, 3, 8, 18, 1.0, 0.5, 0.4, 0.5, 2.0)
+    # 08–18 HST is 18–04 UTC. At 05 UTC (19 HST): peacetime waits to 18 UTC, crisis 2 h.
+    assert node.deferral(5.0, crisis=False) == pytest.approx(13.0)
+    assert node.deferral(5.0, crisis=True) == pytest.approx(2.0)
+    assert node.deferral(20.0, crisis=False) == 0.0
+
+
+def test_hawaii_route_is_slower_at_defaults(setup):
+    model, defaults = setup
+    hawaii = _eval(model, defaults, structure=0)
+    jfhq = _eval(model, defaults, structure=1)
+    assert jfhq["c2.latency_median_h"] < hawaii["c2.latency_median_h"]
+    assert jfhq["c2.share_within_6h"] > hawaii["c2.share_within_6h"]
+
+
+@given(st.floats(0.0, 0.95), st.floats(0.01, 0.05))
+def test_more_delegation_never_slower(setup, delta, step):
+    model, defaults = setup
+    lo = _eval(model, defaults, structure=1, delegated_share=delta)
+    hi = _eval(model, defaults, structure=1, delegated_share=delta + step)
+    assert hi["c2.latency_mean_h"] <= lo["c2.latency_mean_h"] + 1e-9
+
+
+@given(st.floats(0.5, 6.0))
+def test_longer_transit_never_faster(setup, extra):
+    model, defaults = setup
+    base = _eval(model, defaults)
+    slow = _eval(model, defaults, transit__usfj_indopacom_h=defaults[
+        "c2.transit.usfj_indopacom_h"] + extra)
+    assert slow["c2.latency_mean_h"] >= base["c2.latency_mean_h"]
+
+
+def test_no_principal_no_queue_is_pure_transit_and_work(setup):
+    # Huge desks, no commander, no spread: latency = work + transit, exactly.
+    model, defaults = setup
+    over = {f"{n}__{k}": 200 for n in ("jjoc", "usfj", "indopacom")
+            for k in ("day_staff", "night_staff")}
+    over |= {f"{n}__service_log_sd": 0.0 for n in ("jjoc", "usfj", "indopacom")}
+    over |= {"usfj__principal_share": 0.0, "indopacom__principal_share": 0.0, "structure": 0}
+    out = _eval(model, defaults, **over)
+    expected = (defaults["c2.jjoc.service_median_min"] + defaults["c2.usfj.service_median_min"]
+                + defaults["c2.indopacom.service_median_min"]) / 60.0 + 2 * (
+        defaults["c2.transit.jjoc_usfj_h"] + defaults["c2.transit.usfj_indopacom_h"])
+    assert out["c2.latency_mean_h"] == pytest.approx(expected, rel=1e-3)
+    assert out["c2.latency_median_h"] == pytest.approx(expected, rel=2e-2)
+
+
+def test_overload_caps_throughput(setup):
+    model, defaults = setup
+    out = _eval(model, defaults, arrivals_per_day_crisis=2000.0)
+    assert out["c2.max_utilisation"] > 1.0
+    assert out["c2.decisions_per_day"] < 2000.0
+
+
+class _Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def _cli(*args, env=None):
+    """Run ``kaname c2 ...`` in-process (the full CLI starts slowly as a subprocess)."""
+    from typer.testing import CliRunner
+
+    from kaname.cli import app
+
+    extra = {k: v for k, v in (env or {}).items() if k == "KANAME_DATA"}
+    res = CliRunner().invoke(app, ["c2", *args], env=extra)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return _Result(res.exit_code, res.stdout, res.stderr)
+
+
+def test_cli_module_entry_point():
+    res = subprocess.run([sys.executable, "-m", "kaname.cli", "c2", "queue",
+                          "--arrivals-per-hour", "1", "--service-minutes", "30", "--servers",
+                          "0"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "--servers" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def test_queue_command_json():
+    res = _cli("queue", "--arrivals-per-hour", "2", "--service-minutes", "30", "--servers",
+               "2", "--hours", "500", "--seed", "3", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    import json
+
+    data = json.loads(res.stdout)
+    assert data["mean_wait_minutes"] >= 0 and "erlang_c_mean_wait_minutes" in data
+
+
+@pytest.mark.parametrize(("args", "key"), [
+    (("queue", "--arrivals-per-hour", "2", "--service-minutes", "30", "--servers", "0"),
+     "--servers"),
+    (("queue", "--arrivals-per-hour", "-1", "--service-minutes", "30", "--servers", "2"),
+     "--arrivals-per-hour"),
+])
+def test_queue_bad_input(args, key):
+    res = _cli(*args)
+    assert res.returncode == 2
+    assert key in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.stderr
+
+
+SCENARIO = """name: c2-test
+settings: {{base_year: 2026, horizon_days: 30, futures: 10, seed: 1}}
+policies:
+  jfhq: {{c2.structure: jfhq_in_japan, c2.delegated_share: {share}}}
+"""
+
+
+@pytest.mark.parametrize(("data", "key"), [
+    ("jjoc:\n    day_staff: {value: 0, unit: person, assumption: x}\n"
+     "    night_staff: {value: 0, unit: person, assumption: x}\n", "c2.jjoc"),
+    ("transit:\n    jjoc_usfj_h: {value: -1, unit: hour, assumption: x}\n",
+     "c2.transit.jjoc_usfj_h"),
+    ("guam:\n    day_staff: {value: 3, unit: person, assumption: x}\n", "c2.guam"),
+])
+def test_simulate_bad_data(tmp_path, data, key):
+    extra = tmp_path / "bad.yaml"
+    extra.write_text("model: c2\nparameters:\n  " + data, encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO.format(share=0.5), encoding="utf-8")
+    env = dict(os.environ, KANAME_DATA=str(extra))
+    res = _cli("simulate", str(scenario), "--days", "1", "--replications", "1", env=env)
+    assert res.returncode == 2, res.stdout
+    assert key in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.stderr
+
+
+def test_simulate_delegated_share_out_of_range(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO.format(share=1.5), encoding="utf-8")
+    res = _cli("simulate", str(scenario), "--days", "1", "--replications", "1")
+    assert res.returncode == 2
+    assert "delegated_share" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_simulate_runs_and_writes_records(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO.format(share=0.5), encoding="utf-8")
+    records = tmp_path / "rec.csv"
+    res = _cli("simulate", str(scenario), "--days", "2", "--replications", "2", "--format",
+               "json", "--records", str(records))
+    assert res.returncode == 0, res.stderr
+    import json
+
+    data = json.loads(res.stdout)
+    assert set(data["structures"]) == {"hawaii_centric", "jfhq_in_japan"}
+    lines = records.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("structure,replication")
+    assert len(lines) - 1 == sum(s["simulation"]["requests"]
+                                 for s in data["structures"].values())
