@@ -25,7 +25,7 @@ def test_japanese_table_has_japanese_headers():
     from pathlib import Path
 
     sc = load_scenario(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml")
-    results = run(sc, engine_for(sc.settings, ["sustainment"]), futures=20)
+    results = run(sc, engine_for(sc.settings, sc.models), futures=20)
     text = render(results, "table", "ja")
     assert "政策" in text and "中央値" in text and "継戦日数" in text
     assert "Policy" not in text

@@ -25,8 +25,8 @@ def test_results_are_labelled_and_reproducible(example):
     a = run(sc, engine, futures=300, seed=3)
     b = run(sc, engine, futures=300, seed=3, chunk_size=97)
     ds = a.dataset
-    assert ds.sizes["policy"] == 3 and ds.sizes["future"] == 300
-    assert list(ds["munition"].values) == ["aim120", "pac3_mse"] or "pac3_mse" in ds["munition"]
+    assert ds.sizes["policy"] == len(sc.policies) and ds.sizes["future"] == 300
+    assert set(ds["munition"].values) == {"aim120", "pac3_mse"}
     assert "sustainment.conflict_year" in ds.coords
     for name in ds.data_vars:
         np.testing.assert_array_equal(ds[name].values, b.dataset[name].values)
@@ -36,7 +36,7 @@ def test_policies_share_futures(example):
     sc, engine = example
     ds = run(sc, engine, futures=200, seed=1).dataset
     frame = run(sc, engine, futures=200, seed=1).to_frame()
-    assert len(frame) == 600
+    assert len(frame) == 200 * len(sc.policies)
     by_policy = frame.groupby("policy")["sustainment.conflict_year"].apply(list)
     assert by_policy["status-quo"] == by_policy["pac3-coproduction"]
     # Co-production of PAC-3 never lowers PAC-3 days in the same future.
