@@ -23,12 +23,20 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"
 
 def one(futures: int, chunk: int) -> dict[str, float]:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from kaname.run import run
-    from kaname.scenario import engine_for, load_scenario
+    import yaml
 
-    scenario = load_scenario(EXAMPLE)
-    engine = engine_for(scenario.settings, ["sustainment"])
-    scenario = load_scenario(EXAMPLE, engine)
+    from kaname.run import run
+    from kaname.scenario import SettingsModel, engine_for, parse_scenario
+
+    # The example, restricted to the sustainment model's levers and uncertainties.
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["policies"] = {name: {k: v for k, v in levers.items() if k.startswith("sustainment.")}
+                       for name, levers in raw["policies"].items()
+                       if name in ("status-quo", "pac3-coproduction", "pac3-amraam-export")}
+    raw["uncertainties"] = {k: v for k, v in raw["uncertainties"].items()
+                            if k.startswith("sustainment.")}
+    engine = engine_for(SettingsModel.model_validate(raw["settings"]), ["sustainment"])
+    scenario = parse_scenario(raw, engine, file=str(EXAMPLE))
     start = time.perf_counter()
     results = run(scenario, engine, futures=futures, chunk_size=chunk)
     elapsed = time.perf_counter() - start
