@@ -18,6 +18,15 @@ from kaname.spec import Spec
 DEFAULT_CHUNK = 50_000  # future-policy samples per vectorised call
 
 
+def display_order(paths: Sequence[str]) -> list[str]:
+    """Outcome paths grouped by model in the order of the built-in model list (the order a
+    reader follows the argument: sustainment, coordination, deterrence, ...), others last."""
+    from kaname.models import BUILTIN
+
+    rank = {name: i for i, name in enumerate(BUILTIN)}
+    return sorted(paths, key=lambda p: rank.get(p.split(".", 1)[0], len(rank)))
+
+
 def select_policies(scenario: Scenario, names: Sequence[str] | None) -> list[str]:
     if not names:
         return list(scenario.policies)
@@ -52,6 +61,16 @@ def evaluate_futures(engine: Engine, futures: dict[str, np.ndarray],
     return {k: v.reshape(n_policies, n, *v.shape[1:]) for k, v in out.items()}
 
 
+def chunk_bounds(n: int, per_chunk: int, keep_series: int = 0) -> list[tuple[int, int]]:
+    """Future ranges evaluated in one call each. The futures whose daily series are kept get
+    chunks of their own, so the (memory-hungry) series are computed only for them."""
+    cuts = set(range(0, n, per_chunk)) | {n}
+    if 0 < keep_series < n:
+        cuts.add(keep_series)
+    edges = sorted(cuts)
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
 def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
         seed: int | None = None, design: str | None = None,
         policies: Sequence[str] | None = None, keep_series: int = 0,
@@ -72,8 +91,7 @@ def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
 
     scalars: dict[str, np.ndarray] = {}
     series: dict[str, np.ndarray] = {}
-    for k, start in enumerate(range(0, n, per_chunk)):
-        stop = min(n, start + per_chunk)
+    for k, (start, stop) in enumerate(chunk_bounds(n, per_chunk, keep_series)):
         part = {p: v[start:stop] for p, v in sampled.items()}
         out = evaluate_futures(engine, part, levers, P, stop - start, seed=seed, chunk_index=k,
                                series=start < keep_series)
@@ -89,8 +107,7 @@ def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
                 scalars[path][:, start:stop] = arr
         if progress:
             progress(stop, n)
-    order = [p for p in engine.outputs if p in scalars]
-    scalars = {p: scalars[p] for p in order}
+    scalars = {p: scalars[p] for p in display_order(engine.outputs) if p in scalars}
     return Results(_dataset(scenario, engine, names, n, sampled, levers, scalars, series, seed,
                             design))
 

@@ -94,6 +94,7 @@ class Scenario:
     models: list[str] | None
     source: str
     text: str
+    engine: Engine | None = None  # the engine the scenario was validated against
 
     def policy_inputs(self, name: str, engine: Engine) -> dict[str, float]:
         """The lever overrides of policy `name` as engine-ready floats (category codes)."""
@@ -292,10 +293,14 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
             raise ScenarioError("is both a policy lever and an uncertainty", file=file, key=key)
     return Scenario(name=model.name, description=model.description, settings=model.settings,
                     policies=policies, uncertainties=uncertainties, models=model.models,
-                    source=file, text=text)
+                    source=file, text=text, engine=engine)
 
 
-def engine_for(settings: SettingsModel, models: list[str] | None = None) -> Engine:
+def engine_for(settings: SettingsModel, models: list[str] | None = None,
+               scenario: Scenario | None = None) -> Engine:
+    """An engine for these settings; reuses the one a scenario was validated against."""
+    if scenario is not None and scenario.engine is not None:
+        return scenario.engine
     from kaname.data import Library
     from kaname.engine import Engine
     from kaname.models.base import Settings
@@ -308,7 +313,7 @@ def load_scenario(path: str | Path, engine: Engine | None = None) -> Scenario:
     """Read, parse safely and validate a scenario file.
 
     The engine is built from the scenario's own settings (base year, horizon) and model
-    list unless one is given.
+    list unless one is given; either way it is kept as ``scenario.engine``.
     """
     file = str(path)
     data = yamlio.load(path)

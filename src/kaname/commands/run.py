@@ -146,7 +146,7 @@ def register(app: typer.Typer) -> None:
         sc = load_scenario(file)
         from kaname.scenario import engine_for
 
-        engine = engine_for(sc.settings, sc.models)
+        engine = engine_for(sc.settings, sc.models, sc)
         results = run(sc, engine, futures=futures, seed=seed, design=design, policies=policy,
                       keep_series=keep_series)
         text = render(results, fmt, lang)
@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
         futures: int = typer.Option(2000, "--futures", "-n", help="Number of futures."),
         lang: str = typer.Option("en", "--lang", help="en or ja."),
     ) -> None:
-        """Run the bundled Taiwan-2028 example end to end and write its results."""
+        """Run the bundled Taiwan-2028 example end to end; write its results and report."""
         from kaname.run import run
         from kaname.scenario import engine_for, load_scenario
 
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
             sc = load_scenario(path)
-        engine = engine_for(sc.settings, sc.models)
+        engine = engine_for(sc.settings, sc.models, sc)
         started = time.perf_counter()
         results = run(sc, engine, futures=futures, keep_series=50)
         elapsed = time.perf_counter() - started
@@ -177,5 +177,9 @@ def register(app: typer.Typer) -> None:
         write_samples(results, out_dir / "results.csv")
         write_samples(results, out_dir / "results.nc")
         emit(render(results, "json", lang), out_dir / "summary.json")
-        typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s")
+        from kaname.report import write_report
+
+        report = write_report(results, out_dir / "report.html", lang, scenario=sc, engine=engine)
+        typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s; "
+                   f"report: {report}")
         typer.echo(t("results_written", lang, path=out_dir))

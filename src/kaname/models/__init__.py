@@ -4,5 +4,9 @@
 # name -> "module:factory"; factory(library, settings) returns a Model.
 BUILTIN: dict[str, str] = {
     "sustainment": "kaname.models.sustainment:SustainmentModel.from_library",
+    "autonomy": "kaname.models.autonomy:AutonomyModel.from_library",
+    "deterrence": "kaname.models.deterrence:DeterrenceModel.from_library",
     "c2": "kaname.models.c2:C2Model.from_library",
+    "homeland": "kaname.models.homeland:HomelandModel.from_library",
+    "posture": "kaname.models.posture:PostureModel.from_library",
 }

@@ -62,6 +62,11 @@ def register(name: str, factory: ModelFactory) -> None:
     _registered[name] = factory
 
 
+def unregister(name: str) -> None:
+    """Remove an in-process registration (e.g. a test model); unknown names are ignored."""
+    _registered.pop(name, None)
+
+
 def factories() -> dict[str, ModelFactory]:
     """All model factories: built-ins, entry points of ``kaname.models``, in-process ones."""
     from kaname.models import BUILTIN

@@ -5,9 +5,12 @@ Per node and UTC hour of the day (arrays of shape samples × 24):
 * staffing ``c(u)`` from the node's day shift and night watch in its local time;
 * a periodic fluid backlog ``B(u+1) = max(0, B(u) + λ(u) − c(u)μ)`` for overloaded hours
   and the hour-by-hour departure flow it implies, which is the next node's arrival flow
-  (shifted by service and transit time);
+  (shifted by service and transit time). The periodic solution is Lindley's running
+  minimum over two days, ``B(t) = S(t) − min_{s ≤ t} S(s)`` with ``S`` the cumulative net
+  inflow (exact, because the scaled daily net inflow is negative);
 * a pointwise-stationary Erlang-C wait (M/M/c with that hour's λ and c) scaled by the
-  Allen–Cunneen factor ``(1 + c_s²)/2`` for lognormal staff work;
+  Allen–Cunneen factor ``(1 + c_s²)/2`` for lognormal staff work; Erlang C comes from a
+  table over (servers, load) built once with the exact Erlang-B recursion;
 * for a node whose daily load exceeds its daily capacity, the backlog grows over the
   horizon: the average extra wait ``(ρ − 1)·H/2`` is added.
 
@@ -16,8 +19,10 @@ INDOPACOM; with or without the commander; commander on or off duty). The command
 deferral over the hour in which requests reach the commander is integrated exactly
 (deferral to the start of the day shift, or the crisis wake-up delay, whichever is
 shorter). Each (hour, branch) cell is a uniform distribution with the cell's mean and
-variance; the latency distribution is the mixture of the 144 cells, whose CDF is built on
-a per-sample grid with second differences (O(cells + grid) per sample).
+variance; the latency distribution is the mixture of the 144 cells. Its CDF, piecewise
+linear, is evaluated exactly on a per-sample grid (``F(x) = x·ΣP − ΣQ`` over ramps that
+have started, one ``bincount``); each quantile is bracketed on the grid and refined by
+a secant step on the exact CDF.
 
 References
 ----------
@@ -35,13 +40,21 @@ Newell, G. F. (1982). *Applications of Queueing Theory*, 2nd ed. Chapman & Hall.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 
 HOURS = np.arange(24)
+HOURS_MID = HOURS + 0.5
 NEVER = 1e9            # "no wake-up": wait for the day shift (peacetime)
 PSA_MAX_LOAD = 0.95    # cap on the per-hour load fed to Erlang C; the fluid term takes over
-GRID_POINTS = 160      # nodes of the per-sample latency grid for the mixture CDF
+GRID_POINTS = 128      # nodes of the per-sample grid that brackets each latency quantile
+TABLE_SERVERS = 64     # Erlang C is tabulated for 0–64 servers (exact recursion above)
+TABLE_LOADS = 1024     # load nodes ρ = a/c on [0, PSA_MAX_LOAD] (interpolation error < 1e-5)
+MIN_CELL_WIDTH = 1e-4  # grid steps: width given to zero-variance cells
+QUANTILE_TOL = 1e-5    # CDF tolerance of the quantile search
+QUANTILE_ITERATIONS = 40
+FLUID_HORIZON_H = 47.5  # the fluid wait counts at most this long (from mid-hour, two days)
 
 
 def erlang_c(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
@@ -61,6 +74,47 @@ def erlang_c(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
     return np.where(stable, servers * blocking / denom, 1.0)
 
 
+@lru_cache(maxsize=1)
+def _erlang_c_table() -> tuple[np.ndarray, np.ndarray]:
+    """Erlang C on (servers 0–TABLE_SERVERS) × (load ρ on [0, PSA_MAX_LOAD]), flattened.
+
+    Returns the values and the slope to the next load node, for linear interpolation.
+    Built once with the Erlang-B recursion; step k only touches the rows with ≥ k servers.
+    """
+    loads = np.linspace(0.0, PSA_MAX_LOAD, TABLE_LOADS)
+    servers = np.arange(TABLE_SERVERS + 1, dtype=float)[:, None]
+    offered = servers * loads
+    blocking = np.ones_like(offered)
+    for k in range(1, TABLE_SERVERS + 1):
+        carried = offered[k:] * blocking[k:]
+        blocking[k:] = carried / (k + carried)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = servers * blocking / (servers - offered * (1.0 - blocking))
+    table[0] = 1.0                       # no servers: every request waits (unused)
+    slope = np.diff(table, axis=1, append=table[:, -1:])
+    return table.ravel(), slope.ravel()
+
+
+def erlang_c_capped(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
+    """Erlang C for whole server counts and ``offered ≤ PSA_MAX_LOAD · servers``.
+
+    Table look-up with linear interpolation in the load (error < 1e-5); the exact
+    recursion for the rare entries with more than TABLE_SERVERS servers.
+    """
+    servers = np.asarray(servers, dtype=float)
+    offered = np.asarray(offered, dtype=float)
+    table, slope = _erlang_c_table()
+    count = np.minimum(servers, TABLE_SERVERS).astype(np.intp)
+    pos = offered / np.maximum(servers, 1.0) * ((TABLE_LOADS - 1) / PSA_MAX_LOAD)
+    node = np.minimum(pos.astype(np.intp), TABLE_LOADS - 2)
+    flat = count * TABLE_LOADS + node
+    prob = table[flat] + (pos - node) * slope[flat]
+    large = servers > TABLE_SERVERS
+    if np.any(large):
+        prob[large] = erlang_c(servers[large], offered[large])
+    return prob
+
+
 def mmc_wait_moments(servers: np.ndarray, arrivals: np.ndarray, service_mean: np.ndarray,
                      scv: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of the M/G/c queueing delay (Erlang C with Allen–Cunneen factor).
@@ -70,11 +124,13 @@ def mmc_wait_moments(servers: np.ndarray, arrivals: np.ndarray, service_mean: np
     """
     servers = np.asarray(servers, dtype=float)
     offered = np.minimum(arrivals * service_mean, PSA_MAX_LOAD * servers)
-    prob_wait = erlang_c(servers, offered)
-    gap = np.where(servers > 0, servers / service_mean - offered / service_mean, 1.0)
-    factor = (1.0 + scv) / 2.0
-    mean = np.where(servers > 0, factor * prob_wait / gap, 0.0)
-    var = np.where(servers > 0, factor**2 * prob_wait * (2.0 - prob_wait) / gap**2, 0.0)
+    servers, offered = np.broadcast_arrays(servers, offered)
+    prob_wait = erlang_c_capped(servers, offered)
+    staffed = servers > 0
+    gap = np.where(staffed, (servers - offered) / service_mean, 1.0)
+    factor = (1.0 + np.asarray(scv)) / 2.0
+    mean = np.where(staffed, factor * prob_wait / gap, 0.0)
+    var = mean * factor * (2.0 - prob_wait) / gap      # = factor²·C(2 − C)/gap²
     return mean, var
 
 
@@ -94,42 +150,88 @@ def duty_length(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.where(length == 0, 24.0, length)
 
 
+class HourlyInterpolator:
+    """Periodic linear interpolation of hourly values (centred at u + 0.5) at times `t`.
+
+    The positions are computed once and reused for every quantity read at the same times.
+    """
+
+    def __init__(self, t: np.ndarray):
+        n = t.shape[0]
+        pos = np.mod(t - 0.5, 24.0)
+        node = np.minimum(pos.astype(np.intp), 23)
+        self.frac = pos - node
+        rows = np.arange(n) * 25
+        self.flat = node + (rows[:, None] if t.ndim == 2 else rows)
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """Interpolate `values` (samples × 24)."""
+        wrapped = np.concatenate([values, values[:, :1]], axis=1).ravel()
+        v0 = wrapped[self.flat]
+        return v0 + self.frac * (wrapped[self.flat + 1] - v0)
+
+
 def interp_hourly(values: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Periodic linear interpolation of hourly values (centred at u + 0.5) at times `t`."""
-    pos = t - 0.5
-    base = np.floor(pos)
-    frac = pos - base
-    i0 = (base.astype(np.int64)) % 24
-    i1 = (i0 + 1) % 24
-    if t.ndim == 1:
-        rows = np.arange(values.shape[0])
-        return values[rows, i0] * (1 - frac) + values[rows, i1] * frac
-    return (np.take_along_axis(values, i0, axis=1) * (1 - frac)
-            + np.take_along_axis(values, i1, axis=1) * frac)
+    return HourlyInterpolator(t)(values)
 
 
-def _fluid_wait(backlog: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Hours until capacity from mid-hour on has served `backlog` (samples × 24)."""
-    wait = np.zeros_like(backlog)
-    rows = np.flatnonzero(np.any(backlog > 1e-12, axis=1))
+def periodic_backlog(lam: np.ndarray, capacity: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backlog at the start and end of each hour in the periodic fluid regime.
+
+    Requires a daily net inflow ≤ 0. Lindley's recursion from an empty desk is
+    ``B(t) = S(t) − min_{s ≤ t} S(s)``; on the second day it is periodic already, because
+    a non-positive daily net inflow makes the first day's minimum irrelevant. Also returns
+    the rows with an overloaded hour (the only rows with a backlog).
+    """
+    start = np.zeros_like(lam)
+    end = np.zeros_like(lam)
+    net = lam - capacity
+    rows = np.flatnonzero(np.any(net > 0.0, axis=1))
+    if rows.size:
+        net = net[rows]
+        cumulative = np.zeros((rows.size, 49))
+        np.cumsum(np.concatenate([net, net], axis=1), axis=1, out=cumulative[:, 1:])
+        backlog = cumulative - np.minimum.accumulate(cumulative, axis=1)
+        start[rows] = backlog[:, 24:48]
+        end[rows] = backlog[:, 25:49]
+    return start, end, rows
+
+
+def fluid_waits(backlogs: list[np.ndarray], capacity: np.ndarray,
+                rows: np.ndarray) -> list[np.ndarray]:
+    """Hours until the capacity from mid-hour on has served each backlog (samples × 24).
+
+    The cumulative capacity over three days is piecewise linear; the wait is its inverse
+    at (capacity served by mid-hour + backlog), found with one ``searchsorted`` over all
+    rows (each row lifted above the previous one), capped at FLUID_HORIZON_H.
+    """
+    waits = [np.zeros_like(b) for b in backlogs]
     if rows.size == 0:
-        return wait
-    cap = capacity[rows]
-    remaining = backlog[rows].copy()
-    elapsed = np.zeros_like(remaining)
-    for step in range(48):
-        hour_cap = np.take(cap, (HOURS + step) % 24, axis=1)
-        span = 0.5 if step == 0 else 1.0      # start at mid-hour
-        avail = hour_cap * span
-        done = remaining <= avail
-        with np.errstate(divide="ignore", invalid="ignore"):
-            partial = np.where(hour_cap > 0, remaining / hour_cap, span)
-        elapsed += np.where(remaining > 0, np.where(done, partial, span), 0.0)
-        remaining = np.where(done, 0.0, remaining - avail)
-        if not np.any(remaining > 0):
-            break
-    wait[rows] = elapsed
-    return wait
+        return waits
+    m = rows.size
+    cap = np.tile(capacity[rows], 3)                          # m × 72 hours
+    served = np.zeros((m, 73))
+    np.cumsum(cap, axis=1, out=served[:, 1:])
+    lift = np.cumsum(served[:, -1] + 1.0) - (served[:, -1] + 1.0)
+    lifted = (served + lift[:, None]).ravel()
+    by_mid_hour = served[:, :24] + 0.5 * cap[:, :24]
+    row_start = (np.arange(m) * 73)[:, None]
+    cap_flat = cap.ravel()
+    for wait, backlog in zip(waits, backlogs, strict=True):
+        pending = backlog[rows]
+        target = by_mid_hour + pending
+        node = np.searchsorted(lifted, (target + lift[:, None]).ravel()).reshape(m, 24)
+        node = np.clip(node - row_start, 1, 72) - 1               # hour in which it ends
+        flat = node + (np.arange(m) * 72)[:, None]
+        rate = cap_flat[flat]
+        safe = np.where(rate > 0, rate, 1.0)
+        finish = node + np.where(rate > 0, (target - served.ravel()[node + row_start]) / safe,
+                                 0.0)
+        hours = np.clip(finish - HOURS_MID, 0.0, FLUID_HORIZON_H)
+        wait[rows] = np.where(pending > 0, hours, 0.0)
+    return waits
 
 
 def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndarray,
@@ -148,21 +250,14 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
     # and add the horizon-average growth of the backlog separately.
     scale = np.where(rho_day > 0.999, 0.999 / np.maximum(rho_day, 1e-300), 1.0)
     lam = arrivals * scale[:, None]
-    backlog = np.zeros(arrivals.shape[0])
-    start = np.empty_like(lam)
-    end = np.empty_like(lam)
-    for _cycle in range(3):
-        for u in range(24):
-            start[:, u] = backlog
-            backlog = np.maximum(0.0, backlog + lam[:, u] - capacity[:, u])
-            end[:, u] = backlog
+    start, end, overloaded = periodic_backlog(lam, capacity)
     departures = lam + start - end
-    mid_backlog = 0.5 * (start + end)
-    fluid_mean = _fluid_wait(mid_backlog, capacity)
-    fluid_var = (_fluid_wait(end, capacity) - _fluid_wait(start, capacity)) ** 2 / 12.0
+    fluid_mean, fluid_end, fluid_start = fluid_waits([0.5 * (start + end), end, start],
+                                                     capacity, overloaded)
+    fluid_var = (fluid_end - fluid_start) ** 2 / 12.0
     psa_mean, psa_var = mmc_wait_moments(servers, lam, service_mean[:, None], scv[:, None])
     growth = np.where(rho_day > 1.0, (np.minimum(rho_day, 1e6) - 1.0) * horizon_h, 0.0)
-    mean = fluid_mean + psa_mean + growth[:, None] / 2.0
+    mean = fluid_mean + psa_mean + (growth / 2.0)[:, None]
     var = fluid_var + psa_var + (growth**2 / 12.0)[:, None]
     offered_work = daily_load * service_mean
     staff_hours = servers.sum(axis=1)
@@ -199,57 +294,114 @@ def deferral_moments(reach: np.ndarray, duty_start_utc: np.ndarray, duty_len: np
     return on, mean, var
 
 
+def _mixture_cdf_at(pos: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    rise: np.ndarray) -> np.ndarray:
+    """Exact mixture CDF at one position per row (grid units): Σ rise·(clip(x) − start)."""
+    inside = np.maximum(start, pos[:, None])
+    np.minimum(inside, end, out=inside)
+    inside -= start                       # each term ≤ the cell's weight: no cancellation
+    return np.vecdot(inside, rise).astype(float)
+
+
+def _invert_cdf(q: float, cdf: np.ndarray, start: np.ndarray, end: np.ndarray,
+                rise: np.ndarray) -> np.ndarray:
+    """Position (grid units) where the exact mixture CDF reaches `q`, per row.
+
+    Bracketed between the grid nodes around `q`, then regula falsi with the Illinois
+    modification on the exact CDF until it is within QUANTILE_TOL of `q` (most rows stop
+    after one step; rows whose bracket holds many kinks take a few more).
+    """
+    n, nodes = cdf.shape
+    rows = np.arange(n)
+    k = np.clip(np.count_nonzero(cdf < q, axis=1), 1, nodes - 1)
+    a, b = (k - 1).astype(float), k.astype(float)
+    fa, fb = cdf[rows, k - 1], cdf[rows, k]
+    guess = a + np.clip((q - fa) / np.maximum(fb - fa, 1e-300), 0.0, 1.0)
+    side = np.zeros(n, dtype=np.int8)
+    active = rows
+    geometry = (start, end, rise)
+    for _ in range(QUANTILE_ITERATIONS):
+        fg = _mixture_cdf_at(guess[active].astype(start.dtype), *geometry)
+        below = fg < q
+        keep = (np.abs(fg - q) > QUANTILE_TOL) & (b[active] - a[active] > 1e-6)
+        if not np.any(keep):
+            break
+        below, fg, active = below[keep], fg[keep], active[keep]
+        geometry = tuple(arr[keep] for arr in geometry)
+        x = guess[active]
+        # Illinois: an end point kept twice in a row has its CDF gap halved.
+        a[active] = np.where(below, x, a[active])
+        b[active] = np.where(below, b[active], x)
+        fa[active] = np.where(below, fg, np.where(side[active] == -1, (fa[active] + q) / 2,
+                                                   fa[active]))
+        fb[active] = np.where(below, np.where(side[active] == 1, (fb[active] + q) / 2,
+                                              fb[active]), fg)
+        side[active] = np.where(below, 1, -1)
+        aa, bb, ffa, ffb = a[active], b[active], fa[active], fb[active]
+        guess[active] = aa + (bb - aa) * np.clip((q - ffa) / np.maximum(ffb - ffa, 1e-300),
+                                                 0.0, 1.0)
+    return guess
+
+
 def mixture_summary(weight: np.ndarray, mean: np.ndarray, var: np.ndarray,
                     quantiles: tuple[float, ...], thresholds: tuple[float, ...]
                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Quantiles and CDF values of a mixture of uniforms, one mixture per sample row.
 
     Cell k of row i is uniform with mean ``mean[i, k]``, variance ``var[i, k]`` and weight
-    ``weight[i, k]`` (rows sum to 1). The CDF is piecewise linear; it is evaluated exactly
-    at the nodes of a per-row grid through second differences of ramp functions.
+    ``weight[i, k]`` (rows sum to 1). In grid units a cell rises with slope ``s`` from
+    ``a`` to ``b``, so the CDF is ``F(x) = x·Σs − Σs·a`` over cells with ``a ≤ x`` minus the
+    same over cells with ``b ≤ x``: two sums accumulated at the grid nodes by one
+    ``bincount`` and one cumulative sum, exact at every node. A quantile is bracketed
+    between two nodes and found by regula falsi on the exact CDF; threshold shares are
+    the exact CDF. Cell geometry is float32 (positions are a few grid steps, relative to
+    the row's first cell); the sums are float64.
     """
-    n, _ = mean.shape
-    half = np.sqrt(3.0 * np.maximum(var, 0.0))
-    lo = np.maximum(mean - half, 0.0)
-    hi = mean + half
+    n, cells = mean.shape
+    f32 = np.float32
+    nodes = GRID_POINTS
+    bins = nodes + 1
+    lo = np.empty((n, cells), dtype=f32)
+    hi = np.empty((n, cells), dtype=f32)
+    np.maximum(var, 0.0, out=hi)
+    hi *= f32(3.0)
+    np.sqrt(hi, out=hi)                                    # half-width
+    np.subtract(mean, hi, out=lo)
+    np.maximum(lo, f32(0.0), out=lo)
+    np.add(mean, hi, out=hi)
     x0 = lo.min(axis=1)
-    span = np.maximum(hi.max(axis=1) - x0, 1e-6)
-    step = span / (GRID_POINTS - 1)
-    hi = np.maximum(hi, lo + 0.25 * step[:, None])
-    slope = weight / (hi - lo) * step[:, None]           # CDF rise per grid step
-    width = GRID_POINTS + 3
-    offset = (np.arange(n) * width)[:, None]
-    pos_lo = (lo - x0[:, None]) / step[:, None]
-    pos_hi = (hi - x0[:, None]) / step[:, None]
-    idx, vals = [], []
-    for pos, sign in ((pos_lo, 1.0), (pos_hi, -1.0)):
-        j = np.floor(pos)
-        f = pos - j
-        j = np.minimum(j.astype(np.int64), GRID_POINTS)
-        idx += [offset + j + 1, offset + j + 2]
-        vals += [sign * slope * (1.0 - f), sign * slope * f]
-    second = np.bincount(np.concatenate([i.ravel() for i in idx]),
-                         weights=np.concatenate([v.ravel() for v in vals]),
-                         minlength=n * width).reshape(n, width)
-    cdf = np.cumsum(np.cumsum(second, axis=1), axis=1)[:, :GRID_POINTS]
-    cdf = np.maximum.accumulate(np.clip(cdf, 0.0, 1.0), axis=1)
-    rows = np.arange(n)
-    # Rows are monotone: lift row i by 2i so one global searchsorted finds every row's index.
-    lifted = (cdf + 2.0 * rows[:, None]).ravel()
-    out_q = []
-    for q in quantiles:
-        k = np.searchsorted(lifted, q + 2.0 * rows, side="left") - rows * GRID_POINTS
-        k = np.clip(k, 1, GRID_POINTS - 1)
-        f0, f1 = cdf[rows, k - 1], cdf[rows, k]
-        frac = np.clip((q - f0) / np.maximum(f1 - f0, 1e-300), 0.0, 1.0)
-        out_q.append(x0 + step * (k - 1 + frac))
+    span = np.maximum(hi.max(axis=1).astype(float) - x0, 1e-6)
+    step = span / (nodes - 1)
+    scale = (1.0 / step).astype(f32)[:, None]
+    start, end = lo, hi
+    start -= x0[:, None]
+    start *= scale
+    end -= x0[:, None]
+    end *= scale
+    np.maximum(end, start + f32(MIN_CELL_WIDTH), out=end)  # point masses: a steep ramp
+    rise = np.subtract(end, start)
+    np.divide(weight, rise, out=rise)
+    index = np.empty((4, n, cells), dtype=np.intp)
+    row = (np.arange(n) * bins)[:, None]
+    index[0] = np.ceil(start)
+    index[1] = np.ceil(end)
+    index[:2] += row
+    np.add(index[:2], n * bins, out=index[2:])
+    values = np.empty((4, n, cells))
+    values[0] = rise
+    np.negative(rise, out=values[1])
+    np.multiply(rise, start, out=values[2])
+    np.multiply(rise, end, out=values[3])
+    np.negative(values[3], out=values[3])
+    sums = np.bincount(index.ravel(), weights=values.ravel(), minlength=2 * n * bins)
+    sums = np.cumsum(sums.reshape(2, n, bins)[:, :, :nodes], axis=2)
+    cdf = np.arange(nodes) * sums[0] - sums[1]
+    x0 = x0.astype(float)
+    out_q = [x0 + step * _invert_cdf(q, cdf, start, end, rise) for q in quantiles]
     out_t = []
     for t in thresholds:
-        pos = (t - x0) / step
-        k = np.clip(np.floor(pos).astype(np.int64), 0, GRID_POINTS - 2)
-        frac = np.clip(pos - k, 0.0, 1.0)
-        val = cdf[rows, k] * (1 - frac) + cdf[rows, k + 1] * frac
-        out_t.append(np.where(pos < 0, 0.0, np.where(pos >= GRID_POINTS - 1, 1.0, val)))
+        pos = ((t - x0) / step).astype(f32)
+        out_t.append(np.clip(_mixture_cdf_at(pos, start, end, rise), 0.0, 1.0))
     return out_q, out_t
 
 
@@ -292,7 +444,7 @@ def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
     su, su_mean, su_var, su_scv = node_inputs("usfj")
     si, si_mean, si_var, si_scv = node_inputs("indopacom")
     jj = node_hourly(lam, sj, sj_mean, sj_scv, horizon_h)
-    hours_mid = np.broadcast_to(HOURS + 0.5, (n, 24))
+    hours_mid = np.broadcast_to(HOURS_MID, (n, 24))
     lam_u = interp_hourly(jj["departures"], hours_mid - (sj_mean + tr1)[:, None])
     us = node_hourly(lam_u, su, su_mean, su_scv, horizon_h)
     lam_i = (1.0 - delegated)[:, None] * interp_hourly(us["departures"],
@@ -303,11 +455,13 @@ def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
     # Branch timing: arrive mid-hour at JJOC, reach USFJ, then INDOPACOM (escalated).
     t_usfj = hours_mid + jj["wait_mean"] + col(sj_mean + tr1)
     var_usfj = jj["wait_var"] + col(sj_var)
-    reach_u = t_usfj + interp_hourly(us["wait_mean"], t_usfj) + col(su_mean)
-    var_u = var_usfj + interp_hourly(us["wait_var"], t_usfj) + col(su_var)
+    at_usfj = HourlyInterpolator(t_usfj)
+    reach_u = t_usfj + at_usfj(us["wait_mean"]) + col(su_mean)
+    var_u = var_usfj + at_usfj(us["wait_var"]) + col(su_var)
     t_indo = reach_u + col(tr2)
-    reach_i = t_indo + interp_hourly(ip["wait_mean"], t_indo) + col(si_mean)
-    var_i = var_u + interp_hourly(ip["wait_var"], t_indo) + col(si_var)
+    at_indo = HourlyInterpolator(t_indo)
+    reach_i = t_indo + at_indo(ip["wait_mean"]) + col(si_mean)
+    var_i = var_u + at_indo(ip["wait_var"]) + col(si_var)
 
     means, variances, weights = [], [], []
     branches = (("usfj", reach_u, var_u, delegated, tr1),
@@ -325,6 +479,7 @@ def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
         w = col(share) / 24.0
         weights += [w * col(1.0 - share_p), w * col(share_p) * on,
                     w * col(share_p) * (1.0 - on)]
+    latency_mean = sum((w * m).sum(axis=1) for w, m in zip(weights, means, strict=True))
     mean = np.concatenate(means, axis=1)
     var = np.concatenate(variances, axis=1)
     weight = np.concatenate([np.broadcast_to(w, (n, 24)) for w in weights], axis=1)
@@ -333,7 +488,7 @@ def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
     utilisation = np.stack([jj["utilisation"], us["utilisation"], ip["utilisation"]], axis=1)
     return {
         "latency_median_h": q50, "latency_p90_h": q90, "latency_p95_h": q95,
-        "latency_mean_h": np.sum(weight * mean, axis=1),
+        "latency_mean_h": latency_mean,
         "share_within_6h": within6,
         "decisions_per_day": np.minimum(decisions, jj["throughput"]),
         "max_utilisation": utilisation.max(axis=1),

@@ -1,0 +1,2 @@
+"""The browser dashboard (`kaname serve`): logic in :mod:`kaname.app.core`, layout in
+``streamlit_app.py``."""

@@ -1,0 +1,260 @@
+"""The dashboard's logic, free of any web framework so it can be tested and benchmarked.
+
+- :func:`load_scenario_text` validates a scenario the way the CLI does (size cap, safe YAML,
+  schema) and returns the CLI's one-line error on bad input.
+- :class:`Workbench` holds one scenario, its engine and a fixed set of sampled futures;
+  :meth:`Workbench.evaluate` re-runs only the models a lever change reaches, so a co-production
+  rate change re-runs ``sustainment`` and ``deterrence`` but not ``c2`` or ``homeland``.
+- :func:`lever_groups` builds controls generically from the engine's lever Specs.
+- :func:`export_yaml` writes the current settings back as a scenario file that validates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+from kaname import yamlio
+from kaname.errors import KanameError
+from kaname.spec import Spec
+
+DEFAULT_FUTURES = 10_000
+CACHE_PER_MODEL = 8
+GROUP_ORDER = ("sustainment", "c2", "autonomy", "homeland")
+MONEY_SCALE = 1e9  # money levers are shown in billions
+
+
+class UploadError(Exception):
+    """A scenario that cannot be loaded; `line` is the CLI's one-line message."""
+
+    def __init__(self, line: str):
+        super().__init__(line)
+        self.line = line
+
+
+def error_line(exc: KanameError) -> str:
+    return f"kaname: error: {exc.line()}"
+
+
+def bundled_scenarios() -> dict[str, str]:
+    """File name -> text of every example scenario shipped with kaname."""
+    out = {}
+    for item in sorted(resources.files("kaname.examples").iterdir(), key=lambda p: p.name):
+        if item.name.endswith((".yaml", ".yml")):
+            out[item.name] = item.read_text(encoding="utf-8")
+    return out
+
+
+def load_scenario_text(text: str | bytes, name: str) -> tuple[Any, Any]:
+    """(Scenario, Engine) from scenario text, or UploadError with the CLI's message."""
+    from kaname.scenario import SettingsModel, engine_for, parse_scenario
+
+    try:
+        if isinstance(text, bytes):
+            if len(text) > yamlio.MAX_BYTES:
+                raise KanameError(f"file is larger than {yamlio.MAX_BYTES // 1000} kB; "
+                                  f"refused", file=name)
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:
+                raise KanameError("is not UTF-8 text", file=name) from None
+        data = yamlio.loads(text, name=name)
+        settings_raw = data.get("settings", {}) if isinstance(data, dict) else {}
+        try:
+            settings = SettingsModel.model_validate(settings_raw or {})
+        except Exception:  # the full parse below reports the key precisely
+            settings = SettingsModel()
+        models = data.get("models") if isinstance(data, dict) else None
+        engine = engine_for(settings, models if isinstance(models, list) else None)
+        return parse_scenario(data, engine, file=name, text=text), engine
+    except KanameError as exc:
+        raise UploadError(error_line(exc)) from None
+
+
+# --------------------------------------------------------------------------- levers
+
+@dataclass(frozen=True)
+class Lever:
+    path: str
+    spec: Spec
+    scale: float = 1.0  # shown value = canonical / scale
+
+    def label(self, lang: str) -> str:
+        return self.spec.label(lang)
+
+
+def lever_groups(engine: Any) -> dict[str, list[Lever]]:
+    """Every lever of the engine, grouped by model (co-production, c2, investment, ...)."""
+    groups: dict[str, list[Lever]] = {}
+    for path, spec in engine.inputs.items():
+        if not spec.lever or engine.computed_by(path) is not None:
+            continue
+        money = spec.unit.split("/")[0] in ("JPY", "USD") and (spec.high or 0) >= 1e9
+        groups.setdefault(path.split(".")[0], []).append(
+            Lever(path, spec, MONEY_SCALE if money else 1.0))
+    order = {g: i for i, g in enumerate(GROUP_ORDER)}
+    return dict(sorted(groups.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
+
+
+def policy_levers(scenario: Any, engine: Any, policy: str) -> dict[str, float]:
+    """Every lever's engine-ready value under `policy` (defaults where it is silent)."""
+    values = {p: engine.default(p) for p, s in engine.inputs.items()
+              if s.lever and engine.computed_by(p) is None}
+    values.update(scenario.policy_inputs(policy, engine))
+    return values
+
+
+# --------------------------------------------------------------------------- evaluation
+
+@dataclass
+class Workbench:
+    """A scenario, its engine and fixed futures; evaluates lever settings incrementally."""
+
+    scenario: Any
+    engine: Any
+    futures: int = DEFAULT_FUTURES
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    last_seconds: float = 0.0
+    _cache: dict[str, OrderedDict] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from kaname.sampling import sample_futures
+
+        sc = self.scenario
+        self.columns = sample_futures(sc.uncertainties, self.futures, sc.settings.seed,
+                                      sc.settings.design)
+        self._upstream: dict[str, list[str]] = {}
+        producer = {out: m.name for m in self.engine.models for out in m.outputs}
+        for m in self.engine.models:
+            links = getattr(m, "links", {}) or {}
+            ups = {producer[links.get(p, p)] for p in m.inputs if links.get(p, p) in producer
+                   and producer[links.get(p, p)] != m.name}
+            self._upstream[m.name] = sorted(ups)
+
+    def evaluate(self, levers: Mapping[str, float]) -> dict[str, np.ndarray]:
+        """Every output on the fixed futures with `levers` (engine-ready floats) applied.
+
+        A model is re-run only when its own lever values or an upstream model's result
+        changed; results are otherwise taken from a small per-model cache. Models draw no
+        randomness here (the built-in ones are deterministic), so this equals a full run.
+        """
+        started = time.perf_counter()
+        n, engine = self.futures, self.engine
+        values: dict[str, np.ndarray] = {}
+        keys: dict[str, tuple] = {}
+        for m in engine.models:
+            links = getattr(m, "links", {}) or {}
+            own = tuple(sorted((p, float(levers[p])) for p in m.inputs
+                               if p in levers and links.get(p, p) not in values))
+            key = (own, tuple(keys[u] for u in self._upstream[m.name]))
+            cache = self._cache.setdefault(m.name, OrderedDict())
+            if key in cache:
+                cache.move_to_end(key)
+                out = cache[key]
+            else:
+                x: dict[str, np.ndarray] = {}
+                for path in m.inputs:
+                    src = links.get(path, path)
+                    if src in values:
+                        x[path] = values[src]
+                    elif path in levers:
+                        x[path] = np.full(n, float(levers[path]))
+                    elif path in self.columns:
+                        x[path] = np.asarray(self.columns[path], dtype=float)
+                    else:
+                        x[path] = np.full(n, engine.default(path))
+                raw = m.evaluate(x, rng=np.random.default_rng(self.scenario.settings.seed))
+                out = {p: np.asarray(raw[p]) for p, s in m.outputs.items()
+                       if not s.series and p in raw}
+                cache[key] = out
+                while len(cache) > CACHE_PER_MODEL:
+                    cache.popitem(last=False)
+            keys[m.name] = key
+            values.update(out)
+        self.last_seconds = time.perf_counter() - started
+        return values
+
+
+def prewarm(workbench: Workbench, levers: Mapping[str, float]) -> None:
+    """Evaluate every other value of each category lever (e.g. both c2 structures) once, so
+    switching a category is a cache hit rather than a re-run of a slow model."""
+    for path, spec in workbench.engine.inputs.items():
+        if spec.lever and spec.kind == "category" and path in levers:
+            for code in range(len(spec.categories)):
+                if code != int(levers[path]):
+                    workbench.evaluate({**levers, path: float(code)})
+    workbench.evaluate(levers)
+
+
+def headline(engine: Any, outputs: Mapping[str, np.ndarray], lang: str,
+             baseline: Mapping[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """Median of every headline outcome (one row per label of extra dims), and the median
+    paired difference from `baseline` (same futures)."""
+    rows = []
+    for path, spec in engine.outputs.items():
+        if not spec.headline or spec.series or path not in outputs:
+            continue
+        arr = outputs[path]
+        cells: list[tuple[str, np.ndarray, np.ndarray | None]] = []
+        base = None if baseline is None else baseline.get(path)
+        if arr.ndim == 1:
+            cells.append(("", arr, base))
+        elif arr.ndim == 2 and len(spec.dims) == 1:
+            dim = spec.dims[0]
+            names = engine.coord_labels.get(dim, {}).get(lang, {})
+            for j, label in enumerate(engine.coords[dim]):
+                cells.append((names.get(label, str(label)), arr[:, j],
+                              None if base is None else base[:, j]))
+        else:
+            continue
+        for cell, v, b in cells:
+            # A yes/no outcome (deterrence holds) is summarised by its share, not its median.
+            binary = bool(np.isin(v, (0.0, 1.0)).all())
+            stat = np.mean if binary else np.median
+            rows.append({"path": path, "label": spec.label(lang) + (f" — {cell}" if cell else ""),
+                         "unit": spec.unit, "better": spec.better, "share": binary,
+                         "median": float(stat(v)),
+                         "delta": None if b is None else (
+                             float(np.mean(v) - np.mean(b)) if binary
+                             else float(np.median(v - b)))})
+    return rows
+
+
+# --------------------------------------------------------------------------- export
+
+def export_yaml(scenario: Any, engine: Any, policy: str, levers: Mapping[str, float],
+                name: str = "custom") -> str:
+    """The scenario with one more policy, `name`, holding the current lever settings
+    (only those that differ from the data-library defaults), as YAML text."""
+    data = yamlio.loads(scenario.text, name=scenario.source) if scenario.text else {
+        "name": scenario.name, "settings": scenario.settings.model_dump(),
+        "policies": {p: dict(v) for p, v in scenario.policies.items()}}
+    custom: dict[str, Any] = {}
+    for path, value in levers.items():
+        spec = engine.inputs[path]
+        if float(value) == float(engine.default(path)):
+            continue
+        if spec.kind == "category":
+            custom[path] = spec.categories[int(value)]
+        elif spec.kind == "bool":
+            custom[path] = bool(value)
+        elif spec.kind == "integer" or float(value).is_integer():
+            custom[path] = int(value)
+        else:
+            custom[path] = float(value)
+    policies = dict(data.get("policies") or {})
+    key = name
+    while key in policies and key != name:
+        key += "-2"
+    policies[key] = custom
+    data["policies"] = policies
+    header = (f"# Exported from the kaname dashboard: policy {key!r} holds the lever settings "
+              f"(started from {policy!r}).\n")
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,261 @@
+"""The kaname dashboard (Streamlit script; start it with ``kaname serve``).
+
+Pick a scenario or upload one, pick a policy, move its levers and see the headline outcomes
+and distributions over 10⁴ futures update; switch language; export the settings as a
+scenario file. All logic lives in :mod:`kaname.app.core`; this file only lays it out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from kaname.app import core
+from kaname.report import figures as fg
+from kaname.report.i18n import LANGS, fmt_number, tr, unit_text
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--scenario", default=None)
+    parser.add_argument("--futures", type=int, default=core.DEFAULT_FUTURES)
+    parser.add_argument("--lang", default="en")
+    known, _ = parser.parse_known_args(sys.argv[1:])
+    return known
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def workbench_for(text: str, name: str, futures: int, policy: str) -> core.Workbench:
+    scenario, engine = core.load_scenario_text(text, name)
+    wb = core.Workbench(scenario, engine, futures)
+    core.prewarm(wb, core.policy_levers(scenario, engine, policy))
+    return wb
+
+
+def _initial_state(args: argparse.Namespace) -> None:
+    ss = st.session_state
+    if "sources" in ss:
+        return
+    ss.sources = core.bundled_scenarios()
+    ss.current = next(iter(ss.sources))
+    if args.scenario:
+        from pathlib import Path
+
+        path = Path(args.scenario)
+        ss.sources[path.name] = path.read_text(encoding="utf-8")
+        ss.current = path.name
+    ss.scenario_pick = ss.current
+    ss.lang = args.lang if args.lang in LANGS else "en"
+    ss.upload_error = None
+    ss.upload_ok = None
+    ss.seen_upload = None
+    ss.applied = None
+
+
+def _handle_upload(uploaded: Any, futures: int) -> None:
+    ss = st.session_state
+    if uploaded is None or uploaded.file_id == ss.seen_upload:
+        return
+    ss.seen_upload = uploaded.file_id
+    data = uploaded.getvalue()
+    try:
+        scenario, _ = core.load_scenario_text(data, uploaded.name)
+    except core.UploadError as exc:
+        ss.upload_error, ss.upload_ok = exc.line, None
+        return
+    text = data.decode("utf-8")
+    ss.sources[uploaded.name] = text
+    ss.current = ss.scenario_pick = uploaded.name
+    ss.upload_error, ss.upload_ok = None, (scenario.name, uploaded.name)
+
+
+def _display(lever: core.Lever, value: float) -> Any:
+    spec = lever.spec
+    if spec.kind == "category":
+        return spec.categories[int(value)]
+    if spec.kind == "bool":
+        return bool(value)
+    shown = value / lever.scale
+    return int(round(shown)) if _integral(lever) else float(shown)
+
+
+def _integral(lever: core.Lever) -> bool:
+    spec = lever.spec
+    return spec.kind == "integer" or spec.unit in ("calendar_year", "missile/year") or (
+        lever.scale != 1.0)
+
+
+def _engine_value(lever: core.Lever, shown: Any) -> float:
+    spec = lever.spec
+    if spec.kind == "category":
+        return float(spec.code(shown))
+    if spec.kind == "bool":
+        return float(bool(shown))
+    return float(shown) * lever.scale
+
+
+def _lever_widget(lever: core.Lever, lang: str) -> Any:
+    spec, key = lever.spec, f"lever:{lever.path}"
+    unit = unit_text(spec.unit, lang)
+    if lever.scale != 1.0:
+        unit = tr("billion", lang, unit=unit)
+    label = f"{lever.label(lang)}" + (f" [{unit}]" if unit else "")
+    helptext = lever.path
+    if spec.kind == "category":
+        return st.selectbox(label, list(spec.categories), key=key, help=helptext)
+    if spec.kind == "bool":
+        return st.checkbox(label, key=key, help=helptext)
+    if spec.low is not None and spec.high is not None:
+        lo, hi = spec.low / lever.scale, spec.high / lever.scale
+        if _integral(lever):
+            return st.slider(label, int(lo), int(hi), step=1, key=key, help=helptext)
+        return st.slider(label, float(lo), float(hi), step=float((hi - lo) / 100), key=key,
+                         help=helptext)
+    integral = _integral(lever)
+    cast = int if integral else float
+    st.session_state[key] = cast(st.session_state.get(key) or 0)
+    low = None if spec.low is None else cast(spec.low / lever.scale)
+    return st.number_input(label, min_value=low, step=cast(1) if integral else None,
+                           key=key, help=helptext)
+
+
+def _metric_text(row: dict[str, Any], lang: str) -> tuple[str, str | None, str]:
+    color = {"higher": "normal", "lower": "inverse"}.get(row["better"] or "", "off")
+    if row.get("share"):
+        delta = row["delta"]
+        return (f"{row['median']:.1%}", None if not delta else f"{delta:+.1%}", color)
+    value = fmt_number(row["median"], row["unit"], lang)
+    unit = unit_text(row["unit"], lang)
+    if unit and not row["unit"].startswith(("USD", "JPY")):
+        value = f"{value} {unit}"
+    delta = row["delta"]
+    delta_text = None if delta is None or abs(delta) < 1e-12 else \
+        ("+" if delta > 0 else "") + fmt_number(delta, row["unit"], lang)
+    return value, delta_text, color
+
+
+def _charts(wb: core.Workbench, out: dict, base: dict, lang: str, policy: str) -> None:
+    engine = wb.engine
+    you, written = tr("current_settings", lang), tr("as_written", lang, policy=policy)
+    specs = []
+    if "sustainment.days_to_depletion" in out:
+        labels = engine.coord_labels.get("munition", {}).get(lang, {})
+        horizon = float(wb.scenario.settings.horizon_days)
+        for j, m in enumerate(engine.coords["munition"]):
+            title = tr("depletion_title", lang, munition=labels.get(m, m))
+            specs.append(fg.histograms(
+                {written: base["sustainment.days_to_depletion"][:, j],
+                 you: out["sustainment.days_to_depletion"][:, j]},
+                title, tr("day", lang), tr("share_futures", lang),
+                bins=np.linspace(0, horizon, 31)))
+    for path, x_key in (("deterrence.margin", "margin"), ("c2.latency_median_h", "hours"),
+                        ("posture.indo_pacific_index", "index")):
+        if path in out:
+            specs.append(fg.histograms({written: base[path], you: out[path]},
+                                       engine.outputs[path].label(lang), tr(x_key, lang),
+                                       tr("share_futures", lang)))
+    cols = st.columns(2)
+    for i, spec in enumerate(specs):
+        spec["layout"]["height"] = 330
+        with cols[i % 2]:
+            st.plotly_chart(go.Figure(spec), use_container_width=True,
+                            config={"displaylogo": False}, key=f"chart-{i}")
+
+
+def main() -> None:
+    args = _args()
+    st.set_page_config(page_title="kaname", layout="wide")
+    _initial_state(args)
+    ss = st.session_state
+    side = st.sidebar
+    side.radio(tr("language", ss.lang), LANGS, key="lang", horizontal=True,
+               format_func=lambda code: tr("lang_name", code))
+    lang = ss.lang
+    pick_box = side.container()
+    uploaded = side.file_uploader(tr("upload", lang), type=["yaml", "yml"], key="upload")
+    _handle_upload(uploaded, args.futures)
+    if ss.upload_error:
+        side.error(ss.upload_error)
+        side.caption(tr("upload_kept", lang))
+    elif ss.upload_ok:
+        side.success(tr("upload_ok", lang, name=ss.upload_ok[0], file=ss.upload_ok[1]))
+    pick_box.selectbox(tr("scenario_pick", lang), list(ss.sources), key="scenario_pick")
+    ss.current = ss.scenario_pick
+    text = ss.sources[ss.current]
+    try:
+        policy_options = workbench_policies(text, ss.current)
+    except core.UploadError as exc:  # a --scenario file that does not validate
+        st.error(exc.line)
+        return
+    if ss.get("policy_pick") not in policy_options:
+        ss.policy_pick = policy_options[0]
+    side.selectbox(tr("policy_pick", lang), policy_options, key="policy_pick")
+    policy = ss.policy_pick
+    with st.spinner(tr("loading", lang)):
+        wb = workbench_for(text, ss.current, args.futures, policy_options[0])
+    engine, scenario = wb.engine, wb.scenario
+    as_written = core.policy_levers(scenario, engine, policy)
+    groups = core.lever_groups(engine)
+    if ss.applied != (ss.current, policy) or side.button(tr("reset", lang)):
+        for levers in groups.values():
+            for lever in levers:
+                ss[f"lever:{lever.path}"] = _display(lever, as_written[lever.path])
+        ss.applied = (ss.current, policy)
+    side.subheader(tr("levers", lang))
+    levers: dict[str, float] = {}
+    for group, items in groups.items():
+        title = tr(f"group_{group}", lang) if f"group_{group}" in tr_keys() else group
+        with side.expander(title, expanded=group in ("sustainment", "c2")):
+            for lever in items:
+                levers[lever.path] = _engine_value(lever, _lever_widget(lever, lang))
+
+    out = wb.evaluate(levers)
+    seconds = wb.last_seconds
+    base = wb.evaluate(as_written)
+    st.title(tr("app_title", lang))
+    st.caption(f"{scenario.name} — " + tr("futures_line", lang, n=wb.futures, seconds=seconds))
+    st.subheader(tr("headline_now", lang))
+    rows = core.headline(engine, out, lang, base)
+    cols = st.columns(4)
+    for i, row in enumerate(rows):
+        value, delta, color = _metric_text(row, lang)
+        with cols[i % 4]:
+            st.metric(row["label"], value, delta, delta_color=color)  # type: ignore[arg-type]
+    st.subheader(tr("charts", lang))
+    _charts(wb, out, base, lang, policy)
+    st.subheader(tr("export", lang))
+    yaml_text = core.export_yaml(scenario, engine, policy, levers)
+    st.download_button(tr("export", lang), yaml_text, file_name=f"{scenario.name}-custom.yaml",
+                       mime="application/x-yaml", key="export")
+    with st.expander("YAML"):
+        st.code(yaml_text, language="yaml")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def workbench_policies(text: str, name: str) -> list[str]:
+    """Policy names without building an engine (the workbench validates fully)."""
+    from kaname import yamlio
+
+    try:
+        data = yamlio.loads(text, name=name)
+    except Exception as exc:  # noqa: BLE001 - reported as the CLI would
+        raise core.UploadError(core.error_line(exc)) from None  # type: ignore[arg-type]
+    policies = data.get("policies") if isinstance(data, dict) else None
+    if not isinstance(policies, dict) or not policies:
+        raise core.UploadError(f"kaname: error: {name}: policies: a scenario needs at least "
+                               f"one policy")
+    return [str(p) for p in policies]
+
+
+def tr_keys() -> set[str]:
+    from kaname.report.i18n import TEXT
+
+    return set(TEXT)
+
+
+main()

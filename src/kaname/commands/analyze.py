@@ -1,0 +1,408 @@
+"""``kaname analyze``: robustness, Sobol'/Morris sensitivity and PRIM scenario discovery.
+
+``robustness`` and ``prim`` read a finished run (a run directory from the run store, or a
+``.nc`` file written by ``kaname run --samples``); ``sobol`` and ``morris`` run their own
+designs on a scenario FILE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kaname.clikit import dumps_json, emit, guarded
+from kaname.errors import InputError
+
+name = "analyze"
+app = typer.Typer(help="Robustness, sensitivity (Sobol, Morris) and scenario discovery (PRIM).",
+                  no_args_is_help=True)
+
+RunDir = Annotated[Path, typer.Argument(metavar="DIR", help="Run directory or .nc results.")]
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
+Format = Annotated[str, typer.Option("--format", help="table or json.")]
+Lang = Annotated[str, typer.Option("--lang", help="en or ja.")]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed (default: the scenario's).")]
+Policy = Annotated[str | None, typer.Option("--policy", help="Policy whose levers hold "
+                                            "(default: the first).")]
+Outcome = Annotated[str, typer.Option("--outcome", help="Outcome, e.g. sustainment_days.")]
+
+TEXT: dict[str, dict[str, str]] = {
+    "robust_title": {"en": "{label} [{unit}] — {better} is better; {n} futures",
+                     "ja": "{label} [{unit}] — {better}ほど良い。将来{n}件"},
+    "higher": {"en": "higher", "ja": "高い"},
+    "lower": {"en": "lower", "ja": "低い"},
+    "rank": {"en": "Rank", "ja": "順位"},
+    "policy": {"en": "Policy", "ja": "政策"},
+    "mean": {"en": "Mean", "ja": "平均"},
+    "regret_mean": {"en": "Mean regret", "ja": "平均後悔"},
+    "regret_p90": {"en": "Regret p90", "ja": "後悔 p90"},
+    "regret_max": {"en": "Max regret", "ja": "最大後悔"},
+    "satisficing_title": {"en": "Share of futures meeting the thresholds",
+                          "ja": "閾値を満たす将来の割合"},
+    "all": {"en": "All thresholds", "ja": "全閾値"},
+    "ranking": {"en": "Ranking: most satisficing first, then least maximum regret on {first}",
+                "ja": "順位: 閾値充足率の高い順、次に{first}の最大後悔の小さい順"},
+    "sobol_title": {"en": "Sobol' indices of {outcome} — N = {n}, {evals} runs, policy "
+                          "'{policy}', ± {conf:.0f} % confidence",
+                    "ja": "{outcome}のSobol指数 — N = {n}、{evals}回評価、政策「{policy}」、"
+                          "± {conf:.0f} %信頼区間"},
+    "input": {"en": "Uncertainty", "ja": "不確実要因"},
+    "s1": {"en": "First order S1", "ja": "一次 S1"},
+    "st": {"en": "Total ST", "ja": "全効果 ST"},
+    "s2_title": {"en": "Largest interactions (S2)", "ja": "主な交互作用 (S2)"},
+    "pair": {"en": "Pair", "ja": "組"},
+    "morris_title": {"en": "Morris screening of {outcome} — {r} trajectories, {evals} runs, "
+                           "policy '{policy}' (effects per unit of quantile)",
+                     "ja": "{outcome}のMorrisスクリーニング — 軌道{r}本、{evals}回評価、"
+                           "政策「{policy}」(分位1単位あたりの効果)"},
+    "prim_title": {"en": "Scenario discovery: {where} in {k} of {n} cases ({share:.0f} %)",
+                   "ja": "シナリオ探索: {where} は {n}件中{k}件({share:.0f} %)"},
+    "box": {"en": "Box {i}", "ja": "ボックス{i}"},
+    "no_box": {"en": "No box reaches density {threshold:.0%}; lower --threshold to see "
+                     "weaker patterns.",
+               "ja": "密度{threshold:.0%}に達するボックスはありません。--thresholdを下げると"
+                     "弱いパターンも表示されます。"},
+    "quasi_p": {"en": "quasi-p", "ja": "準p値"},
+    "side_lower": {"en": "lower", "ja": "下限"},
+    "side_upper": {"en": "upper", "ja": "上限"},
+    "side_categories": {"en": "categories", "ja": "区分"},
+    "pruned": {"en": "dropped (quasi-p above {p:g}): {names}",
+               "ja": "削除した制約(準p値が{p:g}超): {names}"},
+    "selects_nothing": {"en": "the condition {where!r} selects no case (0 of {n}); nothing to "
+                              "discover — check the outcome's values with `kaname analyze "
+                              "robustness`",
+                        "ja": "条件{where!r}に当てはまるケースがありません({n}件中0件)"},
+    "selects_all": {"en": "the condition {where!r} selects every case ({n} of {n}); nothing "
+                          "to tell apart",
+                    "ja": "条件{where!r}はすべてのケース({n}件中{n}件)に当てはまります"},
+}
+
+
+def ui(key: str, lang: str, **kwargs: Any) -> str:
+    entry = TEXT[key]
+    return (entry.get(lang) or entry["en"]).format(**kwargs)
+
+
+def _check(value: str, allowed: Sequence[str], key: str) -> None:
+    if value not in allowed:
+        raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
+
+
+def _render(table: Table | Sequence[Table]) -> str:
+    console = Console(width=150, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    for t in [table] if isinstance(table, Table) else table:
+        console.print(t)
+    return console.export_text()
+
+
+def _num(x: float) -> str:
+    if x is None or not np.isfinite(x):
+        return "—"
+    a = abs(x)
+    if a < 1e-9:
+        return "0"
+    if a >= 1e9:
+        return f"{x:.3g}"
+    if a >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def load_results(path: Path) -> Any:
+    """Results from a run directory (the run store) or a ``.nc`` file."""
+    from kaname.results import Results
+
+    if path.is_file() and path.suffix == ".nc":
+        import xarray as xr
+
+        return Results(xr.load_dataset(path))
+    if not path.exists():
+        raise InputError("no such run directory or .nc file", file=str(path))
+    try:
+        from kaname.store import open_results
+    except ImportError:
+        raise InputError("the run store is not available in this installation; pass a .nc "
+                         "file from `kaname run --samples`", file=str(path)) from None
+    return open_results(path)
+
+
+def input_label(engine: Any, path: str, lang: str) -> str:
+    """An input's label, prefixed by its group's (e.g. "PAC-3 MSE: Demand at conflict start")
+    when the path sits in a group below the model."""
+    spec = engine.inputs.get(path)
+    if spec is None:
+        return path
+    label = spec.label(lang)
+    group = path.rsplit(".", 1)[0]
+    if group.count(".") >= 1 and group in engine.library.labels:
+        return f"{engine.library.label(group, lang)}: {label}"
+    return label
+
+
+def _input_labels(paths: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Bilingual labels of input paths from the models' declarations (best effort)."""
+    try:
+        from kaname.engine import Engine
+
+        engine = Engine.build()
+    except Exception:  # labels are a nicety; a model that fails to build must not stop PRIM
+        return {}
+    return {p: {lang: input_label(engine, p, lang) for lang in ("en", "ja")}
+            for p in paths if p in engine.inputs}
+
+
+@app.command("robustness")
+@guarded
+def robustness_cmd(
+    run_dir: RunDir,
+    outcome: Annotated[list[str], typer.Option("--outcome", help="Outcome (repeatable); "
+                                      "max:NAME / min:NAME sets the direction.")],
+    threshold: Annotated[list[str] | None, typer.Option("--threshold",
+                                        help='Condition like "NAME>=X" (repeatable).')] = None,
+    fmt: Format = "table",
+    lang: Lang = "en",
+) -> None:
+    """Per policy: mean, percentiles, regret against the best policy in each future, and
+    the share of futures meeting every threshold; policies ranked."""
+    from kaname.analysis.robustness import robustness
+
+    _check(fmt, ("table", "json"), "--format")
+    _check(lang, ("en", "ja"), "--lang")
+    res = robustness(load_results(run_dir), outcome, threshold or ())
+    if fmt == "json":
+        emit(dumps_json(res.to_dict()))
+        return
+    rank = {p: i + 1 for i, p in enumerate(res.ranking)}
+    tables = []
+    for o in res.outcomes:
+        t = Table(title=escape(ui("robust_title", lang, label=o[f"label_{lang}"], unit=o["unit"],
+                                  better=ui(o["better"], lang), n=res.futures)))
+        qcols = [f"p{round(q * 100):d}" for q in res.quantiles]
+        for h in [ui("rank", lang), ui("policy", lang), ui("mean", lang), *qcols,
+                  ui("regret_mean", lang), ui("regret_p90", lang), ui("regret_max", lang)]:
+            t.add_column(h, justify="right" if h != ui("policy", lang) else "left")
+        rows = sorted((r for r in res.stats if r["outcome"] == o["name"]),
+                      key=lambda r: rank[r["policy"]])
+        for r in rows:
+            t.add_row(str(rank[r["policy"]]), escape(r["policy"]), _num(r["mean"]),
+                      *[_num(r[c]) for c in qcols], _num(r["regret_mean"]),
+                      _num(r["regret_p90"]), _num(r["regret_max"]))
+        tables.append(t)
+    if res.thresholds:
+        t = Table(title=ui("satisficing_title", lang))
+        t.add_column(ui("rank", lang), justify="right")
+        t.add_column(ui("policy", lang))
+        t.add_column(ui("all", lang), justify="right")
+        for th in res.thresholds:
+            t.add_column(escape(th), justify="right")
+        for p in res.ranking:
+            s = res.satisficing[p]
+            t.add_row(str(rank[p]), escape(p), f"{100 * s['all']:.1f} %",
+                      *[f"{100 * s[th]:.1f} %" for th in res.thresholds])
+        tables.append(t)
+    emit(_render(tables) + ui("ranking", lang, first=res.outcomes[0]["name"]))
+
+
+def _scenario_target(file: Path, policy: str | None) -> tuple[Any, Any, str, dict[str, float]]:
+    from kaname.scenario import engine_for, load_scenario
+
+    sc = load_scenario(file)
+    engine = engine_for(sc.settings, sc.models, sc)
+    chosen = policy or next(iter(sc.policies))
+    if chosen not in sc.policies:
+        raise InputError(f"unknown policy {chosen!r}; allowed: {', '.join(sc.policies)}",
+                         key="--policy")
+    if not sc.uncertainties:
+        raise InputError("the scenario has no uncertainties to analyse", file=str(file),
+                         key="uncertainties")
+    return sc, engine, chosen, sc.policy_inputs(chosen, engine)
+
+
+def _label(engine: Any, path: str, lang: str) -> str:
+    label = input_label(engine, path, lang)
+    return f"{label} ({path})" if label != path else path
+
+
+@app.command("sobol")
+@guarded
+def sobol_cmd(
+    file: ScenarioFile,
+    outcome: Outcome,
+    n: Annotated[int, typer.Option(
+        "--n", help="Base sample N (a power of two); N·(2D+2) runs.")] = 1024,
+    policy: Policy = None,
+    seed: Seed = None,
+    second_order: Annotated[bool, typer.Option("--second-order/--no-second-order",
+                                      help="Also estimate pairwise interactions S2.")] = True,
+    fmt: Format = "table",
+    lang: Lang = "en",
+) -> None:
+    """Sobol' first-order, total and second-order indices with confidence intervals."""
+    from kaname.analysis.sensitivity import check_power_of_two, sobol
+
+    _check(fmt, ("table", "json"), "--format")
+    _check(lang, ("en", "ja"), "--lang")
+    check_power_of_two(n)
+    sc, engine, chosen, fixed = _scenario_target(file, policy)
+    res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
+                seed=sc.settings.seed if seed is None else seed, fixed=fixed)
+    if fmt == "json":
+        emit(dumps_json({**res.to_dict(), "policy": chosen, "scenario": sc.name}))
+        return
+    t = Table(title=escape(ui("sobol_title", lang, outcome=res.outcome, n=res.n,
+                              evals=res.evaluations, policy=chosen,
+                              conf=100 * res.conf_level)))
+    for h in (ui("input", lang), ui("s1", lang), ui("st", lang)):
+        t.add_column(h, justify="left" if h == ui("input", lang) else "right")
+    for i in np.argsort(-res.ST, kind="stable"):
+        t.add_row(escape(_label(engine, res.names[i], lang)),
+                  f"{res.S1[i]:.3f} ± {res.S1_conf[i]:.3f}",
+                  f"{res.ST[i]:.3f} ± {res.ST_conf[i]:.3f}")
+    tables = [t]
+    if res.S2 is not None and res.S2_conf is not None:
+        pairs = [(res.S2[i, j], res.S2_conf[i, j], i, j) for i in range(len(res.names))
+                 for j in range(i + 1, len(res.names)) if np.isfinite(res.S2[i, j])]
+        pairs.sort(key=lambda p: -p[0])
+        t2 = Table(title=ui("s2_title", lang))
+        t2.add_column(ui("pair", lang))
+        t2.add_column("S2", justify="right")
+        for s2, conf, i, j in pairs[:5]:
+            t2.add_row(escape(f"{res.names[i]} × {res.names[j]}"), f"{s2:.3f} ± {conf:.3f}")
+        tables.append(t2)
+    emit(_render(tables))
+
+
+@app.command("morris")
+@guarded
+def morris_cmd(
+    file: ScenarioFile,
+    outcome: Outcome,
+    trajectories: Annotated[int, typer.Option(
+        "--trajectories", help="Morris trajectories r.")] = 100,
+    levels: Annotated[int, typer.Option("--levels", help="Grid levels p (even).")] = 4,
+    policy: Policy = None,
+    seed: Seed = None,
+    fmt: Format = "table",
+    lang: Lang = "en",
+) -> None:
+    """Morris elementary-effects screening: rank the uncertainties cheaply."""
+    from kaname.analysis.sensitivity import morris
+
+    _check(fmt, ("table", "json"), "--format")
+    _check(lang, ("en", "ja"), "--lang")
+    sc, engine, chosen, fixed = _scenario_target(file, policy)
+    res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
+                 seed=sc.settings.seed if seed is None else seed, fixed=fixed)
+    if fmt == "json":
+        emit(dumps_json({**res.to_dict(), "policy": chosen, "scenario": sc.name}))
+        return
+    t = Table(title=escape(ui("morris_title", lang, outcome=res.outcome, r=res.trajectories,
+                              evals=res.evaluations, policy=chosen)))
+    t.add_column(ui("rank", lang), justify="right")
+    t.add_column(ui("input", lang))
+    for h in ("mu*", "mu", "sigma"):
+        t.add_column(h, justify="right")
+    for k, i in enumerate(np.argsort(-res.mu_star, kind="stable")):
+        t.add_row(str(k + 1), escape(_label(engine, res.names[i], lang)),
+                  f"{_num(res.mu_star[i])} ± {_num(res.mu_star_conf[i])}", _num(res.mu[i]),
+                  _num(res.sigma[i]))
+    emit(_render(t))
+
+
+def prim_inputs(ds: Any, policies: Sequence[str]) -> tuple[Any, dict[str, np.ndarray]]:
+    """PRIM's X (uncertainties, plus the policy when several) and every outcome column,
+    one row per (policy, future)."""
+    import pandas as pd
+
+    from kaname.analysis.robustness import outcome_columns
+
+    all_policies = [str(p) for p in ds["policy"].values]
+    rows = [all_policies.index(p) for p in policies]
+    nf = ds.sizes["future"]
+    x: dict[str, Any] = {}
+    if len(policies) > 1:
+        x["policy"] = np.repeat(np.asarray(policies, dtype=object), nf)
+    for cname, coord in ds.coords.items():
+        if coord.dims == ("future",) and cname != "future":
+            x[str(cname)] = np.tile(coord.values, len(policies))
+    columns = {k: v[rows].reshape(-1) for k, v in outcome_columns(ds).items()}
+    for k, v in x.items():
+        columns.setdefault(k, v)
+    return pd.DataFrame(x), columns
+
+
+@app.command("prim")
+@guarded
+def prim_cmd(
+    run_dir: RunDir,
+    where: Annotated[list[str], typer.Option("--where", help='Cases of interest, e.g. '
+                                    '"deterrence.holds == False" (repeatable; "and" joins).')],
+    policy: Annotated[list[str] | None, typer.Option(
+        "--policy", help="Restrict to these policies (repeatable).")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Minimum box density.")] = 0.8,
+    max_boxes: Annotated[int, typer.Option("--max-boxes", help="Boxes to find.")] = 2,
+    max_restricted: Annotated[int | None, typer.Option("--max-restricted",
+                                       help="At most this many limits per box.")] = None,
+    peel_alpha: Annotated[float, typer.Option(
+        "--peel-alpha", help="Share peeled per step.")] = 0.05,
+    mass_min: Annotated[float, typer.Option("--mass-min", help="Smallest box mass.")] = 0.05,
+    prune_p: Annotated[float, typer.Option(
+        "--prune-p", help="Drop limits whose quasi-p exceeds this (1 keeps all).")] = 0.05,
+    fmt: Format = "table",
+    lang: Lang = "en",
+) -> None:
+    """PRIM: the futures (boxes of uncertainty ranges) where the condition holds, in words,
+    with coverage, density and quasi-p values."""
+    from kaname.analysis.prim import Prim
+    from kaname.analysis.robustness import condition_mask, parse_conditions
+
+    _check(fmt, ("table", "json"), "--format")
+    _check(lang, ("en", "ja"), "--lang")
+    conditions = parse_conditions(where)
+    results = load_results(run_dir)
+    ds = results.dataset
+    names = [str(p) for p in ds["policy"].values]
+    chosen = list(policy) if policy else names
+    for p in chosen:
+        if p not in names:
+            raise InputError(f"unknown policy {p!r}; allowed: {', '.join(names)}",
+                             key="--policy")
+    X, columns = prim_inputs(ds, chosen)
+    if X.shape[1] == 0:
+        raise InputError("the run has no uncertainties to discover scenarios over",
+                         file=str(run_dir))
+    y = condition_mask(columns, conditions)
+    text = " and ".join(c.text or str(c) for c in conditions)
+    if not y.any():
+        raise InputError(ui("selects_nothing", "en", where=text, n=len(y)), key="--where")
+    if y.all():
+        raise InputError(ui("selects_all", "en", where=text, n=len(y)), key="--where")
+    model = Prim(threshold=threshold, max_boxes=max_boxes, max_restricted=max_restricted,
+                 peel_alpha=peel_alpha, mass_min=mass_min,
+                 prune_p=None if prune_p >= 1 else prune_p).fit(X, y)
+    labels: Mapping[str, Any] = _input_labels(list(X.columns))
+    labels = {**labels, "policy": {"en": "policy", "ja": "政策"}}
+    if fmt == "json":
+        emit(dumps_json({"where": text, "cases": int(y.sum()), "n": len(y),
+                         "policies": chosen,
+                         "boxes": [b.to_dict(lang, labels) for b in model.boxes_]}))
+        return
+    lines = [ui("prim_title", lang, where=text, k=int(y.sum()), n=len(y),
+                share=100 * y.mean())]
+    if not model.boxes_:
+        lines.append(ui("no_box", lang, threshold=threshold))
+    for i, box in enumerate(model.boxes_, start=1):
+        lines.append(f"{ui('box', lang, i=i)}: {box.describe(lang, labels)}")
+        for unc, sides in box.quasi_p.items():
+            qp = ", ".join(f"{ui('side_' + side, lang)} {p:.2g}" for side, p in sides.items())
+            lines.append(f"    {unc}: {ui('quasi_p', lang)} {qp}")
+        if box.pruned:
+            lines.append("    " + ui("pruned", lang, p=prune_p, names=", ".join(box.pruned)))
+    emit("\n".join(lines))

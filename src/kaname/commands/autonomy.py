@@ -1,0 +1,159 @@
+"""``kaname autonomy``: Japan's technology dependence by domain and origin, and what a
+policy's investments do to China risk, US risk and strategic autonomy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kaname.clikit import dumps_json, emit, guarded
+from kaname.errors import InputError
+
+name = "autonomy"
+app = typer.Typer(help="Economic security: dependence by domain and origin, China and US risk.",
+                  no_args_is_help=True)
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "{scenario}: supply shares by domain and origin, before → after policy "
+                    "'{policy}' ({years:g}-year horizon)",
+              "ja": "{scenario}: 分野・供給元別の供給シェア(政策「{policy}」の投資前 → 投資後、"
+                    "評価期間{years:g}年)"},
+    "domain": {"en": "Domain", "ja": "分野"},
+    "investment": {"en": "Investment (¥ bn/yr)", "ja": "投資額(十億円/年)"},
+    "measure": {"en": "Measure", "ja": "指標"},
+    "before": {"en": "Before", "ja": "投資前"},
+    "after": {"en": "After", "ja": "投資後"},
+    "change": {"en": "Change", "ja": "変化"},
+    "risks_title": {"en": "Risks before and after the investments",
+                    "ja": "投資前後のリスク"},
+    "cost_unit": {"en": "¥ bn", "ja": "十億円"},
+    "no_policy": {"en": "no policy named {policy!r}; policies: {names}",
+                  "ja": "政策{policy!r}はありません。政策: {names}"},
+    "bad_choice": {"en": "{value!r} is not allowed; allowed: {allowed}",
+                   "ja": "{value!r}は指定できません。指定可能: {allowed}"},
+}
+
+MEASURES = ("china_risk", "us_risk", "autonomy_index", "complementarity", "investment_cost_jpy")
+
+
+def ui(key: str, lang: str, **kwargs: object) -> str:
+    entry = TEXT[key]
+    return (entry.get(lang) or entry["en"]).format(**kwargs)
+
+
+def _choose_policy(policies: Mapping[str, Mapping[str, Any]], requested: str | None,
+                   prefix: str) -> str:
+    """The requested policy, else the first that invests in a domain, else the first."""
+    if requested is not None:
+        if requested not in policies:
+            raise InputError(ui("no_policy", "en", policy=requested,
+                                names=", ".join(policies)), key="--policy")
+        return requested
+    for policy, levers in policies.items():
+        if any(p.startswith(prefix) and p.endswith(".investment_jpy_per_year") for p in levers):
+            return policy
+    return next(iter(policies))
+
+
+def dependence_table(model: Any, library: Any, levers: Mapping[str, float]) -> dict[str, Any]:
+    """Shares and risks at the data-library base values, before (no new investment) and
+    after the given lever values; a plain dict ready for JSON."""
+    base = {p: float(library.get(p).value(spec.unit)) for p, spec in model.inputs.items()}
+    after_inputs = {**base, **{p: float(v) for p, v in levers.items() if p in model.inputs}}
+    before_inputs = {p: (0.0 if p.endswith(".investment_jpy_per_year") else v)
+                     for p, v in base.items()}
+    runs = {}
+    for which, values in (("before", before_inputs), ("after", after_inputs)):
+        runs[which] = model.evaluate({p: np.array([v]) for p, v in values.items()})
+    origins, domains = model.coords["origin"], model.coords["domain"]
+
+    def shares(out: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
+        grid = out["autonomy.share_after"][0]
+        return {d: {o: float(grid[i, j]) for j, o in enumerate(origins)}
+                for i, d in enumerate(domains)}
+
+    return {
+        "origins": list(origins),
+        "domains": list(domains),
+        "horizon_years": after_inputs["autonomy.horizon_years"],
+        "investment_jpy_per_year": {d: after_inputs[f"autonomy.{d}.investment_jpy_per_year"]
+                                    for d in domains},
+        "share_before": shares(runs["before"]),
+        "share_after": shares(runs["after"]),
+        "before": {m: float(runs["before"][f"autonomy.{m}"][0]) for m in MEASURES},
+        "after": {m: float(runs["after"][f"autonomy.{m}"][0]) for m in MEASURES},
+    }
+
+
+def _render(table: Mapping[str, Any], model: Any, scenario: str, policy: str,
+            lang: str) -> None:
+    from kaname.models.autonomy import ORIGIN_LABELS
+
+    console = Console(width=200)
+    grid = Table(title=ui("title", lang, scenario=scenario, policy=policy,
+                          years=table["horizon_years"]))
+    grid.add_column(ui("domain", lang))
+    for origin in table["origins"]:
+        grid.add_column(ORIGIN_LABELS[origin][lang], justify="right")
+    grid.add_column(ui("investment", lang), justify="right")
+    for d in table["domains"]:
+        cells = []
+        for o in table["origins"]:
+            b, a = table["share_before"][d][o], table["share_after"][d][o]
+            cells.append(f"{b:.2f}" if abs(a - b) < 5e-4 else f"{b:.2f} → {a:.2f}")
+        cells.append(f"{table['investment_jpy_per_year'][d] / 1e9:,.0f}")
+        grid.add_row(model.domain_labels[d].get(lang) or d, *cells)
+    console.print(grid)
+
+    risks = Table(title=ui("risks_title", lang))
+    for key in ("measure", "before", "after", "change"):
+        risks.add_column(ui(key, lang), justify="left" if key == "measure" else "right")
+    for m in MEASURES:
+        spec = model.outputs[f"autonomy.{m}"]
+        b, a = table["before"][m], table["after"][m]
+        if m == "investment_cost_jpy":
+            unit = ui("cost_unit", lang)
+            risks.add_row(f"{spec.label(lang)} ({unit})", f"{b / 1e9:,.0f}", f"{a / 1e9:,.0f}",
+                          f"{(a - b) / 1e9:+,.0f}")
+        else:
+            risks.add_row(spec.label(lang), f"{b:.4f}", f"{a:.4f}", f"{a - b:+.4f}")
+    console.print(risks)
+
+
+@app.command("table")
+@guarded
+def table_(
+    file: str = typer.Argument(..., help="Scenario file (YAML)."),
+    policy: str | None = typer.Option(None, "--policy",
+                               help="Policy whose investments to apply (default: the first "
+                                    "that invests in a domain, else the first)."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    lang: str = typer.Option("en", "--lang", help="en or ja"),
+) -> None:
+    """Print the domain × origin dependence table and the risks before and after a policy's
+    investments, at the data library's base values."""
+    from kaname.data import Library
+    from kaname.models.autonomy import AutonomyModel
+    from kaname.scenario import load_scenario
+
+    for option, value, allowed in (("--format", fmt, ("table", "json")),
+                                   ("--lang", lang, ("en", "ja"))):
+        if value not in allowed:
+            raise InputError(ui("bad_choice", "en", value=value, allowed=", ".join(allowed)),
+                             key=option)
+    library = Library.load()
+    model = AutonomyModel.from_library(library)
+    scenario = load_scenario(file)
+    chosen = _choose_policy(scenario.policies, policy, "autonomy.")
+    result = dependence_table(model, library, scenario.policies[chosen])
+    if fmt == "json":
+        labels = {d: model.domain_labels[d] for d in model.domains}
+        emit(dumps_json({"scenario": scenario.name, "policy": chosen, "domain_labels": labels,
+                         **result}))
+        return
+    _render(result, model, scenario.name, chosen, lang)

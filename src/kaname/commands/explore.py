@@ -1,0 +1,224 @@
+"""``kaname explore``: an ensemble run in chunks into a resumable run directory.
+
+``kaname explore FILE --run-dir DIR`` evaluates futures × policies chunk by chunk with the
+chosen executor; ``kaname explore --resume DIR`` finishes an interrupted run (skipping
+verified chunks, recomputing missing, corrupted or failed ones). Exit codes: 0 complete,
+1 some chunks failed (each reported), 2 bad input, 130 interrupted (finished chunks kept).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kaname.clikit import dumps_json, emit, guarded
+from kaname.errors import InputError
+
+UI: dict[str, dict[str, str]] = {
+    "task": {"en": "Exploring {name}", "ja": "{name}を探索中"},
+    "rate": {"en": "samples/s", "ja": "サンプル/秒"},
+    "complete": {"en": "run complete: {done}/{chunks} chunks, {samples:,} samples in "
+                         "{seconds:.1f} s ({rate:,.0f} samples/s) → {dir}",
+                 "ja": "実行完了: チャンク{done}/{chunks}、{samples:,}サンプルを{seconds:.1f}秒で"
+                       "評価({rate:,.0f}サンプル/秒)→ {dir}"},
+    "failed": {"en": "run finished with {n} failed chunk(s) of {chunks}; fix the cause and "
+                     "rerun them with `kaname explore --resume {dir}`",
+               "ja": "{chunks}チャンク中{n}件が失敗しました。原因を直し、"
+                     "`kaname explore --resume {dir}`で再実行してください"},
+    "chunk_failed": {"en": "chunk {k} failed: {error}", "ja": "チャンク{k}が失敗: {error}"},
+    "interrupted": {"en": "interrupted: {done} of {chunks} chunks kept; finish with "
+                          "`kaname explore --resume {dir}`",
+                    "ja": "中断しました: {chunks}チャンク中{done}件を保存。"
+                          "`kaname explore --resume {dir}`で再開できます"},
+    "warning": {"en": "warning: {text}", "ja": "警告: {text}"},
+}
+
+
+def ui(key: str, lang: str, **kwargs: object) -> str:
+    entry = UI[key]
+    return (entry.get(lang) or entry["en"]).format(**kwargs)
+
+
+def _progress_bar(lang: str):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as RichProgress
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task):  # type: ignore[no-untyped-def]
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} {ui('rate', lang)}",
+                        style="progress.data.speed")
+
+    return RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=Console(stderr=True), speed_estimate_period=30.0)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("explore")
+    @guarded
+    def explore(
+        file: str = typer.Argument(None, metavar="FILE",
+                                   help="Scenario YAML file (omit with --resume)."),
+        run_dir: str = typer.Option(None, "--run-dir", metavar="DIR",
+                                    help="New, empty run directory."),
+        resume: str = typer.Option(None, "--resume", metavar="DIR",
+                                   help="Finish the interrupted run in DIR."),
+        futures: int = typer.Option(None, "--futures", "-n", help="Number of futures."),
+        design: str = typer.Option(None, "--design", help="mc, lhs or sobol."),
+        chunk_size: int = typer.Option(None, "--chunk-size",
+                                       help="Futures per chunk (each under every policy)."),
+        executor: str = typer.Option("serial", "--executor", help="serial, process or dask."),
+        workers: int = typer.Option(None, "--workers", help="Worker processes (default: "
+                                    "CPU count)."),
+        scheduler: str = typer.Option(None, "--scheduler", help="Join the Dask cluster at "
+                                      "this address, e.g. tcp://host:8786."),
+        seed: int = typer.Option(None, "--seed", help="Root seed (default: the scenario's)."),
+        keep_series: int = typer.Option(0, "--keep-series",
+                                        help="Keep daily series for the first N futures."),
+        fmt: str = typer.Option("text", "--format", help="text or json."),
+        lang: str = typer.Option("en", "--lang", help="en or ja."),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    ) -> None:
+        """Evaluate futures × policies in chunks into DIR; resumable, any executor."""
+        from kaname import executors as ex
+
+        if fmt not in ("text", "json"):
+            raise InputError(f"{fmt!r} not allowed; allowed: text, json", key="--format")
+        if lang not in ("en", "ja"):
+            raise InputError(f"{lang!r} not allowed; allowed: en, ja", key="--lang")
+        if executor not in ex.EXECUTORS:
+            raise InputError(f"{executor!r} not allowed; allowed: {', '.join(ex.EXECUTORS)}",
+                             key="--executor")
+        if workers is not None and workers < 1:
+            raise InputError(f"{workers} not allowed; must be at least 1", key="--workers")
+        if scheduler and executor != "dask":
+            raise InputError("only the dask executor joins a scheduler; add --executor dask",
+                             key="--scheduler")
+        if resume is not None:
+            given = [name for name, value in (("FILE", file), ("--run-dir", run_dir),
+                     ("--futures", futures), ("--design", design), ("--chunk-size", chunk_size),
+                     ("--seed", seed)) if value is not None] + (
+                         ["--keep-series"] if keep_series else [])
+            if given:
+                raise InputError(f"{given[0]} cannot be combined with --resume (the run "
+                                 f"directory fixes it)", key="--resume")
+        else:
+            if file is None:
+                raise InputError("give a scenario FILE and --run-dir DIR, or --resume DIR",
+                                 key="FILE")
+            if run_dir is None:
+                raise InputError("is required with a scenario FILE", key="--run-dir")
+            if futures is not None and futures < 1:
+                raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
+            if design is not None and design not in ("mc", "lhs", "sobol"):
+                raise InputError(f"{design!r} not allowed; allowed: mc, lhs, sobol",
+                                 key="--design")
+            if chunk_size is not None and chunk_size < 1:
+                raise InputError(f"{chunk_size} not allowed; must be at least 1",
+                                 key="--chunk-size")
+            if seed is not None and seed < 0:
+                raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
+            if keep_series < 0:
+                raise InputError(f"{keep_series} not allowed; must be >= 0",
+                                 key="--keep-series")
+            _check_run_dir(Path(run_dir))
+
+        pool = prepared = None
+        try:
+            if scheduler:  # fail fast on an unreachable cluster, before any other work
+                pool = ex.make_executor("dask", workers, scheduler)
+            if resume is not None:
+                prepared = ex.reopen_run(resume)
+            else:
+                scenario, engine, key = ex.load(file)
+                prepared = ex.create_run(scenario, engine, key, run_dir, futures=futures,
+                                         design=design, chunk_size=chunk_size, seed=seed,
+                                         keep_series=keep_series)
+            if pool is None:
+                pool = ex.make_executor(executor, workers, engine=prepared.engine,
+                                        key=prepared.key)
+            for text in prepared.warnings:
+                typer.echo(ui("warning", lang, text=text), err=True)
+            summary = _execute(ex, prepared, pool, lang, progress)
+        except KeyboardInterrupt:
+            if pool is not None:
+                pool.close()
+                pool = None
+            if prepared is not None:
+                store = prepared.store
+                typer.echo(ui("interrupted", lang, done=store.counts()["done"],
+                              chunks=len(store.chunks), dir=store.root), err=True)
+            else:
+                typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        finally:
+            if pool is not None:
+                pool.close()
+        for text in summary.warnings:
+            typer.echo(ui("warning", lang, text=text), err=True)
+        for k, error in summary.failed:
+            typer.echo(ui("chunk_failed", lang, k=k, error=error), err=True)
+        if fmt == "json":
+            emit(dumps_json({"run_dir": str(summary.run_dir), "status": summary.status,
+                             "chunks": summary.chunks, "done": summary.done,
+                             "failed": [{"chunk": k, "error": e} for k, e in summary.failed],
+                             "samples": summary.samples, "seconds": summary.seconds,
+                             "samples_per_second": summary.throughput}))
+        if summary.failed:
+            typer.echo(ui("failed", lang, n=len(summary.failed), chunks=summary.chunks,
+                          dir=summary.run_dir), err=True)
+            raise typer.Exit(1)
+        if fmt == "text":
+            emit(ui("complete", lang, done=summary.done, chunks=summary.chunks,
+                    samples=summary.samples, seconds=summary.seconds,
+                    rate=summary.throughput, dir=summary.run_dir))
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    """Refuse a non-empty or unwritable run directory before loading anything."""
+    import os
+
+    if run_dir.exists():
+        if not run_dir.is_dir():
+            raise InputError("exists and is not a directory", file=str(run_dir),
+                             key="--run-dir")
+        if any(run_dir.iterdir()):
+            raise InputError("run directory is not empty; choose a new one, or finish an "
+                             "interrupted run with `kaname explore --resume DIR`",
+                             file=str(run_dir), key="--run-dir")
+        return
+    parent = run_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot create the run directory: {parent} is not a writable "
+                         f"directory", file=str(run_dir), key="--run-dir")
+
+
+def _execute(ex, prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-def]
+    if not show:
+        return ex.execute(prepared, pool)
+    with _progress_bar(lang) as bar:
+        task = bar.add_task(ui("task", lang, name=prepared.scenario.name), total=None)
+
+        first = [True]
+
+        def update(done: int, total: int) -> None:
+            if first[0]:  # chunks finished before a resume do not count towards the rate
+                bar.reset(task, total=total, completed=done)
+                first[0] = False
+            else:
+                bar.update(task, completed=done, total=total)
+
+        return ex.execute(prepared, pool, update)

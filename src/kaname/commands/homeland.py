@@ -1,0 +1,182 @@
+"""``kaname homeland``: size a space-based interceptor constellation for a salvo, and compare
+the named Golden Dome architectures with the public headline totals."""
+
+from __future__ import annotations
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kaname.clikit import dumps_json, emit, guarded
+from kaname.data import Library
+from kaname.errors import InputError
+from kaname.models.base import Settings
+
+name = "homeland"
+app = typer.Typer(help="Golden Dome: constellation sizing and architecture costs.",
+                  no_args_is_help=True)
+
+TEXT = {
+    "metric": {"en": "Metric", "ja": "指標"},
+    "headline": {"en": "Public headline totals", "ja": "公表された総額"},
+    "source": {"en": "Source", "ja": "出典"},
+    "value": {"en": "Value", "ja": "値"},
+    "threat": {"en": "Threat", "ja": "脅威"},
+    "salvo": {"en": "Salvo (missiles)", "ja": "同時発射数"},
+    "latitude": {"en": "Launch latitude (°)", "ja": "発射緯度(度)"},
+    "confidence": {"en": "Confidence", "ja": "信頼度"},
+    "time_available_s": {"en": "Time available (s)", "ja": "交戦可能時間(秒)"},
+    "reach_km": {"en": "Reach (km)", "ja": "到達距離(km)"},
+    "share_in_reach": {"en": "Share of SBIs in reach", "ja": "射程内SBIの割合"},
+    "absentee_ratio": {"en": "Absentee ratio", "ja": "不在率"},
+    "sbi_count": {"en": "SBI count", "ja": "SBI数"},
+    "p_salvo_engaged": {"en": "P(whole salvo engaged)", "ja": "全弾交戦確率"},
+    "sbi_layer_cost_20y_usd": {"en": "SBI layer cost, 20 y (US$B)", "ja": "SBI層費用・20年(十億ドル)"},
+    "cost_20y_usd": {"en": "Total cost, 20 y (US$B)", "ja": "総費用・20年(十億ドル)"},
+    "mean_annual_cost_10y_usd": {"en": "Mean annual cost, first decade (US$B)",
+                                 "ja": "最初の10年の年平均費用(十億ドル)"},
+    "expected_leakers_total": {"en": "Expected leakers (base raid)", "ja": "撃ち漏らし期待数(基準攻撃)"},
+    "p_no_leak_total": {"en": "P(no leaker)", "ja": "撃ち漏らしゼロの確率"},
+    "architecture": {"en": "Architecture", "ja": "構成"},
+}
+HEADLINES = ("white_house_usd", "programme_office_usd", "aei_low_usd", "aei_limited_sbi_usd",
+             "aei_high_usd")
+BILLION = {"sbi_layer_cost_20y_usd", "cost_20y_usd", "mean_annual_cost_10y_usd"}
+
+
+def _t(key: str, lang: str) -> str:
+    return TEXT[key].get(lang, TEXT[key]["en"])
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
+    if value not in allowed:
+        raise InputError(f"{value!r} is not allowed; allowed: {', '.join(allowed)}", key=key)
+
+
+def _model_and_defaults(library: Library):
+    from kaname.models.homeland import HomelandModel
+
+    model = HomelandModel.from_library(library, Settings())
+    return model, model.defaults(library)
+
+
+def _fmt(key: str, value: float) -> str:
+    if key in BILLION:
+        return f"{value / 1e9:,.1f}"
+    if key in ("sbi_count", "salvo"):
+        return f"{value:,.0f}"
+    if key in ("share_in_reach",):
+        return f"{value:.5f}"
+    return f"{value:,.3g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
+@app.command("size")
+@guarded
+def size(
+    salvo: int = typer.Option(..., "--salvo", help="Missiles launched together (≥ 1)."),
+    threat: str = typer.Option(..., "--threat", help="icbm_liquid, icbm_solid or hgv."),
+    latitude: float = typer.Option(..., "--latitude", help="Launch latitude in degrees."),
+    confidence: float = typer.Option(None, "--confidence",
+                                     help="P(whole salvo engaged); default from data."),
+    sbi_count: int = typer.Option(None, "--sbi-count", help="Cost this constellation instead."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    lang: str = typer.Option("en", "--lang", help="en or ja"),
+) -> None:
+    """Smallest constellation engaging a salvo with a given confidence, and its 20-year cost."""
+    from kaname.models.homeland import check_consistency
+    from kaname.models.homeland.engagement import constellation_for_salvo, prob_all_engaged
+    from kaname.models.homeland.model import BOOSTED
+
+    _check_choice(fmt, ("table", "json"), "--format")
+    _check_choice(lang, ("en", "ja"), "--lang")
+    _check_choice(threat, BOOSTED, "--threat")
+    if salvo < 1:
+        raise InputError(f"{salvo} must be at least 1 missile", key="--salvo")
+    if not -90.0 <= latitude <= 90.0:
+        raise InputError(f"{latitude:g} must be in [-90, 90] degrees", key="--latitude")
+    if sbi_count is not None and sbi_count < 0:
+        raise InputError(f"{sbi_count} must be ≥ 0", key="--sbi-count")
+    library = Library.load()
+    model, defaults = _model_and_defaults(library)
+    if confidence is None:
+        confidence = defaults["homeland.sbi.design_confidence"]
+    if not 0.0 < confidence < 1.0:
+        raise InputError(f"{confidence:g} must be in (0, 1)", key="--confidence")
+
+    x = {k: np.array([v]) for k, v in defaults.items()}
+    x["homeland.threat_latitude"] = np.array([latitude])
+    check_consistency(x)
+    geo = {k: float(v[0]) for k, v in model.geometry(x, threat).items()}
+    shots = defaults["homeland.sbi.shots_per_missile"]
+    if sbi_count is None:
+        count = float(constellation_for_salvo(salvo, shots, confidence, geo["share_in_reach"]))
+    else:
+        count = float(sbi_count)
+    p_engaged = float(prob_all_engaged(salvo, shots, count * geo["share_in_reach"]))
+    x["homeland.sbi.count_override"] = np.array([count])
+    out = model.evaluate(x)
+    result = {
+        "threat": threat, "salvo": salvo, "latitude": latitude, "confidence": confidence,
+        "shots_per_missile": shots,
+        "time_available_s": geo["time_available_s"], "reach_km": geo["reach_km"],
+        "share_in_reach": geo["share_in_reach"], "absentee_ratio": 1.0 / geo["share_in_reach"],
+        "sbi_count": count, "p_salvo_engaged": p_engaged,
+        "sbi_layer_cost_20y_usd": float(out["homeland.sbi_layer_cost_20y_usd"][0]),
+        "cost_20y_usd": float(out["homeland.cost_20y_usd"][0]),
+        "architecture": model.architectures[int(defaults["homeland.architecture"])],
+    }
+    if fmt == "json":
+        emit(dumps_json(result))
+        return
+    table = Table(_t("metric", lang), _t("value", lang))
+    for key in ("threat", "salvo", "latitude", "confidence", "time_available_s", "reach_km",
+                "share_in_reach", "absentee_ratio", "sbi_count", "p_salvo_engaged",
+                "sbi_layer_cost_20y_usd", "cost_20y_usd", "architecture"):
+        value = result[key]
+        table.add_row(_t(key, lang), value if isinstance(value, str) else _fmt(key, value))
+    Console(width=120).print(table)
+
+
+@app.command("compare")
+@guarded
+def compare(
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    lang: str = typer.Option("en", "--lang", help="en or ja"),
+) -> None:
+    """The named architectures side by side, with the public headline totals."""
+    _check_choice(fmt, ("table", "json"), "--format")
+    _check_choice(lang, ("en", "ja"), "--lang")
+    library = Library.load()
+    model, defaults = _model_and_defaults(library)
+    metrics = ("sbi_count", "absentee_ratio", "expected_leakers_total", "p_no_leak_total",
+               "sbi_layer_cost_20y_usd", "cost_20y_usd", "mean_annual_cost_10y_usd")
+    n = len(model.architectures)
+    x = {k: np.full(n, v) for k, v in defaults.items()}
+    x["homeland.architecture"] = np.arange(n, dtype=float)
+    out = model.evaluate(x)
+    rows = {a: {m: float(out[f"homeland.{m}"][i]) for m in metrics}
+            for i, a in enumerate(model.architectures)}
+    headlines = {}
+    for key in HEADLINES:
+        entry = library.get(f"homeland.headline.{key}")
+        src = entry.sources[0] if entry.sources else None
+        headlines[key] = {"usd": float(entry.value("USD")),
+                          "label": {lang_: entry.label.get(lang_) or entry.label.get("en", key)
+                                    for lang_ in ("en", "ja")},
+                          "source": src.cite() if src else entry.assumption}
+    if fmt == "json":
+        emit(dumps_json({"architectures": rows, "headlines": headlines}))
+        return
+    console = Console(width=140)
+    table = Table(_t("metric", lang), *[library.label(f"homeland.architectures.{a}", lang)
+                                        for a in model.architectures],
+                  title=_t("architecture", lang))
+    for m in metrics:
+        table.add_row(_t(m, lang) if m in TEXT else model.outputs[f"homeland.{m}"].label(lang),
+                      *[_fmt(m, rows[a][m]) for a in model.architectures])
+    console.print(table)
+    heads = Table(_t("headline", lang), "US$B", _t("source", lang))
+    for h in headlines.values():
+        heads.add_row(h["label"][lang], f"{h['usd'] / 1e9:,.0f}", h["source"])
+    console.print(heads)

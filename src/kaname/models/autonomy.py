@@ -1,0 +1,263 @@
+"""autonomy — China risk, US risk and strategic autonomy (経済安全保障).
+
+Per technology domain *T* (the list comes from the data library) Japan's supply comes from
+five origins *o* ∈ {Japan, US, China, other allies, rest}, with shares ``s[T, o]`` summing
+to 1. Yen invested a year in a domain raises Japan's share with diminishing returns and
+takes the gain from the foreign origins pro rata::
+
+    s_J(y)  = s_J0 + (s_max - s_J0) * (1 - exp(-I * y / k))
+    s_o(y)  = s_o0 * (1 - s_J(y)) / (1 - s_J0)            for o != Japan
+
+Risks weigh each domain's non-substitutable dependence by its criticality and the chance
+that the origin coerces Japan within the horizon, ``pi_o = 1 - (1 - p_o)^y``::
+
+    risk_o         = sum_T w_T * (1 - sub_T) * s[T, o] * pi_o     (china_risk, us_risk)
+    autonomy_index = 1 - sum_T w_T * (1 - sub_T) * max_{o != Japan} s[T, o]
+    complementarity = sum_T g_T * s_J[T] / sum_T g_T
+
+with criticality weights ``w`` normalised to sum to 1 and ``g_T`` the US capability gap
+(non-zero for quantum, optical links, undersea cables and shipbuilding). All outputs are
+bounded in [0, 1] except the cost. See ``docs/models/autonomy.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from kaname.data import Library
+from kaname.errors import InputError
+from kaname.models.base import Settings
+from kaname.models.deterrence import validate_library
+from kaname.spec import Spec
+
+NAME = "autonomy"
+P = f"{NAME}."
+ORIGINS: tuple[str, ...] = ("japan", "us", "china", "allies", "rest")
+JAPAN = ORIGINS.index("japan")
+FOREIGN = tuple(i for i, o in enumerate(ORIGINS) if o != "japan")
+COERCING = ORIGINS[1:]  # every origin but Japan has a coercion probability
+ORIGIN_LABELS: dict[str, dict[str, str]] = {
+    "japan": {"en": "Japan", "ja": "日本"},
+    "us": {"en": "United States", "ja": "米国"},
+    "china": {"en": "China", "ja": "中国"},
+    "allies": {"en": "Other allies and partners", "ja": "その他の同盟国・パートナー"},
+    "rest": {"en": "Rest of the world", "ja": "その他の地域"},
+}
+SHARE_TOLERANCE = 0.005  # data-library shares must sum to 1 within this
+MAX_INVESTMENT_JPY_PER_YEAR = 5.0e12  # ¥5T a year per domain: above any programme in view
+
+
+@dataclass(frozen=True)
+class DomainPaths:
+    """Input paths of one technology domain."""
+
+    domain: str
+
+    def share(self, origin: str) -> str:
+        return f"{P}{self.domain}.share.{origin}"
+
+    def __getattr__(self, field: str) -> str:  # weight -> autonomy.<domain>.<field>
+        if field.startswith("_"):
+            raise AttributeError(field)
+        return f"{P}{self.domain}.{field}"
+
+
+def _domain_specs(domain: str, label: dict[str, str]) -> dict[str, Spec]:
+    en, ja = label.get("en", domain), label.get("ja", label.get("en", domain))
+    d = DomainPaths(domain)
+    specs = {
+        d.share(o): Spec(f"{en}: share from {ORIGIN_LABELS[o]['en']}",
+                         f"{ja}: {ORIGIN_LABELS[o]['ja']}からの供給シェア", low=0.0, high=1.0)
+        for o in ORIGINS
+    }
+    specs.update({
+        d.criticality_weight: Spec(f"{en}: criticality weight", f"{ja}: 重要度の重み", low=0.0,
+                                   high=1000.0),
+        d.substitutability: Spec(f"{en}: substitutability", f"{ja}: 代替可能性", low=0.0,
+                                 high=1.0),
+        d.max_domestic_share: Spec(f"{en}: ceiling on Japan's share", f"{ja}: 国内シェアの上限",
+                                   low=0.0, high=1.0),
+        d.investment_scale_jpy: Spec(f"{en}: yen scale of the investment response",
+                                     f"{ja}: 投資効果の規模(円)", unit="JPY", low=1.0e8,
+                                     high=1.0e14),
+        d.investment_jpy_per_year: Spec(f"{en}: investment", f"{ja}: 投資額", unit="JPY/year",
+                                        low=0.0, high=MAX_INVESTMENT_JPY_PER_YEAR, lever=True),
+        d.us_gap: Spec(f"{en}: US capability gap", f"{ja}: 米国の能力ギャップ", low=0.0, high=1.0),
+    })
+    return specs
+
+
+OUTPUTS: dict[str, Spec] = {
+    P + "china_risk": Spec("China risk", "中国リスク", low=0.0, high=1.0, better="lower",
+                           headline=True),
+    P + "us_risk": Spec("US risk", "米国リスク", low=0.0, high=1.0, better="lower",
+                        headline=True),
+    P + "autonomy_index": Spec("Strategic autonomy index", "戦略的自律性指数", low=0.0,
+                               high=1.0, better="higher", headline=True),
+    P + "complementarity": Spec("Complementarity with US gaps", "米国の弱点を補う補完性",
+                                low=0.0, high=1.0, better="higher", headline=True),
+    P + "investment_cost_jpy": Spec("Investment over the horizon", "評価期間の投資総額",
+                                    unit="JPY", low=0.0, better="lower", headline=True),
+    P + "risk_by_origin": Spec("Coercion risk by origin", "供給元別の威圧リスク", low=0.0,
+                               high=1.0, dims=("origin",), better="lower"),
+    P + "share_after": Spec("Supply share after investment", "投資後の供給シェア", low=0.0,
+                            high=1.0, dims=("domain", "origin")),
+}
+
+
+def domains_in(library: Library) -> list[str]:
+    """Technology domains: groups under ``autonomy.`` with a ``share`` table, in file order."""
+    found: dict[str, None] = {}
+    for entry in library:
+        parts = entry.path.split(".")
+        if len(parts) == 4 and parts[0] == NAME and parts[2] == "share":
+            found.setdefault(parts[1])
+    return list(found)
+
+
+def validate_tables(library: Library, domains: list[str]) -> None:
+    """Cross-entry checks of the data library: complete share rows summing to 1, positive
+    total weight, and ceilings not below today's Japanese share."""
+    if not domains:
+        raise InputError("no technology domains (autonomy.<domain>.share.<origin>) found",
+                         key=NAME)
+    for domain in domains:
+        d = DomainPaths(domain)
+        prefix = f"{P}{domain}.share."
+        extra = [e.path for e in library if e.path.startswith(prefix)
+                 and e.path[len(prefix):] not in ORIGINS]
+        if extra:
+            entry = library.get(extra[0])
+            raise InputError(f"unknown origin; allowed: {', '.join(ORIGINS)}", file=entry.file,
+                             key=extra[0])
+        total = sum(float(library.get(d.share(o)).value()) for o in ORIGINS)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            entry = library.get(d.share(ORIGINS[0]))
+            raise InputError(f"shares sum to {total:.4g}, not 1 (allowed: within "
+                             f"{SHARE_TOLERANCE:g})", file=entry.file, key=f"{P}{domain}.share")
+        japan = float(library.get(d.share("japan")).value())
+        ceiling_entry = library.get(d.max_domestic_share)
+        if float(ceiling_entry.value()) < japan:
+            raise InputError(f"ceiling {ceiling_entry.value():g} is below Japan's share "
+                             f"{japan:g}; allowed: a number in [{japan:g}, 1]",
+                             file=ceiling_entry.file, key=d.max_domestic_share)
+    total_weight = sum(float(library.get(DomainPaths(t).criticality_weight).value())
+                       for t in domains)
+    if total_weight <= 0:
+        entry = library.get(DomainPaths(domains[0]).criticality_weight)
+        raise InputError("criticality weights are all zero; at least one must be > 0",
+                         file=entry.file, key=f"{P}<domain>.criticality_weight")
+
+
+def _normalise(raw: np.ndarray, axis: int) -> np.ndarray:
+    """Rows scaled to sum to 1; an all-zero row becomes uniform (no information)."""
+    total = raw.sum(axis=axis, keepdims=True)
+    uniform = np.full_like(raw, 1.0 / raw.shape[axis])
+    return np.where(total > 0, raw / np.where(total > 0, total, 1.0), uniform)
+
+
+def shares_after_investment(shares: np.ndarray, ceiling: np.ndarray, investment: np.ndarray,
+                            scale: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Shares (n, D, O) after ``years`` of ``investment`` (n, D) yen a year.
+
+    Japan's share follows the saturating response toward ``max(ceiling, s_J0)``; the foreign
+    origins shrink pro rata, so every row stays a distribution and zero investment changes
+    nothing (exactly).
+    """
+    s0 = shares[:, :, JAPAN]
+    top = np.maximum(ceiling, s0)
+    effort = investment * years[:, None] / scale
+    s1 = s0 + (top - s0) * -np.expm1(-effort)
+    foreign0 = 1.0 - s0
+    ratio = np.where(foreign0 > 0, (1.0 - s1) / np.where(foreign0 > 0, foreign0, 1.0), 0.0)
+    after = shares * ratio[:, :, None]
+    after[:, :, JAPAN] = s1
+    return after
+
+
+class AutonomyModel:
+    """Dependence by technology domain and origin, the risks it carries, and what yen buys.
+
+    References
+    ----------
+    Belfer Center (2025). *Critical and Emerging Technologies Index* (sector weights).
+    """
+
+    name = NAME
+    stochastic = False
+
+    def __init__(self, domains: list[str], labels: Mapping[str, dict[str, str]]):
+        self.domains = list(domains)
+        self.domain_labels = {d: dict(labels.get(d, {"en": d, "ja": d})) for d in domains}
+        self.inputs: dict[str, Spec] = {}
+        for d in self.domains:
+            self.inputs.update(_domain_specs(d, self.domain_labels[d]))
+        for origin in COERCING:
+            lab = ORIGIN_LABELS[origin]
+            self.inputs[f"{P}coercion.{origin}"] = Spec(
+                f"Annual probability of coercion by {lab['en']}", f"{lab['ja']}による年間の威圧確率",
+                low=0.0, high=1.0)
+        self.inputs[P + "horizon_years"] = Spec("Horizon for investment and risk",
+                                                "投資とリスクの評価期間", unit="year", low=1.0,
+                                                high=30.0)
+        self.outputs = dict(OUTPUTS)
+        self.coords: dict[str, list[str]] = {"domain": list(domains), "origin": list(ORIGINS)}
+
+    @classmethod
+    def from_library(cls, library: Library, settings: Settings | None = None) -> AutonomyModel:
+        """Build from the data library, refusing tables that break the model's assumptions."""
+        domains = domains_in(library)
+        validate_tables(library, domains)
+        labels = {d: library.labels.get(f"{P}{d}", {}) for d in domains}
+        model = cls(domains, labels)
+        validate_library(library, model.inputs)
+        return model
+
+    def _stack(self, x: Mapping[str, np.ndarray], field: str) -> np.ndarray:
+        return np.stack([np.asarray(x[f"{P}{d}.{field}"], dtype=float) for d in self.domains],
+                        axis=1)
+
+    def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
+                 series: bool = False) -> dict[str, np.ndarray]:
+        """Vectorised over samples and domains; deterministic (``rng`` is unused).
+
+        Sampled shares are read as relative weights and renormalised per domain, so an
+        uncertainty on one share keeps every row a distribution.
+        """
+        raw = np.stack([self._stack(x, f"share.{o}") for o in ORIGINS], axis=2)
+        shares = _normalise(np.clip(raw, 0.0, None), axis=2)
+        weights = _normalise(np.clip(self._stack(x, "criticality_weight"), 0.0, None), axis=1)
+        exposed = weights * (1.0 - np.clip(self._stack(x, "substitutability"), 0.0, 1.0))
+        years = np.asarray(x[P + "horizon_years"], dtype=float)
+        investment = np.clip(self._stack(x, "investment_jpy_per_year"), 0.0, None)
+        after = shares_after_investment(
+            shares, np.clip(self._stack(x, "max_domestic_share"), 0.0, 1.0), investment,
+            self._stack(x, "investment_scale_jpy"), years)
+
+        annual = np.stack([np.clip(np.asarray(x[f"{P}coercion.{o}"], dtype=float), 0.0, 1.0)
+                           for o in COERCING], axis=1)
+        over_horizon = -np.expm1(years[:, None] * np.log1p(-np.minimum(annual, 1.0 - 1e-15)))
+        coercion = np.zeros((len(years), len(ORIGINS)))
+        coercion[:, 1:] = np.where(annual >= 1.0, 1.0, over_horizon)
+        risk_by_origin = np.einsum("nd,ndo->no", exposed, after) * coercion
+
+        largest_foreign = after[:, :, list(FOREIGN)].max(axis=2)
+        autonomy = 1.0 - np.einsum("nd,nd->n", exposed, largest_foreign)
+        gap = np.clip(self._stack(x, "us_gap"), 0.0, 1.0)
+        gap_total = gap.sum(axis=1)
+        complementarity = np.where(
+            gap_total > 0,
+            np.einsum("nd,nd->n", gap, after[:, :, JAPAN]) / np.where(gap_total > 0, gap_total,
+                                                                      1.0), 0.0)
+        return {
+            P + "china_risk": risk_by_origin[:, ORIGINS.index("china")],
+            P + "us_risk": risk_by_origin[:, ORIGINS.index("us")],
+            P + "autonomy_index": np.clip(autonomy, 0.0, 1.0),
+            P + "complementarity": complementarity,
+            P + "investment_cost_jpy": investment.sum(axis=1) * years,
+            P + "risk_by_origin": risk_by_origin,
+            P + "share_after": after,
+        }

@@ -1,0 +1,190 @@
+"""deterrence — "invading Taiwan does not pay": a stylised expected-utility model.
+
+The adversary compares attacking with the status quo (utility 0). It wins if the defence
+fails to deny the invasion; denial depends on whether the US fights (``us_commitment``),
+on whether the alliance can keep firing until the attacker would be established
+(``sustainment_days`` against ``required_days``: Mearsheimer's quick victory against
+attrition) and on how fast the allies coordinate (``coordination_delay_h``)::
+
+    q_eff    = q + kappa * complementarity * (1 - q)
+    z        = logit(P_par) + alpha_s * ln(S_d / D_req) - alpha_c * Delta / Delta_ref
+    P_deny   = P_alone + q_eff * (1 - P_alone) * sigmoid(z)
+    p_win    = 1 - P_deny
+    EU       = p_win * V - (1 - p_win) * L_fail - C_war - C_sanctions
+    margin   = -EU;   holds = margin > 0
+
+It is a model of a *belief* — how an attacker who reasons this way would see the odds — and
+its coefficients are labelled assumptions with ranges (see ``data/deterrence.yaml`` and
+``docs/models/deterrence.md``), not estimates.
+
+References
+----------
+Fearon, J. D. (1995). Rationalist explanations for war. *International Organization*
+49(3), 379–414.
+Huth, P. & Russett, B. (1984). What makes deterrence work? Cases from 1900 to 1980.
+*World Politics* 36(4), 496–526.
+Mearsheimer, J. J. (1983). *Conventional Deterrence*. Cornell University Press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from kaname.data import Library
+from kaname.errors import InputError
+from kaname.models.base import Settings
+from kaname.spec import Spec
+
+NAME = "deterrence"
+MIN_SUSTAINMENT_DAYS = 1e-3  # keeps ln(S_d / D_req) finite when stocks are empty at the start
+
+P = f"{NAME}."
+
+INPUTS: dict[str, Spec] = {
+    P + "sustainment_days": Spec(
+        "Days of sustained fire", "継戦日数", unit="day", low=0.0, high=3650.0,
+        description="Days before critical munitions run short (from sustainment)."),
+    P + "coordination_delay_h": Spec(
+        "Alliance coordination delay", "日米調整の遅延", unit="hour", low=0.0, high=720.0,
+        description="Median request-to-decision latency (from c2)."),
+    P + "us_commitment": Spec(
+        "US commitment to fight", "米国の参戦意思", low=0.0, high=1.0,
+        description="Probability-like belief that the US fights (from posture)."),
+    P + "complementarity": Spec(
+        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
+        high=1.0, description="Gap-weighted Japanese capability (from autonomy)."),
+    P + "complementarity_to_commitment": Spec(
+        "Effect of complementarity on US commitment", "技術補完が米国の関与に与える効果",
+        low=0.0, high=1.0),
+    P + "required_days": Spec(
+        "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数",
+        unit="day", low=1.0, high=365.0),
+    P + "us_denial_at_parity": Spec(
+        "US-led denial success when sustainment matches the need",
+        "継戦日数が必要日数に並ぶときの米国主導の拒否成功確率", low=0.01, high=0.999),
+    P + "sustainment_slope": Spec(
+        "Weight of sustainment in denial", "拒否における継戦能力の重み", low=0.0, high=5.0),
+    P + "delay_penalty": Spec(
+        "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0,
+        high=5.0),
+    P + "delay_reference_h": Spec(
+        "Reference coordination delay", "基準調整遅延", unit="hour", low=1.0, high=240.0),
+    P + "p_deny_alone": Spec(
+        "Denial probability without the US", "米国不参戦時の拒否確率", low=0.0, high=1.0),
+    P + "value_of_victory": Spec(
+        "Value of victory to the attacker", "侵攻側にとっての勝利の価値", low=0.01, high=10.0),
+    P + "loss_if_fail": Spec(
+        "Loss to the attacker if the invasion fails", "侵攻失敗時の損失", low=0.0, high=10.0),
+    P + "war_cost": Spec(
+        "Cost of fighting to the attacker", "侵攻側の戦争コスト", low=0.0, high=10.0),
+    P + "sanctions_cost": Spec(
+        "Cost of sanctions to the attacker", "侵攻側が被る制裁コスト", low=0.0, high=10.0),
+}
+
+# A margin can be as low as -V_max and as high as L_max + 3 * C_max within the declared bounds.
+OUTPUTS: dict[str, Spec] = {
+    P + "commitment_effective": Spec(
+        "Effective US commitment", "実効的な米国の関与", low=0.0, high=1.0, better="higher"),
+    P + "p_deny": Spec(
+        "Probability of denying the invasion", "侵攻を拒否できる確率", low=0.0, high=1.0,
+        better="higher"),
+    P + "p_win": Spec(
+        "Attacker's probability of winning", "侵攻側の勝利確率", low=0.0, high=1.0,
+        better="lower", headline=True),
+    P + "eu_attack": Spec(
+        "Attacker's expected utility of attacking", "侵攻の期待効用", better="lower"),
+    P + "p_win_threshold": Spec(
+        "Win probability at which attacking pays", "侵攻が割に合う勝利確率の閾値", low=0.0,
+        better="higher",
+        description="(L_fail + C_war + C_sanctions) / (V + L_fail); above 1, never pays."),
+    P + "margin": Spec(
+        "Deterrence margin", "抑止の余裕度", better="higher", headline=True,
+        description="Minus the attacker's expected utility of attacking."),
+    P + "holds": Spec(
+        "Deterrence holds", "抑止が成立", kind="bool", low=0.0, high=1.0, better="higher",
+        headline=True),
+}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+def validate_library(library: Library, inputs: Mapping[str, Spec]) -> None:
+    """Every default (base, low and high) must lie within its input's declared bounds."""
+    for path, spec in inputs.items():
+        entry = library.get(path)
+        if entry.table is not None or not isinstance(entry.base, (int, float)) \
+                or isinstance(entry.base, bool):
+            raise InputError(f"must be a number ({spec.allowed()})", file=entry.file, key=path)
+        for which, value in zip(("low", "base", "high"), entry.bounds(spec.unit), strict=True):
+            problem = spec.check(value)
+            if problem:
+                raise InputError(f"{which} {problem}", file=entry.file, key=path)
+
+
+class DeterrenceModel:
+    """Denial probability, the attacker's odds and expected utility, and the margin.
+
+    References
+    ----------
+    Fearon (1995); Huth & Russett (1984); Mearsheimer (1983) — see the module docstring.
+    """
+
+    name = NAME
+    stochastic = False
+
+    def __init__(self) -> None:
+        self.inputs = dict(INPUTS)
+        self.outputs = dict(OUTPUTS)
+        self.coords: dict[str, list[str]] = {}
+        self.links = {
+            P + "sustainment_days": "sustainment.sustainment_days",
+            P + "coordination_delay_h": "c2.latency_median_h",
+            P + "us_commitment": "posture.us_commitment",
+            P + "complementarity": "autonomy.complementarity",
+        }
+
+    @classmethod
+    def from_library(cls, library: Library, settings: Settings | None = None) -> DeterrenceModel:
+        """Build the model after checking every data default against its declared range."""
+        model = cls()
+        validate_library(library, model.inputs)
+        return model
+
+    def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
+                 series: bool = False) -> dict[str, np.ndarray]:
+        """Vectorised over the sample axis; deterministic (``rng`` is unused)."""
+        g = {k[len(P):]: np.asarray(v, dtype=float) for k, v in x.items() if k.startswith(P)}
+        q = np.clip(g["us_commitment"], 0.0, 1.0)
+        kappa = g["complementarity_to_commitment"]
+        comp = np.clip(g["complementarity"], 0.0, 1.0)
+        q_eff = np.clip(q + kappa * comp * (1.0 - q), 0.0, 1.0)
+
+        days_ratio = np.maximum(g["sustainment_days"], MIN_SUSTAINMENT_DAYS) / g["required_days"]
+        z = (_logit(np.clip(g["us_denial_at_parity"], 1e-9, 1 - 1e-9))
+             + g["sustainment_slope"] * np.log(days_ratio)
+             - g["delay_penalty"] * g["coordination_delay_h"] / g["delay_reference_h"])
+        p_alone = np.clip(g["p_deny_alone"], 0.0, 1.0)
+        p_deny = p_alone + q_eff * (1.0 - p_alone) * _sigmoid(z)
+        p_win = 1.0 - p_deny
+
+        value, loss = g["value_of_victory"], g["loss_if_fail"]
+        fixed_costs = g["war_cost"] + g["sanctions_cost"]
+        eu = p_win * value - p_deny * loss - fixed_costs
+        margin = -eu
+        return {
+            P + "commitment_effective": q_eff,
+            P + "p_deny": p_deny,
+            P + "p_win": p_win,
+            P + "eu_attack": eu,
+            P + "p_win_threshold": (loss + fixed_costs) / (value + loss),
+            P + "margin": margin,
+            P + "holds": (margin > 0.0).astype(float),
+        }

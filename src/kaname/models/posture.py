@@ -1,0 +1,265 @@
+"""posture — the US "America First" shift: what Golden Dome and the western hemisphere take
+from the Indo-Pacific, and what that means for Japan.
+
+Over a ten-year window (the Golden Dome build-up decade) the model takes the mean US
+national-defence budget on an uncertain growth path, splits it by baseline mission shares
+(no public breakdown exists: labelled assumption ranges), adds Golden Dome's mean annual
+cost (from ``homeland`` or an exogenous default), funds a share ν of it as new money and
+takes the rest from the unprotected missions in proportion to share × cut weight (the
+inverse of the 2026 NDS priority order; homeland and western hemisphere are protected),
+with water-filling so that no mission goes below zero. Western-hemisphere operations then
+divert part of the forces that would serve the Indo-Pacific (an availability factor).
+
+Outputs: the allocation by mission (it sums to the budget), the Indo-Pacific index relative
+to the FY2026 baseline, a probability-like US commitment, the Indo-Pacific share of US
+munitions output for ``sustainment`` and the yen a year Japan would need to offset the
+substitutable part of the shortfall. Equations and sources: ``docs/models/posture.md``.
+
+References
+----------
+Cancian, M. F. & Park, C. (2026). *The 2026 National Defense Strategy by the Numbers*. CSIS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from kaname.data import Library
+from kaname.errors import DataError, InputError
+from kaname.models.base import Settings
+from kaname.spec import Spec
+
+NAME = "posture"
+P = "posture."
+MISSIONS = ("homeland", "western_hemisphere", "indo_pacific", "europe", "middle_east", "other")
+PROTECTED = ("homeland", "western_hemisphere")
+CUTTABLE = tuple(m for m in MISSIONS if m not in PROTECTED)
+WINDOW_YEARS = 10
+SHARE_TOLERANCE = 1e-6
+
+MISSION_LABELS = {
+    "en": {"homeland": "Homeland", "western_hemisphere": "Western hemisphere",
+           "indo_pacific": "Indo-Pacific", "europe": "Europe", "middle_east": "Middle East",
+           "other": "Other"},
+    "ja": {"homeland": "米本土", "western_hemisphere": "西半球", "indo_pacific": "インド太平洋",
+           "europe": "欧州", "middle_east": "中東", "other": "その他"},
+}
+
+_prob = {"low": 0.0, "high": 1.0}
+
+_INPUTS: dict[str, Spec] = {
+    "budget_fy2026_usd": Spec("US national-defence budget, FY2026", "米国防予算(2026会計年度)",
+                              unit="USD/year", low=1e9),
+    "budget_growth": Spec("Budget growth per year", "国防予算の年成長率", unit="1/year",
+                          low=-0.2, high=0.3),
+    "golden_dome_annual_usd": Spec("Golden Dome cost per year (first decade)",
+                                   "ゴールデン・ドームの年間費用(最初の10年)", unit="USD/year",
+                                   low=0.0),
+    "new_money_share": Spec("Share of Golden Dome funded as new money",
+                            "ゴールデン・ドームのうち追加財源で賄う割合", **_prob),
+    "western_hemisphere.naval_share_peak": Spec(
+        "Western-hemisphere surge: share of underway naval strength",
+        "西半球への増派:航行中の海軍戦力に占める割合", **_prob),
+    "western_hemisphere.persistence": Spec("Share of the window the surge lasts",
+                                           "増派が続く期間の割合", **_prob),
+    "western_hemisphere.indo_pacific_draw": Spec(
+        "Share of diverted forces drawn from the Indo-Pacific",
+        "転用戦力のうちインド太平洋から引き抜かれる割合", **_prob),
+    "western_hemisphere.border_troops": Spec("Troops at the southern border", "南部国境の兵力",
+                                             unit="person", low=0.0),
+    "active_force": Spec("US active-duty force", "米軍の現役兵力", unit="person", low=1.0),
+    "naval_weight": Spec("Naval weight in Indo-Pacific availability",
+                         "インド太平洋の戦力可用性における海軍の比重", **_prob),
+    "commitment_base": Spec("Baseline US commitment", "米国のコミットメント(基準)", low=0.01,
+                            high=0.99),
+    "commitment_elasticity": Spec("Elasticity of commitment to the Indo-Pacific index",
+                                  "インド太平洋指数に対するコミットメントの弾力性", low=0.0,
+                                  high=10.0),
+    "substitutable_share": Spec("Share of the shortfall Japan can substitute",
+                                "日本が肩代わりできる不足分の割合", **_prob),
+    "common.jpy_per_usd": Spec("Yen per US dollar", "円ドル為替レート", unit="JPY/USD",
+                               low=1.0),
+}
+for _m in MISSIONS:
+    _INPUTS[f"baseline_share.{_m}"] = Spec(f"Baseline mission share: {MISSION_LABELS['en'][_m]}",
+                                           f"任務別の基準配分:{MISSION_LABELS['ja'][_m]}",
+                                           **_prob)
+for _m in CUTTABLE:
+    _INPUTS[f"cut_weight.{_m}"] = Spec(f"Cut weight (inverse priority): {MISSION_LABELS['en'][_m]}",
+                                       f"削減の重み(優先度の逆数):{MISSION_LABELS['ja'][_m]}",
+                                       low=0.0, high=10.0)
+
+_OUTPUTS: dict[str, Spec] = {
+    "budget_usd": Spec("US defence budget, window mean", "米国防予算(期間平均)", unit="USD/year",
+                       low=0.0),
+    "allocation_usd": Spec("Allocation by mission", "任務別配分", unit="USD/year", low=0.0,
+                           dims=("mission",)),
+    "crowd_out_usd": Spec("Golden Dome crowd-out", "ゴールデン・ドームによる押し出し",
+                          unit="USD/year", low=0.0, better="lower"),
+    "availability_factor": Spec("Indo-Pacific force availability", "インド太平洋の戦力可用率",
+                                low=0.0, high=1.0, better="higher"),
+    "indo_pacific_index": Spec("Indo-Pacific index (FY2026 baseline = 1)",
+                               "インド太平洋指数(2026年度基準=1)", low=0.0, headline=True,
+                               better="higher"),
+    "us_commitment": Spec("US commitment (probability-like)", "米国のコミットメント(確率的指標)",
+                          low=0.0, high=1.0, headline=True, better="higher"),
+    "japan_burden_gap_jpy": Spec("Yen a year for Japan to offset the substitutable shortfall",
+                                 "不足分のうち日本が肩代わりできる部分の年額", unit="JPY/year",
+                                 low=0.0, headline=True, better="lower"),
+}
+
+
+def _short(path: str) -> str:
+    return path if path.startswith("common.") else P + path
+
+
+def validate_shares(shares: Mapping[str, float], file: str | None = None) -> None:
+    """Refuse baseline mission shares outside [0, 1] or not summing to 1 (one line)."""
+    for m, w in shares.items():
+        if not 0.0 <= w <= 1.0:
+            raise DataError(f"share {w:g} must be in [0, 1]", file=file,
+                            key=f"{P}baseline_share.{m}")
+    total = float(sum(shares.values()))
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise DataError(f"mission shares sum to {total:.6g}; they must sum to 1 "
+                        f"({', '.join(shares)})", file=file, key=f"{P}baseline_share")
+
+
+def crowd_out(baseline: np.ndarray, weights: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """Cut `amount` from missions (last axis) in proportion to `weights`, never below zero.
+
+    Water-filling: missions that would go negative are cut to zero and the remainder is
+    shared among the others; at most one pass per mission. Returns the cut per mission;
+    its sum is min(amount, Σ baseline over missions with positive weight).
+    """
+    cut = np.zeros_like(baseline)
+    remaining = np.asarray(amount, dtype=float).copy()
+    room = baseline.copy()
+    active = (weights > 0) & (room > 0)
+    for _ in range(baseline.shape[-1]):
+        w = np.where(active, weights, 0.0)
+        total = w.sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total[:, None] > 0, w / total[:, None], 0.0)
+        want = share * remaining[:, None]
+        take = np.minimum(want, room)
+        cut += take
+        room -= take
+        remaining = np.maximum(remaining - take.sum(axis=-1), 0.0)
+        active = active & (room > 1e-9 * np.maximum(baseline, 1.0))
+    return cut
+
+
+class PostureModel:
+    """US resource allocation under "America First"; see the module docstring."""
+
+    name = NAME
+    stochastic = False
+
+    def __init__(self, munitions: Mapping[str, float], settings: Settings):
+        self.settings = settings
+        self.munitions = dict(munitions)  # munition -> baseline Indo-Pacific share
+        self.inputs = {_short(k): v for k, v in _INPUTS.items()}
+        self.outputs = {P + k: v for k, v in _OUTPUTS.items()}
+        for m in self.munitions:
+            self.outputs[f"{P}munitions_share.{m}"] = Spec(
+                f"Indo-Pacific share of US output: {m}", f"米国生産のインド太平洋向け割合:{m}",
+                low=0.0, high=1.0, better="higher")
+        self.coords = {"mission": list(MISSIONS)}
+        self.coord_labels = {"mission": {k: dict(v) for k, v in MISSION_LABELS.items()}}
+        self.links = {P + "golden_dome_annual_usd": "homeland.mean_annual_cost_10y_usd"}
+
+    @classmethod
+    def from_library(cls, library: Library, settings: Settings | None = None) -> PostureModel:
+        """Build from the data library; the munitions and their baseline Indo-Pacific shares
+        come from ``sustainment.<m>.indo_pacific_share``; mission shares must sum to 1."""
+        shares = {m: float(library.get(f"{P}baseline_share.{m}").value("dimensionless"))
+                  for m in MISSIONS}
+        validate_shares(shares, file=library.get(f"{P}baseline_share.homeland").file)
+        munitions = {}
+        for m in library.groups("sustainment"):
+            path = f"sustainment.{m}.indo_pacific_share"
+            if path in library:
+                base = float(library.get(path).value("dimensionless"))
+                if not 0.0 <= base <= 1.0:
+                    raise DataError(f"{base:g} must be in [0, 1]", file=library.get(path).file,
+                                    key=path)
+                munitions[m] = base
+        return cls(munitions, settings or Settings())
+
+    def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
+                 series: bool = False) -> dict[str, np.ndarray]:
+        v = {k: np.asarray(val, dtype=float) for k, val in x.items()}
+        b0 = v[P + "budget_fy2026_usd"]
+        growth = v[P + "budget_growth"]
+        t = np.arange(WINDOW_YEARS, dtype=float)
+        budget_path = b0[:, None] * (1.0 + growth[:, None]) ** t
+        base_budget = budget_path.mean(axis=-1)
+
+        raw = np.stack([v[f"{P}baseline_share.{m}"] for m in MISSIONS], axis=-1)
+        total = raw.sum(axis=-1, keepdims=True)
+        # sampled shares are relative weights (fixed shares are checked at load)
+        shares = np.where(total > 0, raw / np.where(total > 0, total, 1.0), 1.0 / len(MISSIONS))
+        baseline = shares * base_budget[:, None]
+
+        golden = v[P + "golden_dome_annual_usd"]
+        nu = v[P + "new_money_share"]
+        wanted_cut = (1.0 - nu) * golden
+        cut_idx = [MISSIONS.index(m) for m in CUTTABLE]
+        weights = np.stack([v[f"{P}cut_weight.{m}"] for m in CUTTABLE], axis=-1)
+        cut_part = crowd_out(baseline[:, cut_idx], baseline[:, cut_idx] * weights, wanted_cut)
+        cut = np.zeros_like(baseline)
+        cut[:, cut_idx] = cut_part
+        crowd = cut.sum(axis=-1)
+        allocation = baseline - cut
+        allocation[:, MISSIONS.index("homeland")] += golden
+        allocation = np.maximum(allocation, 0.0)
+        budget = base_budget + golden - crowd  # uncovered crowd-out becomes new money
+
+        naval = (v[P + "western_hemisphere.naval_share_peak"]
+                 * v[P + "western_hemisphere.persistence"])
+        ground = np.clip(v[P + "western_hemisphere.border_troops"] / v[P + "active_force"], 0, 1)
+        weight = v[P + "naval_weight"]
+        diverted = v[P + "western_hemisphere.indo_pacific_draw"] * (weight * naval
+                                                                  + (1 - weight) * ground)
+        availability = np.clip(1.0 - diverted, 0.0, 1.0)
+
+        ip = MISSIONS.index("indo_pacific")
+        reference = shares[:, ip] * b0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            index = np.where(reference > 0, allocation[:, ip] / reference, 1.0) * availability
+        index = np.maximum(index, 0.0)
+
+        q0 = v[P + "commitment_base"]
+        logit = np.log(q0 / (1.0 - q0)) + v[P + "commitment_elasticity"] * np.log(
+            np.maximum(index, 1e-12))
+        commitment = 1.0 / (1.0 + np.exp(-logit))
+
+        shortfall = reference * np.maximum(1.0 - index, 0.0)
+        gap = v[P + "substitutable_share"] * shortfall * v["common.jpy_per_usd"]
+
+        out = {
+            P + "budget_usd": budget,
+            P + "allocation_usd": allocation,
+            P + "crowd_out_usd": crowd,
+            P + "availability_factor": availability,
+            P + "indo_pacific_index": index,
+            P + "us_commitment": commitment,
+            P + "japan_burden_gap_jpy": gap,
+        }
+        for m, base in self.munitions.items():
+            out[f"{P}munitions_share.{m}"] = np.clip(base * index, 0.0, 1.0)
+        return out
+
+
+def check_inputs(x: Mapping[str, float], file: str | None = None) -> None:
+    """Refuse fixed (policy or CLI) mission shares that do not sum to 1."""
+    keys = [f"{P}baseline_share.{m}" for m in MISSIONS]
+    if all(k in x for k in keys):
+        validate_shares({m: float(x[k]) for m, k in zip(MISSIONS, keys, strict=True)}, file=file)
+
+
+__all__ = ["MISSIONS", "PostureModel", "crowd_out", "validate_shares", "check_inputs",
+           "InputError"]

@@ -1,0 +1,136 @@
+"""The bilingual, self-contained HTML report of a run.
+
+``write_report(source, path, lang)`` turns results (in memory, a ``.nc`` file or a run
+directory) into one HTML file with plotly.js embedded — it opens offline and loads nothing
+from the network. ``kaname report DIR`` and ``kaname demo`` call it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from kaname.errors import InputError
+from kaname.report.i18n import LANGS, tr
+from kaname.report.load import ReportInput, load_input
+from kaname.results import Results
+
+__all__ = ["build_report", "render_report", "write_report"]
+
+
+def _engine_and_library(engine: Any) -> tuple[Any, Any]:
+    """The engine (for input labels and defaults) and the data library; a report still
+    renders, with raw paths for labels, if the models cannot be built."""
+    library = getattr(engine, "library", None)
+    if engine is None:
+        try:
+            from kaname.engine import Engine
+
+            engine = Engine.build()
+            library = engine.library
+        except Exception:  # noqa: BLE001 - labels are a nicety; the report must still render
+            engine = None
+    if library is None:
+        try:
+            from kaname.data import Library
+
+            library = Library.load()
+        except Exception:  # noqa: BLE001 - the assumptions section says so
+            library = None
+    return engine, library
+
+
+def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict[str, Any]:
+    """Everything the template shows: banner, sections with figures and tables."""
+    from kaname import __version__
+    from kaname.report import sections as sx
+
+    if lang not in LANGS:
+        raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="--lang")
+    engine, library = _engine_and_library(engine)
+    ctx = sx.Context(inp, lang, engine, library)
+    bib = sx.Bibliography()
+    sections = [
+        sx.scenario_section(ctx),
+        sx.headline_section(ctx),
+        sx.sustainment_section(ctx),
+        sx.c2_section(ctx),
+        sx.homeland_section(ctx, bib.cite),
+        sx.posture_section(ctx),
+        sx.deterrence_section(ctx),
+        sx.autonomy_section(ctx),
+        sx.sensitivity_section(ctx),
+        sx.discovery_section(ctx),
+        sx.assumptions_section(ctx, bib),
+    ]
+    sections.append(sx.bibliography_section(ctx, bib))
+    status = inp.status
+    banner = []
+    if status.failed:
+        banner.append(tr("failed_banner", lang, failed=len(status.failed), chunks=status.chunks,
+                         done=status.done, futures=int(ctx.ds.sizes["future"]),
+                         dir=inp.source))
+        banner += [tr("failed_chunk", lang, k=k, error=e) for k, e in status.failed[:10]]
+    elif status.pending:
+        banner.append(tr("pending_banner", lang, pending=status.pending, chunks=status.chunks,
+                         futures=int(ctx.ds.sizes["future"])))
+    name = str(ctx.ds.attrs.get("scenario", ""))
+    return {
+        "lang": lang, "title": tr("title", lang, name=name), "banner": banner,
+        "generated": tr("generated", lang,
+                        when=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                        version=__version__),
+        "offline_note": tr("offline_note", lang), "contents": tr("contents", lang),
+        "sections": sections,
+    }
+
+
+def _figures_json(doc: dict[str, Any]) -> str:
+    """Collect figure specs into one JSON blob (ids fig-0, fig-1, ...), safe in <script>."""
+    from kaname.report.figures import CONFIG
+
+    figs = []
+    for sec in doc["sections"]:
+        for block in sec["blocks"]:
+            if block["kind"] == "figure":
+                block["id"] = f"fig-{len(figs)}"
+                figs.append({"id": block["id"], **block["spec"]})
+    text = json.dumps({"figures": figs, "config": CONFIG}, ensure_ascii=False,
+                      separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def render_report(doc: dict[str, Any]) -> str:
+    import jinja2
+    from plotly.offline import get_plotlyjs
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kaname.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+        lstrip_blocks=True)
+    figures = _figures_json(doc)
+    return env.get_template("report.html.j2").render(
+        doc=doc, figures_json=figures, plotly_js=get_plotlyjs())
+
+
+def write_report(results_or_dir: Results | xr.Dataset | str | Path, path: str | Path,
+                 lang: str = "en", *, scenario: Any = None, engine: Any = None) -> Path:
+    """Write the HTML report of `results_or_dir` to `path` (atomically) and return it.
+
+    `results_or_dir`: :class:`Results`, a Dataset, a ``.nc`` file or a run directory (one
+    with failed chunks is reported from its finished chunks, and says so on top).
+    `scenario`: the :class:`Scenario` of in-memory results, for its description and text.
+    `engine`: reuse a built engine (input labels, defaults); built when omitted.
+    """
+    from kaname.clikit import atomic_write, check_output_path
+
+    if lang not in LANGS:
+        raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="--lang")
+    check_output_path(path)
+    inp = load_input(results_or_dir, scenario)
+    html = render_report(build_report(inp, lang, engine))
+    return atomic_write(path, html)

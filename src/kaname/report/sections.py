@@ -1,0 +1,610 @@
+"""The report's sections, computed from a run into small, renderable blocks.
+
+A section is ``{"id", "title", "blocks"}``; a block is one of ``p`` (paragraph), ``note``
+(a highlighted remark, e.g. "this run has no sensitivity results"), ``figure`` (a plotly
+spec), ``table`` (header + rows of strings) or ``pre`` (verbatim text). The template knows
+nothing of models; everything a reader sees is decided here, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from kaname.report import figures as fg
+from kaname.report.i18n import fmt_number, tr, unit_text
+from kaname.report.load import ReportInput
+
+FAN_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+SCATTER_CAP = 1500   # points per policy in the Golden Dome scatter
+PRIM_ROWS = 20_000   # rows (policy × future) PRIM sees when the report computes it
+Block = dict[str, Any]
+
+
+class Context:
+    """The run plus lookups every section needs (labels, engine defaults, library)."""
+
+    def __init__(self, inp: ReportInput, lang: str, engine: Any = None, library: Any = None):
+        self.inp = inp
+        self.ds: xr.Dataset = inp.results.dataset
+        self.lang = lang
+        self.engine = engine
+        self.library = library
+        self.policies = [str(p) for p in self.ds["policy"].values]
+        self._cache: dict[str, np.ndarray] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.ds.data_vars
+
+    def values(self, name: str) -> np.ndarray:
+        """The variable as a numpy array (computed once; runs may be lazily loaded)."""
+        if name not in self._cache:
+            self._cache[name] = np.asarray(self.ds[name].values)
+        return self._cache[name]
+
+    def label(self, name: str) -> str:
+        attrs = self.ds[name].attrs
+        return str(attrs.get(f"label_{self.lang}") or attrs.get("label_en") or name)
+
+    def input_label(self, path: str) -> str:
+        if self.engine is not None and path in self.engine.inputs:
+            return self.engine.inputs[path].label(self.lang)
+        if self.library is not None and path in self.library:
+            label = self.library.get(path).label
+            if label:
+                return label.get(self.lang) or label.get("en") or path
+        return path
+
+    def coord_labels(self, dim: str) -> list[str]:
+        key = f"{dim}_label_{self.lang}"
+        source = self.ds[key] if key in self.ds.coords else self.ds[dim]
+        return [str(v) for v in source.values]
+
+    def t(self, key: str, **kw: Any) -> str:
+        return tr(key, self.lang, **kw)
+
+    def fmt(self, x: float, unit: str = "") -> str:
+        return fmt_number(x, unit, self.lang)
+
+
+def section(ctx: Context, sid: str, blocks: list[Block]) -> dict[str, Any]:
+    return {"id": sid, "title": ctx.t(f"sec_{sid}"), "blocks": blocks}
+
+
+def p(text: str) -> Block:
+    return {"kind": "p", "text": text}
+
+
+def note(text: str) -> Block:
+    return {"kind": "note", "text": text}
+
+
+def figure(spec: dict[str, Any]) -> Block:
+    return {"kind": "figure", "spec": spec}
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> Block:
+    return {"kind": "table", "header": list(header), "rows": [list(r) for r in rows],
+            "cls": cls}
+
+
+def missing(ctx: Context, sid: str, what: str) -> dict[str, Any]:
+    return section(ctx, sid, [note(ctx.t("not_in_run", what=what))])
+
+
+def band_text(ctx: Context, v: np.ndarray, unit: str) -> str:
+    v = np.asarray(v, dtype=float).ravel()
+    med, lo, hi = np.quantile(v, (0.5, 0.1, 0.9))
+    return f"{ctx.fmt(med, unit)} ({ctx.fmt(lo, unit)} – {ctx.fmt(hi, unit)})"
+
+
+# --------------------------------------------------------------------------- scenario
+
+def scenario_section(ctx: Context) -> dict[str, Any]:
+    ds, a = ctx.ds, ctx.ds.attrs
+    blocks: list[Block] = [p(f"{ctx.t('scenario_name')}: {a.get('scenario', '')}")]
+    desc = ctx.inp.description
+    if isinstance(desc, dict):
+        desc = desc.get(ctx.lang) or desc.get("en") or ""
+    if desc:
+        blocks.append(p(str(desc)))
+    blocks.append(p(ctx.t("run_line", futures=int(ds.sizes["future"]),
+                          policies=len(ctx.policies), design=a.get("design", "?"),
+                          seed=a.get("seed", "?"), base_year=a.get("base_year", "?"),
+                          horizon=a.get("horizon_days", "?"))))
+    levers = [str(c) for c, v in ds.coords.items() if v.dims == ("policy",) and c != "policy"]
+    blocks.append({"kind": "h3", "text": ctx.t("policies")})
+    if levers:
+        rows = []
+        for path in levers:
+            vals = ds[path].values
+            unit = ctx.engine.inputs[path].unit if ctx.engine is not None and \
+                path in ctx.engine.inputs else ""
+            shown = [str(v) if isinstance(v, str) else ctx.fmt(float(v), unit) for v in vals]
+            rows.append([f"{ctx.input_label(path)}\n{path}", *shown])
+        blocks.append(table([ctx.t("lever"), *ctx.policies], rows, "levers"))
+    else:
+        blocks.append(p(ctx.t("no_levers")))
+    blocks.append({"kind": "h3", "text": ctx.t("uncertainties")})
+    unc = [str(c) for c, v in ds.coords.items() if v.dims == ("future",) and c != "future"]
+    if unc:
+        rows = []
+        for path in unc:
+            vals = np.asarray(ds[path].values)
+            if vals.dtype.kind in "OUS":
+                sampled = ", ".join(sorted({str(v) for v in vals}))
+            else:
+                sampled = f"{ctx.fmt(float(np.min(vals)))} – {ctx.fmt(float(np.max(vals)))}"
+            rows.append([f"{ctx.input_label(path)}\n{path}",
+                         ctx.inp.uncertainty_specs.get(path, ""), sampled])
+        blocks.append(table([ctx.t("parameter"), ctx.t("distribution"),
+                             ctx.t("sampled_range")], rows))
+    else:
+        blocks.append(p(ctx.t("no_uncertainties")))
+    if ctx.inp.scenario_text:
+        blocks.append({"kind": "details", "summary": ctx.t("scenario_file"),
+                       "text": ctx.inp.scenario_text})
+    return section(ctx, "scenario", blocks)
+
+
+# --------------------------------------------------------------------------- headline
+
+def headline_section(ctx: Context) -> dict[str, Any]:
+    rows_in = ctx.inp.results.summary(ctx.lang)
+    first = ctx.policies[0]
+    rows, last = [], None
+    for r in rows_in:
+        unit = str(r["unit"])
+        shown = unit_text(unit, ctx.lang)
+        label = f"{r['label']} [{shown}]" if shown else str(r["label"])
+        if r.get("better"):
+            label += f"\n({ctx.t('better_' + str(r['better']))})"
+        diff = r["diff_median"]
+        rows.append([label if r["label"] != last else "", str(r["policy"]),
+                     ctx.fmt(r["median"], unit),
+                     f"{ctx.fmt(r['p10'], unit)} – {ctx.fmt(r['p90'], unit)}",
+                     "" if diff is None else ("+" if diff > 0 else "") + ctx.fmt(diff, unit)])
+        last = r["label"]
+    header = [ctx.t("outcome"), ctx.t("policy"), ctx.t("median"), ctx.t("band"),
+              ctx.t("diff", first=first)]
+    return section(ctx, "headline", [p(ctx.t("headline_intro", first=first)),
+                                     table(header, rows, "headline")])
+
+
+# --------------------------------------------------------------------------- sustainment
+
+def sustainment_section(ctx: Context) -> dict[str, Any]:
+    if not ctx.has("sustainment.days_to_depletion"):
+        return missing(ctx, "sustainment", ctx.t("sec_sustainment"))
+    ds = ctx.ds
+    munitions = [str(m) for m in ds["munition"].values]
+    names = ctx.coord_labels("munition")
+    horizon = float(ds.attrs.get("horizon_days") or ds.sizes.get("day", 120))
+    blocks: list[Block] = []
+    if ctx.has("sustainment.stock"):
+        stock = ctx.values("sustainment.stock")  # (policy, series_future, munition, day)
+        days = ds["day"].values
+        blocks.append(p(ctx.t("fan_note", n=int(stock.shape[1]))))
+        for j, name in enumerate(names):
+            bands = {pol: np.quantile(stock[i, :, j, :], FAN_QUANTILES, axis=0)
+                     for i, pol in enumerate(ctx.policies)}
+            blocks.append(figure(fg.fan(days, bands, ctx.t("fan_title", munition=name),
+                                        ctx.t("day"), ctx.t("stock"),
+                                        ("10–90 %", "25–75 %", ctx.t("median")))))
+    else:
+        blocks.append(note(ctx.t("no_series")))
+    days = ctx.values("sustainment.days_to_depletion")  # (policy, future, munition)
+    edges = np.linspace(0, horizon, 31)
+    never_rows = []
+    for j, name in enumerate(names):
+        groups = {pol: days[i, :, j] for i, pol in enumerate(ctx.policies)}
+        blocks.append(figure(fg.histograms(groups, ctx.t("depletion_title", munition=name),
+                                           ctx.t("day"), ctx.t("share_futures"), bins=edges)))
+        never_rows.append([name, *[f"{np.mean(days[i, :, j] >= horizon):.1%}"
+                                   for i in range(len(ctx.policies))]])
+    blocks.append({"kind": "h3", "text": ctx.t("never_depleted")})
+    blocks.append(table(["", *ctx.policies], never_rows))
+    del munitions
+    return section(ctx, "sustainment", blocks)
+
+
+# --------------------------------------------------------------------------- c2
+
+C2_SHOWN = ("c2.latency_p90_h", "c2.share_within_6h", "c2.max_utilisation")
+C2_FUTURES = 20_000  # futures per structure when the report evaluates the c2 model itself
+
+
+def c2_section(ctx: Context) -> dict[str, Any]:
+    main = "c2.latency_median_h"
+    if not ctx.has(main):
+        return missing(ctx, "c2", ctx.t("sec_c2"))
+    ds = ctx.ds
+    P, N = ctx.values(main).shape
+    path = "c2.structure"
+    if path in ds.coords and ds[path].dims == ("policy",):
+        structure = np.repeat(np.asarray(ds[path].values, dtype=str)[:, None], N, axis=1)
+    elif path in ds.coords and ds[path].dims == ("future",):
+        structure = np.tile(np.asarray(ds[path].values, dtype=str), (P, 1))
+    else:
+        default = "?"
+        if ctx.engine is not None and path in ctx.engine.inputs:
+            spec = ctx.engine.inputs[path]
+            default = spec.categories[int(ctx.engine.default(path))]
+        structure = np.full((P, N), default)
+    kinds = list(dict.fromkeys(structure.ravel().tolist()))
+    names = [main, *[n for n in C2_SHOWN if ctx.has(n)]]
+    blocks: list[Block] = [p(ctx.t("c2_intro"))]
+    groups: dict[str, dict[str, np.ndarray]] = {
+        k: {n: ctx.values(n)[structure == k] for n in names} for k in kinds}
+    if len(kinds) == 1:
+        counter = c2_by_structure(ctx, names)
+        if counter is None:
+            blocks.append(note(ctx.t("c2_one_structure", structure=kinds[0])))
+        else:
+            groups = counter
+            blocks.append(note(ctx.t("c2_counterfactual", structure=kinds[0],
+                                     n=min(N, C2_FUTURES), policy=ctx.policies[0])))
+    blocks.append(figure(fg.histograms({k: g[main] for k, g in groups.items()},
+                                       ctx.label(main), ctx.t("hours"),
+                                       ctx.t("share_futures"))))
+    rows = [[k, *[band_text(ctx, g[n], str(ds[n].attrs.get("unit", ""))) for n in names]]
+            for k, g in groups.items()]
+    blocks.append(table([ctx.t("structure"), *[ctx.label(n) for n in names]], rows))
+    return section(ctx, "c2", blocks)
+
+
+def c2_by_structure(ctx: Context, names: Sequence[str]) -> dict[str, dict[str, np.ndarray]] | None:
+    """The c2 model alone under every structure, on the run's own sampled c2 inputs (first
+    policy's levers, data-library defaults elsewhere). None when that is not possible."""
+    engine = ctx.engine
+    model = next((m for m in getattr(engine, "models", []) if m.name == "c2"), None)
+    if model is None or "c2.structure" not in model.inputs:
+        return None
+    ds, n = ctx.ds, min(ctx.ds.sizes["future"], C2_FUTURES)
+    x: dict[str, np.ndarray] = {}
+    for path, spec in model.inputs.items():
+        if path == "c2.structure":
+            continue
+        if engine.computed_by(path) is not None:
+            return None
+        if path in ds.coords and ds[path].dims in (("future",), ("policy",)):
+            raw = np.asarray(ds[path].values)
+            raw = raw[:n] if ds[path].dims == ("future",) else np.full(n, raw[0])
+            if spec.kind == "category":
+                raw = np.array([spec.code(str(v)) for v in raw], dtype=float)
+            x[path] = np.asarray(raw, dtype=float)
+        else:
+            x[path] = np.full(n, engine.default(path))
+    spec = model.inputs["c2.structure"]
+    out: dict[str, dict[str, np.ndarray]] = {}
+    try:
+        for code, kind in enumerate(spec.categories):
+            result = model.evaluate({**x, "c2.structure": np.full(n, float(code))})
+            out[kind] = {name: np.asarray(result[name]) for name in names}
+    except Exception:  # noqa: BLE001 - fall back to the run's single structure
+        return None
+    return out
+
+
+# --------------------------------------------------------------------------- homeland
+
+def headline_figures(ctx: Context) -> list[tuple[str, float, list[Any], str | None]]:
+    """(label, USD, sources, note) of the public Golden Dome totals in the data library."""
+    lib = ctx.library
+    if lib is None:
+        return []
+    out = []
+    for entry in lib:
+        if entry.path.startswith("homeland.headline.") and entry.table is None:
+            try:
+                usd = float(entry.value("USD"))
+            except Exception:  # noqa: BLE001 - a figure in another unit is skipped
+                continue
+            label = entry.label.get(ctx.lang) or entry.label.get("en") or entry.path
+            out.append((label, usd, list(entry.sources), entry.note))
+    return out
+
+
+def homeland_section(ctx: Context, cite: Callable[[Any], int]) -> dict[str, Any]:
+    cost_name, leak_name = "homeland.cost_20y_usd", "homeland.expected_leakers_total"
+    if not ctx.has(cost_name) or not ctx.has(leak_name):
+        return missing(ctx, "homeland", ctx.t("sec_homeland"))
+    cost, leak = ctx.values(cost_name), ctx.values(leak_name)
+    rng = np.random.default_rng(0)
+    points = {}
+    for i, pol in enumerate(ctx.policies):
+        n = cost.shape[1]
+        idx = np.sort(rng.choice(n, SCATTER_CAP, replace=False)) if n > SCATTER_CAP \
+            else np.arange(n)
+        points[pol] = (leak[i, idx], cost[i, idx] / 1e9)
+    figs = headline_figures(ctx)
+    levels = [(usd / 1e9, f"{label}: {fmt_number(usd, 'USD', ctx.lang)}")
+              for label, usd, _, _ in figs if usd > 0]
+    blocks: list[Block] = [p(ctx.t("homeland_intro", n=SCATTER_CAP))]
+    blocks.append(figure(fg.scatter_with_levels(points, levels, ctx.t("sec_homeland"),
+                                                ctx.t("leakers"), ctx.t("cost_busd"))))
+    rows = [[pol, band_text(ctx, cost[i], "USD"), band_text(ctx, leak[i], "missile")]
+            for i, pol in enumerate(ctx.policies)]
+    blocks.append(table([ctx.t("policy"), ctx.t("modelled_cost"), ctx.label(leak_name)], rows))
+    if figs:
+        blocks.append({"kind": "h3", "text": ctx.t("headline_figures")})
+        rows = []
+        for label, usd, sources, extra in figs:
+            refs = " ".join(f"[{cite(s)}]" for s in sources)
+            rows.append([label, fmt_number(usd, "USD", ctx.lang),
+                         refs + (f" — {extra}" if extra else "")])
+        blocks.append(table([ctx.t("figure"), ctx.t("value"), ctx.t("basis")], rows))
+    return section(ctx, "homeland", blocks)
+
+
+# --------------------------------------------------------------------------- posture
+
+def posture_section(ctx: Context) -> dict[str, Any]:
+    name = "posture.indo_pacific_index"
+    if not ctx.has(name):
+        return missing(ctx, "posture", ctx.t("sec_posture"))
+    idx = ctx.values(name)
+    groups = {pol: idx[i] for i, pol in enumerate(ctx.policies)}
+    blocks: list[Block] = [p(ctx.t("posture_intro")),
+                           figure(fg.histograms(groups, ctx.label(name), ctx.t("index"),
+                                                ctx.t("share_futures"),
+                                                vlines=[(1.0, "FY2026")]))]
+    extra = [n for n in ("posture.us_commitment", "posture.japan_burden_gap_jpy",
+                         "posture.availability_factor") if ctx.has(n)]
+    rows = [[pol, band_text(ctx, idx[i], ""),
+             *[band_text(ctx, ctx.values(n)[i], str(ctx.ds[n].attrs.get("unit", "")))
+               for n in extra]] for i, pol in enumerate(ctx.policies)]
+    blocks.append(table([ctx.t("policy"), ctx.label(name), *[ctx.label(n) for n in extra]],
+                        rows))
+    return section(ctx, "posture", blocks)
+
+
+# --------------------------------------------------------------------------- deterrence
+
+def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927)."""
+    if n == 0:
+        return 0.0, 1.0
+    phat = k / n
+    denom = 1 + z * z / n
+    centre = (phat + z * z / (2 * n)) / denom
+    half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def deterrence_section(ctx: Context) -> dict[str, Any]:
+    if not ctx.has("deterrence.margin") or not ctx.has("deterrence.holds"):
+        return missing(ctx, "deterrence", ctx.t("sec_deterrence"))
+    margin, holds = ctx.values("deterrence.margin"), ctx.values("deterrence.holds")
+    groups = {pol: margin[i] for i, pol in enumerate(ctx.policies)}
+    blocks: list[Block] = [p(ctx.t("deter_intro")),
+                           figure(fg.histograms(groups, ctx.label("deterrence.margin"),
+                                                ctx.t("margin"), ctx.t("share_futures"),
+                                                vlines=[(0.0, "0")]))]
+    ps, lo, hi, rows = [], [], [], []
+    for i, pol in enumerate(ctx.policies):
+        n = holds.shape[1]
+        k = float(np.sum(holds[i] > 0.5))
+        a, b = wilson(k, n)
+        ps.append(k / n)
+        lo.append(k / n - a)
+        hi.append(b - k / n)
+        rows.append([pol, ctx.t("p_holds_ci", p=k / n, lo=a, hi=b),
+                     band_text(ctx, margin[i], "")])
+    blocks.append(figure(fg.bars(ctx.policies, ps, ctx.t("p_holds"), ctx.t("p_holds"),
+                                 errors=(lo, hi))))
+    blocks.append(table([ctx.t("policy"), ctx.t("p_holds"), ctx.label("deterrence.margin")],
+                        rows))
+    return section(ctx, "deterrence", blocks)
+
+
+# --------------------------------------------------------------------------- autonomy
+
+def autonomy_section(ctx: Context) -> dict[str, Any]:
+    name = "autonomy.share_after"
+    if not ctx.has(name):
+        return missing(ctx, "autonomy", ctx.t("sec_autonomy"))
+    ds = ctx.ds
+    domains, origins = [str(d) for d in ds["domain"].values], [str(o) for o in ds["origin"].values]
+    dnames, onames = ctx.coord_labels("domain"), ctx.coord_labels("origin")
+    after = ctx.values(name)  # (policy, future, domain, origin)
+    blocks: list[Block] = [p(ctx.t("autonomy_intro"))]
+    before = baseline_shares(ctx, domains, origins)
+    if before is not None:
+        blocks.append(figure(fg.heatmap(before, onames, dnames, ctx.t("before"),
+                                        ctx.t("origin"), ctx.t("domain"), ctx.t("share"))))
+    for i, pol in enumerate(ctx.policies):
+        blocks.append(figure(fg.heatmap(after[i].mean(axis=0), onames, dnames,
+                                        ctx.t("after", policy=pol), ctx.t("origin"),
+                                        ctx.t("domain"), ctx.t("share"))))
+    extra = [n for n in ("autonomy.china_risk", "autonomy.us_risk", "autonomy.autonomy_index",
+                         "autonomy.investment_cost_jpy") if ctx.has(n)]
+    if extra:
+        rows = [[pol, *[band_text(ctx, ctx.values(n)[i], str(ds[n].attrs.get("unit", "")))
+                        for n in extra]] for i, pol in enumerate(ctx.policies)]
+        blocks.append(table([ctx.t("policy"), *[ctx.label(n) for n in extra]], rows))
+    return section(ctx, "autonomy", blocks)
+
+
+def baseline_shares(ctx: Context, domains: list[str], origins: list[str]) -> np.ndarray | None:
+    """Shares before investment: the run's sampled mean where a share is an uncertainty,
+    else the data library's base value; each row renormalised as the model does."""
+    if ctx.library is None:
+        return None
+    z = np.zeros((len(domains), len(origins)))
+    for a, d in enumerate(domains):
+        for b, o in enumerate(origins):
+            path = f"autonomy.{d}.share.{o}"
+            if path in ctx.ds.coords:
+                z[a, b] = float(np.mean(np.asarray(ctx.ds[path].values, dtype=float)))
+            elif path in ctx.library:
+                z[a, b] = float(ctx.library.get(path).value())
+            else:
+                return None
+    total = z.sum(axis=1, keepdims=True)
+    return z / np.where(total > 0, total, 1.0)
+
+
+# --------------------------------------------------------------------------- analysis
+
+def sensitivity_section(ctx: Context) -> dict[str, Any]:
+    saved = [(f, d) for f, d in ctx.inp.analyses if d.get("method") in ("sobol", "morris")]
+    if not saved:
+        return section(ctx, "sensitivity", [note(ctx.t("no_sensitivity"))])
+    blocks: list[Block] = []
+    for file, data in saved:
+        outcome = str(data.get("outcome", "?"))
+        shown = ctx.label(outcome) if outcome in ctx.ds.data_vars else outcome
+        rows = data.get("indices") or []
+        names = [ctx.input_label(str(r.get("input"))) for r in rows]
+        if data["method"] == "sobol":
+            order = np.argsort([-float(r.get("ST", 0)) for r in rows], kind="stable")
+            cats = [names[i] for i in order]
+            series = {"S1": ([rows[i]["S1"] for i in order], [rows[i]["S1_conf"] for i in order]),
+                      "ST": ([rows[i]["ST"] for i in order], [rows[i]["ST_conf"] for i in order])}
+            title = ctx.t("sobol_title", outcome=shown)
+            blocks.append(figure(fg.bars(cats, [], title, "", series=series, horizontal=True)))
+            if rows:
+                top = rows[int(order[0])]
+                blocks.append(p(ctx.t("sens_words", outcome=shown, first=cats[0],
+                                      value=f"ST = {float(top['ST']):.2f}")))
+        else:
+            order = np.argsort([-float(r.get("mu_star", 0)) for r in rows], kind="stable")
+            cats = [names[i] for i in order]
+            title = ctx.t("morris_title", outcome=shown)
+            blocks.append(figure(fg.bars(cats, [rows[i]["mu_star"] for i in order], title,
+                                         "μ*", horizontal=True)))
+            if rows:
+                top = rows[int(order[0])]
+                blocks.append(p(ctx.t("sens_words", outcome=shown, first=cats[0],
+                                      value=f"μ* = {fmt_number(float(top['mu_star']))}")))
+        blocks.append(p(ctx.t("prim_saved", file=file)))
+    return section(ctx, "sensitivity", blocks)
+
+
+def discovery_section(ctx: Context) -> dict[str, Any]:
+    saved = [(f, d) for f, d in ctx.inp.analyses if "boxes" in d]
+    blocks: list[Block] = []
+    for file, data in saved:
+        n, k = int(data.get("n", 0)), int(data.get("cases", 0))
+        blocks.append(p(ctx.t("prim_where", where=str(data.get("where", "")), k=k, n=n,
+                              share=k / n if n else 0.0)))
+        items = [ctx.t("prim_box", i=i, text=str(b.get("description", "")))
+                 for i, b in enumerate(data["boxes"], start=1)]
+        blocks.append({"kind": "list", "items": items})
+        blocks.append(p(ctx.t("prim_saved", file=file)))
+    if saved:
+        return section(ctx, "discovery", blocks)
+    return section(ctx, "discovery", computed_prim(ctx))
+
+
+def computed_prim(ctx: Context) -> list[Block]:
+    """PRIM on "deterrence fails" over the run's uncertainties (and the policy)."""
+    import pandas as pd
+
+    from kaname.analysis.prim import Prim
+
+    ds = ctx.ds
+    unc = [str(c) for c, v in ds.coords.items() if v.dims == ("future",) and c != "future"]
+    if not unc:
+        return [note(ctx.t("no_discovery", why=ctx.t("why_no_uncertainty")))]
+    if not ctx.has("deterrence.holds"):
+        return [note(ctx.t("no_discovery", why=ctx.t("why_no_deterrence")))]
+    holds = ctx.values("deterrence.holds") > 0.5   # (policy, future)
+    fails = ~holds
+    if not fails.any() or fails.all():
+        state = ctx.t("state_holds") if not fails.any() else ctx.t("state_fails")
+        return [note(ctx.t("no_discovery", why=ctx.t("why_constant", state=state)))]
+    P, N = fails.shape
+    cols: dict[str, Any] = {}
+    if P > 1:
+        cols["policy"] = np.repeat(np.asarray(ctx.policies, dtype=object), N)
+    for path in unc:
+        cols[path] = np.tile(np.asarray(ds[path].values), P)
+    X = pd.DataFrame(cols)
+    y = fails.reshape(-1)
+    if len(y) > PRIM_ROWS:
+        keep = np.sort(np.random.default_rng(0).choice(len(y), PRIM_ROWS, replace=False))
+        X, y = X.iloc[keep].reset_index(drop=True), y[keep]
+    threshold = 0.8
+    model = Prim(threshold=threshold, max_boxes=2, prune_p=0.05).fit(X, y)
+    labels: Mapping[str, Any] = {c: ctx.input_label(c) for c in X.columns if c != "policy"}
+    labels = {**labels, "policy": ctx.t("policy")}
+    blocks = [p(ctx.t("prim_where", where=ctx.t("prim_fails"), k=int(y.sum()), n=len(y),
+                      share=float(y.mean())))]
+    if model.boxes_:
+        blocks.append({"kind": "list", "items": [
+            ctx.t("prim_box", i=i, text=b.describe(ctx.lang, labels))
+            for i, b in enumerate(model.boxes_, start=1)]})
+    else:
+        blocks.append(p(ctx.t("prim_no_box", threshold=threshold)))
+    blocks.append(p(ctx.t("prim_computed", n=PRIM_ROWS)))
+    return blocks
+
+
+# --------------------------------------------------------------------------- assumptions
+
+class Bibliography:
+    """Numbers each distinct source once, in order of first citation."""
+
+    def __init__(self) -> None:
+        self.sources: list[Any] = []
+        self._index: dict[tuple[str, str], int] = {}
+
+    def cite(self, source: Any) -> int:
+        key = (source.title, source.url)
+        if key not in self._index:
+            self.sources.append(source)
+            self._index[key] = len(self.sources)
+        return self._index[key]
+
+
+def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
+    lib = ctx.library
+    if lib is None:
+        return section(ctx, "assumptions", [note(ctx.t("no_library", error="?"))])
+    sampled = {str(c) for c, v in ctx.ds.coords.items() if v.dims == ("future",)}
+    rows = []
+    for entry in sorted(lib, key=lambda e: e.path):
+        unit = unit_text(entry.unit, ctx.lang) if entry.unit else ""
+        if entry.table is not None:
+            years = sorted(entry.table)
+            value = ctx.t("table_years", first=years[0], last=years[-1]) + ": " + ", ".join(
+                f"{y}: {fmt_number(entry.table[y])}" for y in years[:8]) + (
+                " …" if len(years) > 8 else "")
+            rng = ""
+        else:
+            base = entry.base
+            value = fmt_number(base) if isinstance(base, (int, float)) and \
+                not isinstance(base, bool) else str(base)
+            rng = "" if entry.low is None and entry.high is None else \
+                f"{fmt_number(entry.low)} – {fmt_number(entry.high)}"
+        if entry.sources:
+            basis = " ".join(f"[{bib.cite(s)}]" for s in entry.sources)
+            levels = sorted({s.confidence for s in entry.sources})
+            basis += " (" + ctx.t("confidence", level="/".join(levels)) + ")"
+            if entry.assumption:
+                basis += " " + ctx.t("assumption", text=entry.assumption.strip())
+        else:
+            basis = ctx.t("assumption", text=(entry.assumption or "").strip())
+        if entry.note:
+            basis += f" — {entry.note}"
+        label = ctx.input_label(entry.path)
+        mark = "◆ " if entry.path in sampled else ""
+        name = f"{mark}{label}\n{entry.path}" if label != entry.path else f"{mark}{entry.path}"
+        rows.append([name, value, rng, unit, basis])
+    return section(ctx, "assumptions", [
+        p(ctx.t("assumptions_intro")),
+        table([ctx.t("parameter"), ctx.t("value"), ctx.t("range"), ctx.t("unit"),
+               ctx.t("basis")], rows, "assumptions")])
+
+
+def bibliography_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
+    items = []
+    for i, s in enumerate(bib.sources, start=1):
+        items.append({"n": i, "text": f"{s.publisher}, “{s.title}” ({s.date}).",
+                      "url": s.url, "confidence": ctx.t("confidence", level=s.confidence)})
+    return section(ctx, "bibliography", [{"kind": "bibliography", "items": items}])

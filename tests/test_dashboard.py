@@ -1,0 +1,139 @@
+"""Dashboard logic without a browser: incremental recompute equals a full run, only the
+models a lever reaches re-run, uploads fail with the CLI's line, export round-trips."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kaname.app import core
+
+
+@pytest.fixture(scope="module")
+def bench():
+    text = core.bundled_scenarios()["taiwan-2028.yaml"]
+    scenario, engine = core.load_scenario_text(text, "taiwan-2028.yaml")
+    return core.Workbench(scenario, engine, futures=500)
+
+
+def test_incremental_evaluation_equals_the_engine(bench):
+    engine, sc = bench.engine, bench.scenario
+    levers = core.policy_levers(sc, engine, list(sc.policies)[-1])
+    levers["c2.structure"] = 1.0
+    levers["autonomy.semiconductors.investment_jpy_per_year"] = 2e11
+    ours = bench.evaluate(levers)
+    full = engine.evaluate({**{p: np.full(bench.futures, v) for p, v in levers.items()},
+                            **bench.columns}, bench.futures, rng=np.random.default_rng(0))
+    for path, value in full.items():
+        np.testing.assert_allclose(ours[path], value, rtol=1e-12, atol=0, err_msg=path)
+
+
+def test_only_reached_models_rerun(bench, monkeypatch):
+    engine, sc = bench.engine, bench.scenario
+    levers = core.policy_levers(sc, engine, list(sc.policies)[0])
+    bench.evaluate(levers)
+    calls: list[str] = []
+    for m in engine.models:
+        original = m.evaluate
+
+        def spy(x, *, rng=None, series=False, _m=m, _orig=original):
+            calls.append(_m.name)
+            return _orig(x, rng=rng, series=series)
+
+        monkeypatch.setattr(m, "evaluate", spy)
+    changed = {**levers, "sustainment.pac3_mse.japan_rate": 333.0}
+    out = bench.evaluate(changed)
+    assert set(calls) == {"sustainment", "deterrence"}
+    calls.clear()
+    bench.evaluate(levers)  # back to the earlier setting: all from the cache
+    assert calls == []
+    base = bench.evaluate(levers)
+    # more Japanese output never lowers the theatre stock at conflict start
+    assert np.all(out["sustainment.stock_at_start"] >= base["sustainment.stock_at_start"] - 1e-9)
+
+
+def test_lever_groups_cover_every_lever(bench):
+    engine = bench.engine
+    groups = core.lever_groups(engine)
+    shown = {lv.path for items in groups.values() for lv in items}
+    levers = {p for p, s in engine.inputs.items() if s.lever and engine.computed_by(p) is None}
+    assert shown == levers
+    assert list(groups)[:3] == ["sustainment", "c2", "autonomy"]
+    money = [lv for lv in groups["autonomy"] if lv.scale != 1.0]
+    assert money and all(lv.scale == 1e9 for lv in money)
+
+
+def test_headline_rows_and_deltas(bench):
+    engine, sc = bench.engine, bench.scenario
+    levers = core.policy_levers(sc, engine, list(sc.policies)[0])
+    base = bench.evaluate(levers)
+    rows = core.headline(engine, base, "ja", base)
+    assert rows and all(r["delta"] == 0 for r in rows)
+    holds = next(r for r in rows if r["path"] == "deterrence.holds")
+    assert holds["share"] and holds["median"] == pytest.approx(
+        float(np.mean(base["deterrence.holds"])))
+    labels = [r["label"] for r in rows if r["path"] == "sustainment.days_to_depletion"]
+    assert len(labels) == len(engine.coords["munition"])
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    (b"name: [", "kaname: error: up.yaml: line 1"),
+    (b"x" * 1_000_001, "kaname: error: up.yaml: file is larger than 1000 kB; refused"),
+    (b"name: x\npolicies: {a: {c2.structure: moon_base}}\n",
+     "kaname: error: up.yaml: policies.a.c2.structure: got 'moon_base'; allowed: one of"),
+    (b"a: &x 1\nb: *x\n", "anchors"),
+    (b"\xff\xfe", "is not UTF-8 text"),
+])
+def test_bad_uploads_give_the_cli_line(data, needle):
+    with pytest.raises(core.UploadError) as info:
+        core.load_scenario_text(data, "up.yaml")
+    line = info.value.line
+    assert needle in line and "\n" not in line and line.startswith("kaname: error: ")
+
+
+def test_the_same_error_as_the_cli(tmp_path):
+    bad = tmp_path / "up.yaml"
+    bad.write_text("name: x\npolicies: {a: {c2.structure: moon_base}}\n")
+    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "validate", str(bad)],
+                          capture_output=True, text=True, timeout=120)
+    with pytest.raises(core.UploadError) as info:
+        core.load_scenario_text(bad.read_bytes(), str(bad))
+    assert proc.returncode == 2 and proc.stderr.strip() == info.value.line
+
+
+def test_export_round_trips(bench):
+    engine, sc = bench.engine, bench.scenario
+    levers = core.policy_levers(sc, engine, list(sc.policies)[0])
+    levers.update({"c2.structure": 1.0, "sustainment.pac3_mse.japan_rate": 200.0,
+                   "autonomy.ai.investment_jpy_per_year": 5e11})
+    text = core.export_yaml(sc, engine, list(sc.policies)[0], levers)
+    again, engine2 = core.load_scenario_text(text, "exported.yaml")
+    assert list(again.policies)[:-1] == list(sc.policies)
+    custom = again.policy_inputs("custom", engine2)
+    for path, value in levers.items():
+        assert custom.get(path, engine2.default(path)) == pytest.approx(value), path
+    assert again.uncertainties.keys() == sc.uncertainties.keys()
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["serve", "--port", "0"], "--port: 0 not allowed"),
+    (["serve", "--lang", "de"], "--lang: 'de' not allowed"),
+    (["serve", "--futures", "5"], "--futures: 5 not allowed"),
+])
+def test_serve_bad_options(args, needle):
+    proc = subprocess.run([sys.executable, "-m", "kaname.cli", *args], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and needle in proc.stderr
+
+
+def test_serve_is_local_and_offline():
+    from kaname.commands.serve import offline_env, streamlit_command
+
+    cmd = streamlit_command(8765)
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    assert offline_env()["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] == "false"

@@ -1,0 +1,123 @@
+"""The dashboard in a real browser: start it, move a lever, see the headline numbers change;
+language toggle; a bad or oversized upload shows the CLI's one-line error and keeps state."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browser_support import ARGS, CHROMIUM, Watch, artifact, require_browser
+
+METRIC = '[data-testid="stMetricValue"]'
+CHANGED = ("(old) => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+           ".map(e => e.innerText).join('|') !== old")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    require_browser()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kaname.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail("dashboard did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    import os
+    import signal
+
+    proc.terminate()  # kaname serve stops its streamlit child on SIGTERM
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the process group this fixture started
+
+
+def metrics(page) -> list[str]:
+    return page.locator(METRIC).all_inner_texts()
+
+
+def test_dashboard_lever_language_upload(server):
+    api = require_browser()
+    with api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000},
+                                    accept_downloads=True)
+            watch = Watch(page)
+            page.goto(server)
+            page.wait_for_selector(METRIC, timeout=180_000)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            before = metrics(page)
+            assert len(before) >= 10
+            page.screenshot(path=str(artifact("dashboard-start.png")))
+
+            # move the first lever (a co-production rate) to its maximum
+            slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
+            slider.focus()
+            slider.press("End")
+            page.wait_for_function(CHANGED, arg="|".join(before), timeout=60_000)
+            time.sleep(1.0)
+            after = metrics(page)
+            assert after != before
+            page.screenshot(path=str(artifact("dashboard-lever-moved.png")))
+
+            # language toggle
+            page.get_by_text("日本語", exact=True).click()
+            page.get_by_text("要 kaname ダッシュボード").wait_for(timeout=60_000)
+            page.get_by_text("主要指標", exact=False).first.wait_for(timeout=60_000)
+            time.sleep(1.0)
+            settled = metrics(page)
+            page.screenshot(path=str(artifact("dashboard-ja.png")))
+
+            # export the current settings as a scenario file that validates
+            with page.expect_download(timeout=60_000) as info:
+                page.locator('[data-testid="stDownloadButton"] button').click()
+            text = Path(info.value.path()).read_text(encoding="utf-8")
+            from kaname.app.core import load_scenario_text
+
+            scenario, _ = load_scenario_text(text, "exported.yaml")
+            assert scenario.policies["custom"]  # the moved lever is in the custom policy
+
+            # a malformed upload: the CLI's one-line error, the previous state kept
+            upload = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+            upload.set_input_files({"name": "broken.yaml", "mimeType": "application/x-yaml",
+                                    "buffer": b"name: x\npolicies: {a: {nope.lever: 1}}\n"})
+            alert = page.get_by_text("kaname: error: broken.yaml: policies.a.nope.lever")
+            alert.wait_for(timeout=60_000)
+            assert metrics(page) == settled
+            page.screenshot(path=str(artifact("dashboard-bad-upload.png")))
+
+            # an oversized upload
+            upload.set_input_files({"name": "huge.yaml", "mimeType": "application/x-yaml",
+                                    "buffer": b"# " + b"x" * 1_100_000 + b"\n"})
+            page.get_by_text("kaname: error: huge.yaml: file is larger than 1000 kB; refused"
+                             ).wait_for(timeout=60_000)
+            assert metrics(page) == settled
+            page.screenshot(path=str(artifact("dashboard-oversized-upload.png")))
+
+            assert watch.errors == []
+            assert watch.external == []
+        finally:
+            browser.close()

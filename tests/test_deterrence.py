@@ -1,0 +1,218 @@
+"""Deterrence model: closed forms, the Fearon limit, monotonicity, and bad data."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kaname.data import Library
+from kaname.errors import InputError
+from kaname.models.deterrence import DeterrenceModel
+from kaname.testing import check_model
+
+P = "deterrence."
+
+
+@pytest.fixture(scope="module")
+def model(library):
+    return DeterrenceModel.from_library(library)
+
+
+@pytest.fixture(scope="module")
+def defaults(library, model):
+    return {p: float(library.get(p).value(s.unit)) for p, s in model.inputs.items()}
+
+
+def run(model, defaults, **overrides):
+    """Evaluate with defaults, each override a scalar or an array (broadcast to one n)."""
+    values = {**defaults, **{P + k: v for k, v in overrides.items()}}
+    n = max(np.size(v) for v in values.values())
+    x = {p: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for p, v in values.items()}
+    return model.evaluate(x)
+
+
+def test_conforms_to_protocol(model, defaults):
+    check_model(model, defaults)
+
+
+def test_links_point_to_upstream_outputs(model):
+    assert model.links == {
+        P + "sustainment_days": "sustainment.sustainment_days",
+        P + "coordination_delay_h": "c2.latency_median_h",
+        P + "us_commitment": "posture.us_commitment",
+        P + "complementarity": "autonomy.complementarity",
+    }
+    assert set(model.links) <= set(model.inputs)
+
+
+def test_closed_form_logistic_in_days(model, defaults):
+    # With P_par = 1/2, alpha_s = 1, no delay, no help from outside, q = 1:
+    # sigma(ln(S/D)) = S / (S + D), so P_deny = S / (S + D).
+    s = np.array([1.0, 7.0, 21.0, 42.0, 100.0])
+    out = run(model, defaults, sustainment_days=s, required_days=21.0, us_denial_at_parity=0.5,
+              sustainment_slope=1.0, coordination_delay_h=0.0, p_deny_alone=0.0,
+              us_commitment=1.0, complementarity_to_commitment=0.0)
+    np.testing.assert_allclose(out[P + "p_deny"], s / (s + 21.0), rtol=1e-12)
+
+
+def test_closed_form_mixture_over_commitment(model, defaults):
+    # P_deny = P_alone + q (1 - P_alone) sigma(z); at S = D and no delay sigma(z) = P_par.
+    out = run(model, defaults, sustainment_days=21.0, required_days=21.0,
+              coordination_delay_h=0.0, us_denial_at_parity=0.8, p_deny_alone=0.25,
+              us_commitment=np.array([0.0, 0.5, 1.0]), complementarity_to_commitment=0.0)
+    np.testing.assert_allclose(out[P + "p_deny"], [0.25, 0.25 + 0.5 * 0.75 * 0.8,
+                                                    0.25 + 0.75 * 0.8], rtol=1e-12)
+
+
+def test_closed_form_delay_penalty(model, defaults):
+    # One reference delay at alpha_c = ln 3 turns odds of 1:1 into 1:3, i.e. sigma = 1/4.
+    out = run(model, defaults, sustainment_days=21.0, required_days=21.0,
+              coordination_delay_h=24.0, delay_reference_h=24.0, delay_penalty=math.log(3),
+              us_denial_at_parity=0.5, p_deny_alone=0.0, us_commitment=1.0,
+              complementarity_to_commitment=0.0)
+    np.testing.assert_allclose(out[P + "p_deny"], 0.25, rtol=1e-12)
+
+
+def test_expected_utility_by_hand(model, defaults):
+    out = run(model, defaults, us_commitment=0.0, p_deny_alone=0.4, value_of_victory=2.0,
+              loss_if_fail=0.5, war_cost=0.3, sanctions_cost=0.1)
+    # p_win = 0.6: EU = 0.6*2 - 0.4*0.5 - 0.4 = 0.6
+    np.testing.assert_allclose(out[P + "eu_attack"], 0.6)
+    np.testing.assert_allclose(out[P + "margin"], -0.6)
+    assert out[P + "holds"][0] == 0.0
+    # threshold p* solves p V - (1 - p) L - C = 0: (0.5 + 0.4) / 2.5 = 0.36
+    np.testing.assert_allclose(out[P + "p_win_threshold"], 0.36)
+
+
+unit = st.floats(0.0, 1.0)
+positive = st.floats(0.01, 5.0)
+
+
+@st.composite
+def futures(draw):
+    """Any inputs inside the declared bounds (a few orders of magnitude of each)."""
+    return {
+        "sustainment_days": draw(st.floats(0.0, 365.0)),
+        "coordination_delay_h": draw(st.floats(0.0, 240.0)),
+        "us_commitment": draw(unit),
+        "complementarity": draw(unit),
+        "complementarity_to_commitment": draw(unit),
+        "required_days": draw(st.floats(1.0, 120.0)),
+        "us_denial_at_parity": draw(st.floats(0.01, 0.999)),
+        "sustainment_slope": draw(st.floats(0.0, 5.0)),
+        "delay_penalty": draw(st.floats(0.0, 5.0)),
+        "delay_reference_h": draw(st.floats(1.0, 240.0)),
+        "p_deny_alone": draw(unit),
+        "value_of_victory": draw(positive),
+        "loss_if_fail": draw(st.floats(0.0, 5.0)),
+        "war_cost": draw(st.floats(0.0, 5.0)),
+        "sanctions_cost": draw(st.floats(0.0, 5.0)),
+    }
+
+
+@given(futures(), st.floats(1.0001, 3.0))
+def test_fearon_limit_costs_above_any_gain_never_attack(model, defaults, f, excess):
+    # If fighting costs more than the whole prize, EU <= p V - C < V - C < 0 for every p:
+    # no attack, whatever the odds (Fearon 1995: EU_A(war) = p - c_A < 0 when c_A > 1).
+    costs = excess * f["value_of_victory"]
+    f["war_cost"], f["sanctions_cost"] = costs * 0.6, costs * 0.4
+    out = run(model, defaults, **f)
+    assert out[P + "eu_attack"][0] < 0
+    assert out[P + "holds"][0] == 1.0
+
+
+@given(futures())
+def test_no_costs_any_chance_of_winning_pays(model, defaults, f):
+    f.update(loss_if_fail=0.0, war_cost=0.0, sanctions_cost=0.0, p_deny_alone=0.5)
+    out = run(model, defaults, **f)
+    assert out[P + "p_win"][0] > 0
+    assert out[P + "holds"][0] == 0.0
+
+
+@given(futures(), st.floats(0.0, 365.0), st.floats(0.0, 365.0))
+def test_p_win_falls_with_sustainment_days(model, defaults, f, a, b):
+    f["sustainment_days"] = np.array([min(a, b), max(a, b)])
+    p = run(model, defaults, **f)[P + "p_win"]
+    assert p[1] <= p[0] + 1e-12
+
+
+@given(futures(), unit, unit)
+def test_p_win_falls_with_us_commitment(model, defaults, f, a, b):
+    f["us_commitment"] = np.array([min(a, b), max(a, b)])
+    p = run(model, defaults, **f)[P + "p_win"]
+    assert p[1] <= p[0] + 1e-12
+
+
+@given(futures(), st.floats(0.0, 240.0), st.floats(0.0, 240.0))
+def test_p_win_rises_with_coordination_delay(model, defaults, f, a, b):
+    f["coordination_delay_h"] = np.array([min(a, b), max(a, b)])
+    p = run(model, defaults, **f)[P + "p_win"]
+    assert p[1] >= p[0] - 1e-12
+
+
+@given(futures())
+def test_outputs_bounded_and_holds_matches_threshold(model, defaults, f):
+    out = run(model, defaults, **f)
+    assert 0.0 <= out[P + "p_win"][0] <= 1.0
+    assert out[P + "commitment_effective"][0] >= f["us_commitment"] - 1e-12
+    margin, threshold, p_win = (out[P + k][0] for k in ("margin", "p_win_threshold", "p_win"))
+    if abs(margin) > 1e-9:
+        assert (margin > 0) == (p_win < threshold)
+
+
+def test_strictly_monotone_at_the_defaults(model, defaults):
+    base = run(model, defaults)[P + "p_win"][0]
+    assert run(model, defaults, sustainment_days=14.0)[P + "p_win"][0] < base
+    assert run(model, defaults, us_commitment=0.9)[P + "p_win"][0] < base
+    assert run(model, defaults, coordination_delay_h=36.0)[P + "p_win"][0] > base
+
+
+def test_complementarity_raises_commitment_only_with_a_coefficient(model, defaults):
+    off = run(model, defaults, complementarity=np.array([0.0, 0.8]),
+              complementarity_to_commitment=0.0)
+    assert off[P + "p_win"][0] == off[P + "p_win"][1]
+    on = run(model, defaults, complementarity=np.array([0.0, 0.8]),
+             complementarity_to_commitment=0.25)
+    q = defaults[P + "us_commitment"]
+    np.testing.assert_allclose(on[P + "commitment_effective"][1], q + 0.25 * 0.8 * (1 - q))
+    assert on[P + "p_win"][1] < on[P + "p_win"][0]
+
+
+def test_calibration_anchor_expert_view(model, defaults):
+    # At the US experts' commitment (96%) the default model gives p_win near the 27% of US
+    # experts who think the PLA could invade successfully (CSIS, 2024).
+    p = run(model, defaults, us_commitment=0.96)[P + "p_win"][0]
+    assert 0.2 < p < 0.35
+
+
+def _library_with(tmp_path, text):
+    path = tmp_path / "override.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return Library.load(extra=[path]), str(path)
+
+
+def test_coefficient_outside_declared_range_is_refused(tmp_path):
+    lib, file = _library_with(tmp_path, """\
+        model: deterrence
+        parameters:
+          p_deny_alone: {base: 1.5, unit: dimensionless, assumption: bad on purpose}
+        """)
+    with pytest.raises(InputError) as err:
+        DeterrenceModel.from_library(lib)
+    line = err.value.line()
+    assert file in line and "deterrence.p_deny_alone" in line and "\n" not in line
+
+
+def test_range_end_outside_declared_range_is_refused(tmp_path):
+    lib, _ = _library_with(tmp_path, """\
+        model: deterrence
+        parameters:
+          war_cost: {base: 0.2, low: -0.1, high: 0.5, unit: dimensionless, assumption: bad}
+        """)
+    with pytest.raises(InputError, match=r"deterrence\.war_cost: low"):
+        DeterrenceModel.from_library(lib)

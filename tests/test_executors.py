@@ -1,0 +1,166 @@
+"""Executors: serial, process pool and a real Dask cluster agree bit for bit; failures are
+recorded, not fatal; an unreachable scheduler is a clear error within 10 s."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import xarray as xr
+from test_store_support import (  # noqa: F401 - `toy` is a fixture
+    Toy,
+    cli,
+    explore_api,
+    free_port,
+    manifest,
+    reference,
+    toy,
+)
+from typer.testing import CliRunner
+
+from kaname.cli import app
+from kaname.errors import InputError
+from kaname.store import open_results
+
+
+@pytest.fixture
+def dask_cluster(toy: Toy):  # noqa: F811
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, whose
+    environment loads the toy model plugin; torn down afterwards."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = toy.env()
+    logs = toy.root / "dask.log"
+    procs: list[subprocess.Popen[bytes]] = []
+    with open(logs, "wb") as log:
+        try:
+            procs.append(subprocess.Popen(
+                ["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                 "--no-dashboard"], env=env, stdout=log, stderr=log))
+            for _ in range(2):
+                procs.append(subprocess.Popen(
+                    ["dask", "worker", address, "--nthreads", "1", "--nworkers", "1",
+                     "--no-dashboard", "--host", "127.0.0.1", "--no-nanny"],
+                    env=env, stdout=log, stderr=log))
+            from distributed import Client
+
+            with Client(address, timeout=60, set_as_default=False) as client:
+                client.wait_for_workers(2, timeout=90)
+            yield address
+        finally:
+            for p in reversed(procs):  # workers first, then the scheduler
+                p.kill()
+                p.wait(timeout=15)
+
+
+def test_serial_process_and_dask_give_identical_results_for_any_chunk_size(
+        toy, dask_cluster, tmp_path) -> None:  # noqa: F811
+    scenario = toy.write_scenario(futures=90, design="lhs")
+    runs = {
+        "serial": dict(executor="serial", chunk_size=7),
+        "process": dict(executor="process", workers=2, chunk_size=13),
+        "dask": dict(executor="dask", scheduler=dask_cluster, chunk_size=20),
+    }
+    datasets = {}
+    for label, options in runs.items():
+        summary = explore_api(scenario, tmp_path / label, keep_series=9, **options)
+        assert summary.status == "complete" and not summary.failed, (label, summary)
+        assert summary.samples == 90 * 2
+        datasets[label] = open_results(tmp_path / label).dataset.load()
+    want = reference(scenario, keep_series=9).dataset
+    for ds in datasets.values():
+        xr.testing.assert_identical(ds, want)
+    # Same chunk size, different executors: byte-identical chunk files.
+    explore_api(scenario, tmp_path / "dask7", executor="dask", scheduler=dask_cluster,
+                chunk_size=7, keep_series=9)
+    serial = {c["index"]: c["files"] for c in manifest(tmp_path / "serial")["chunks"]}
+    dask7 = {c["index"]: c["files"] for c in manifest(tmp_path / "dask7")["chunks"]}
+    assert {k: {n: m["sha256"] for n, m in f.items()} for k, f in serial.items()} == \
+        {k: {n: m["sha256"] for n, m in f.items()} for k, f in dask7.items()}
+
+
+def test_monte_carlo_in_workers_matches_serial(toy, tmp_path) -> None:  # noqa: F811
+    """Monte Carlo futures are generated inside each worker from fixed blocks; a process
+    pool with another chunk size must still draw the very same futures."""
+    scenario = toy.write_scenario(futures=5000, design="mc")
+    explore_api(scenario, tmp_path / "a", executor="serial", chunk_size=5000)
+    explore_api(scenario, tmp_path / "b", executor="process", workers=2, chunk_size=777)
+    xr.testing.assert_identical(open_results(tmp_path / "a").dataset.load(),
+                                open_results(tmp_path / "b").dataset.load())
+
+
+def test_a_failing_chunk_is_recorded_the_run_continues_and_the_cli_exits_non_zero(
+        toy, tmp_path) -> None:  # noqa: F811
+    scenario = toy.write_scenario(futures=30, design="lhs")
+    run_dir = tmp_path / "run"
+    res = cli(["explore", str(scenario), "--run-dir", str(run_dir), "--chunk-size", "5",
+               "--executor", "process", "--workers", "2", "--no-progress"],
+              toy.env(TOY_FAIL_CHUNK="2"))
+    assert res.returncode == 1, res.stderr
+    assert "chunk 2 failed: RuntimeError: toy model failed on purpose" in res.stderr
+    assert "Traceback" not in res.stderr
+    chunks = manifest(run_dir)["chunks"]
+    assert [c["status"] for c in chunks] == ["done", "done", "failed", "done", "done", "done"]
+    assert "toy model failed on purpose" in chunks[2]["error"]
+    assert manifest(run_dir)["status"] == "failed"
+    with pytest.raises(InputError, match="1 failed"):
+        open_results(run_dir)
+
+    # Fixed cause: resume recomputes only the failed chunk, and the run is whole.
+    from kaname import executors as ex
+
+    prepared = ex.reopen_run(run_dir)
+    with ex.make_executor("serial", engine=prepared.engine, key=prepared.key) as pool:
+        summary = ex.execute(prepared, pool)
+    assert summary.status == "complete" and summary.samples == 5 * 2
+    xr.testing.assert_identical(open_results(run_dir).dataset.load(),
+                                reference(scenario).dataset)
+
+
+def test_failure_in_process_serial_mode_is_recorded(toy, tmp_path, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("TOY_FAIL_CHUNK", "0")
+    scenario = toy.write_scenario(futures=12)
+    summary = explore_api(scenario, tmp_path / "run", chunk_size=4)
+    assert summary.status == "failed" and [k for k, _ in summary.failed] == [0]
+    assert summary.done == 2
+
+
+def test_unreachable_scheduler_is_one_line_exit_2_within_10_s(toy, tmp_path) -> None:  # noqa: F811
+    scenario = toy.write_scenario(futures=5)
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    started = time.monotonic()
+    res = CliRunner().invoke(app, ["explore", str(scenario), "--run-dir", str(tmp_path / "r"),
+                                   "--executor", "dask", "--scheduler", address])
+    elapsed = time.monotonic() - started
+    assert res.exit_code == 2, res.output
+    assert res.output.count("\n") == 1 and address in res.output and "--scheduler" in res.output
+    assert elapsed < 10
+    assert not (tmp_path / "r").exists()  # no half-made run directory left behind
+
+
+def test_worker_count_and_bad_executor_are_checked(toy, tmp_path) -> None:  # noqa: F811
+    from kaname.executors import make_executor
+
+    with pytest.raises(InputError, match="--executor"):
+        make_executor("threads")
+    with pytest.raises(InputError, match="--scheduler"):
+        make_executor("process", 2, "tcp://127.0.0.1:1")
+    scenario = toy.write_scenario(futures=5)
+    res = CliRunner().invoke(app, ["explore", str(scenario), "--run-dir", str(tmp_path / "r"),
+                                   "--executor", "process", "--workers", "0"])
+    assert res.exit_code == 2 and "--workers" in res.output
+
+
+def test_integrated_example_explore_equals_run(tmp_path) -> None:
+    """The bundled Taiwan-2028 scenario through every built-in model: chunked, stored and
+    reopened results equal the single-process run."""
+    from kaname.executors import load
+    from kaname.run import run
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"
+    scenario, engine, _ = load(example)
+    explore_api(example, tmp_path / "run", futures=40, chunk_size=15, keep_series=3)
+    want = run(scenario, engine, futures=40, keep_series=3).dataset
+    xr.testing.assert_identical(open_results(tmp_path / "run").dataset.load(), want)

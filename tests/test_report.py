@@ -1,0 +1,211 @@
+"""The HTML report: sections, offline embedding, partial runs, analysis blocks, CLI errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kaname.report import build_report, render_report, write_report
+from kaname.report.load import ReportInput, load_input
+from kaname.report.sections import Bibliography, wilson
+
+SECTIONS = ("scenario", "headline", "sustainment", "c2", "homeland", "posture", "deterrence",
+            "autonomy", "sensitivity", "discovery", "assumptions", "bibliography")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from kaname.run import run
+    from kaname.scenario import engine_for, load_scenario
+
+    with resources.as_file(resources.files("kaname.examples") / "taiwan-2028.yaml") as path:
+        sc = load_scenario(path)
+    engine = engine_for(sc.settings, sc.models)
+    results = run(sc, engine, futures=300, keep_series=20)
+    return sc, engine, results
+
+
+@pytest.fixture(scope="module")
+def reports(demo, tmp_path_factory):
+    sc, engine, results = demo
+    out = tmp_path_factory.mktemp("report")
+    paths = {lang: write_report(results, out / f"report-{lang}.html", lang, scenario=sc,
+                                engine=engine) for lang in ("en", "ja")}
+    return paths
+
+
+def test_every_section_renders_with_the_full_engine(reports):
+    for lang, path in reports.items():
+        html = path.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in html
+        for sid in SECTIONS:
+            assert f'<section id="{sid}">' in html, (lang, sid)
+        # every model section has a chart; none says its model is missing
+        assert "not part of it" not in html and "含まれていません" not in html
+        figures = json.loads(re.search(r'id="figure-data">(.*?)</script>', html, re.S)
+                             .group(1).replace("<\\/", "</"))["figures"]
+        assert len(figures) >= 10
+        assert html.count('class="figure"') == len(figures)
+
+
+def test_report_is_offline_and_small(reports):
+    html = reports["en"].read_text(encoding="utf-8")
+    assert "<script src" not in html and "<link" not in html
+    assert "cdn.plot.ly" not in html.split("<script>")[0]  # no CDN reference in the page head
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert "Plotly.newPlot" in html and "plotly.js" in html.lower()
+    assert reports["en"].stat().st_size < 15e6
+
+
+def test_japanese_report_is_in_japanese(reports):
+    html = reports["ja"].read_text(encoding="utf-8")
+    for title in ("シナリオと政策", "主要指標", "継戦能力", "指揮統制", "ゴールデン・ドーム",
+                  "インド太平洋指数", "抑止", "参考文献", "前提とパラメータ"):
+        assert title in html, title
+    assert "Headline outcomes" not in html
+
+
+def test_headline_figures_and_assumptions_cite_sources(demo, reports):
+    sc, engine, _ = demo
+    html = reports["en"].read_text(encoding="utf-8")
+    assert "White House estimate" in html and "$175.0B" in html
+    # every data-library entry appears in the assumptions table
+    for entry in engine.library:
+        assert entry.path in html, entry.path
+    # the bibliography lists every distinct source of the library
+    distinct = {(s.title, s.url) for e in engine.library for s in e.sources}
+    assert html.count('<li id="ref-') == len(distinct)
+
+
+def test_c2_section_compares_structures(reports):
+    html = reports["en"].read_text(encoding="utf-8")
+    c2 = html.split('<section id="c2">')[1].split("</section>")[0]
+    assert "hawaii_centric" in c2 and "jfhq_in_japan" in c2
+
+
+def test_sensitivity_and_prim_read_from_saved_analysis(demo):
+    _, engine, results = demo
+    sobol = {"method": "sobol", "outcome": "sustainment.sustainment_days", "n": 64,
+             "evaluations": 1000, "conf_level": 0.95, "indices": [
+                 {"input": "sustainment.conflict_year", "S1": 0.2, "S1_conf": 0.05,
+                  "ST": 0.3, "ST_conf": 0.05},
+                 {"input": "sustainment.pac3_mse.surge_demand_per_day", "S1": 0.5,
+                  "S1_conf": 0.05, "ST": 0.6, "ST_conf": 0.05}]}
+    prim = {"where": "deterrence.holds == False", "cases": 30, "n": 300, "policies": ["a"],
+            "boxes": [{"description": "conflict year at most 2028: coverage 70 %, density "
+                                      "85 %"}]}
+    inp = ReportInput(results=results, analyses=[("sobol.json", sobol), ("prim.json", prim)])
+    doc = build_report(inp, "en", engine)
+    sec = {s["id"]: s for s in doc["sections"]}
+    words = " ".join(b.get("text", "") for b in sec["sensitivity"]["blocks"])
+    surge = engine.inputs["sustainment.pac3_mse.surge_demand_per_day"].label("en")
+    assert f"is {surge} (ST = 0.60)" in words  # the largest total index, named in words
+    items = [i for b in sec["discovery"]["blocks"] if b["kind"] == "list" for i in b["items"]]
+    assert items == ["Box 1: conflict year at most 2028: coverage 70 %, density 85 %"]
+
+
+def test_missing_analysis_is_said_not_failed(demo):
+    _, engine, results = demo
+    doc = build_report(ReportInput(results=results), "ja", engine)
+    sens = next(s for s in doc["sections"] if s["id"] == "sensitivity")
+    assert sens["blocks"][0]["kind"] == "note" and "感度分析の結果がありません" in \
+        sens["blocks"][0]["text"]
+
+
+def test_runs_without_a_model_say_so(demo):
+    _, engine, results = demo
+    ds = results.dataset.drop_vars([v for v in results.dataset.data_vars
+                                    if v.startswith(("homeland.", "c2."))])
+    from kaname.results import Results
+
+    doc = build_report(ReportInput(results=Results(ds)), "en", engine)
+    sec = {s["id"]: s for s in doc["sections"]}
+    for sid in ("homeland", "c2"):
+        assert sec[sid]["blocks"][0]["kind"] == "note"
+        assert "has no" in sec[sid]["blocks"][0]["text"]
+    html = render_report(doc)
+    assert '<section id="deterrence">' in html
+
+
+def test_wilson_interval_matches_the_textbook():
+    # Wilson (1927): k = 0 of n = 10 gives [0, z²/(n+z²)] = [0, 0.2775].
+    lo, hi = wilson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(1.96**2 / (10 + 1.96**2), rel=1e-9)
+    lo, hi = wilson(50, 100)
+    assert lo + hi == pytest.approx(1.0) and 0.40 < lo < 0.41
+
+
+def test_bibliography_numbers_each_source_once():
+    from kaname.data import Source
+
+    a = Source("T", "P", "2025", "u", "high")
+    b = Source("T2", "P", "2025", "u2", "high")
+    bib = Bibliography()
+    assert [bib.cite(a), bib.cite(b), bib.cite(a)] == [1, 2, 1]
+
+
+def _run_dir(tmp: Path, futures: int = 600, chunk: int = 200) -> Path:
+    example = resources.files("kaname.examples") / "taiwan-2028.yaml"
+    run_dir = tmp / "run"
+    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "explore", str(example),
+                           "--run-dir", str(run_dir), "-n", str(futures), "--chunk-size",
+                           str(chunk), "--keep-series", "30", "--no-progress"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return _run_dir(tmp_path_factory.mktemp("store"))
+
+
+def test_cli_report_of_a_run_directory(run_dir):
+    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "report", str(run_dir),
+                           "--lang", "ja"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "未完了の実行" not in html
+    assert "taiwan-2028" in html and "日本が関与する台湾有事" in html  # frozen scenario text
+
+
+def test_failed_chunks_are_on_the_first_page(run_dir, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["chunks"][1].update(status="failed", error="ModelError: boom", files={})
+    manifest["status"] = "failed"
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    inp = load_input(broken)
+    assert inp.status.failed == [(1, "ModelError: boom")]
+    assert inp.results.dataset.sizes["future"] == 400
+    out = write_report(broken, tmp_path / "r.html", "en")
+    html = out.read_text(encoding="utf-8")
+    banner = html.index('id="run-status"')
+    assert banner < html.index('id="contents"')
+    assert "1 of 3 chunks failed" in html and "Chunk 1: ModelError: boom" in html
+    futures = inp.results.dataset["future"].values
+    assert np.array_equal(futures, np.r_[0:200, 400:600])
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["report", "/nonexistent/run"], "no such run directory"),
+    (["report", "{run}", "--lang", "fr"], "--lang: 'fr' not allowed"),
+    (["report", "{run}", "-o", "/nonexistent/dir/r.html"], "output directory does not exist"),
+])
+def test_cli_bad_input_is_one_line(run_dir, args, needle):
+    args = [a.replace("{run}", str(run_dir)) for a in args]
+    proc = subprocess.run([sys.executable, "-m", "kaname.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
