@@ -36,6 +36,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 UNITS: dict[str, dict[str, str]] = {
     "dimensionless": {"en": "", "ja": ""},
+    "share": {"en": "share of futures", "ja": "将来シナリオに占める割合"},
     "day": {"en": "days", "ja": "日"},
     "hour": {"en": "h", "ja": "時間"},
     "year": {"en": "years", "ja": "年"},

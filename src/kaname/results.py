@@ -69,7 +69,8 @@ class Results:
     def summary(self, lang: str = "en", quantiles: tuple[float, float] = (0.1, 0.9)
                 ) -> list[dict[str, object]]:
         """Per headline outcome and policy: median, band, and the median paired difference
-        from the first policy (the same futures under each policy)."""
+        from the first policy (the same futures under each policy). Yes/no outcomes give the
+        share of futures where they hold, and the difference in shares."""
         ds = self.dataset
         rows: list[dict[str, object]] = []
         headline = [n for n in ds.data_vars if ds[n].attrs.get("headline")]
@@ -79,10 +80,22 @@ class Results:
             if cell:
                 label = f"{label} — {cell}"
             values = var.transpose("policy", "future").values
+            if attrs.get("kind") == "bool":  # a yes/no outcome: report the share of futures
+                shares = values.astype(float).mean(axis=1)
+                for i, policy in enumerate(self.policies):
+                    rows.append({
+                        "outcome": column, "label": label, "unit": "share",
+                        "better": attrs.get("better"), "policy": policy, "statistic": "share",
+                        "median": shares[i], "p10": shares[i], "p90": shares[i],
+                        "mean": shares[i],
+                        "diff_median": None if i == 0 else float(shares[i] - shares[0]),
+                    })
+                continue
             first = values[0]
             for i, policy in enumerate(self.policies):
                 v = values[i]
                 rows.append({
+                    "statistic": "median",
                     "outcome": column, "label": label, "unit": attrs.get("unit", ""),
                     "better": attrs.get("better"), "policy": policy,
                     "median": float(np.median(v)),

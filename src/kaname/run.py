@@ -146,7 +146,8 @@ def _dataset(scenario: Scenario, engine: Engine, policies: list[str], n: int,
 
 def _attrs(spec: Spec) -> dict[str, object]:
     attrs: dict[str, object] = {"label_en": spec.label_en, "label_ja": spec.label_ja,
-                                "unit": spec.unit, "headline": int(spec.headline)}
+                                "unit": spec.unit, "headline": int(spec.headline),
+                                "kind": spec.kind}
     if spec.better:
         attrs["better"] = spec.better
     return attrs

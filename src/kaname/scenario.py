@@ -130,6 +130,11 @@ def _number(raw: Any, spec: Spec, unit: str | None, file: str, key: str) -> floa
             return float(raw)
         raise ScenarioError(f"got {raw!r}; allowed: {spec.allowed()}", file=file, key=key)
     if isinstance(raw, str):
+        try:  # YAML 1.1 reads "100e9" (no dot) as text: accept it as the plain number it is
+            raw = float(raw)
+        except ValueError:
+            pass
+    if isinstance(raw, str):
         try:
             value = parse_quantity(raw, spec.unit, file=file, key=key)
         except InputError as exc:

@@ -29,10 +29,12 @@ def _fmt(x: float | None, unit: str) -> str:
     if x is None:
         return ""
     scale = abs(x)
-    if unit == "JPY" and scale >= 1e9:
+    if unit.startswith("JPY") and scale >= 1e9:
         return f"¥{x / 1e9:,.1f}B"
-    if unit == "USD" and scale >= 1e9:
+    if unit.startswith("USD") and scale >= 1e9:
         return f"${x / 1e9:,.1f}B"
+    if unit == "share":
+        return f"{x:.1%}"
     if scale >= 100 or x == int(x):
         return f"{x:,.0f}"
     return f"{x:,.2f}" if scale >= 1 else f"{x:.3f}"
@@ -56,6 +58,7 @@ def summary_table(results: Results, lang: str) -> Table:
         last = r["label"]
         diff = r["diff_median"]
         table.add_row(escape(outcome), escape(str(r["policy"])), _fmt(r["median"], unit),  # type: ignore[arg-type]
+                      "" if r.get("statistic") == "share" else
                       f"{_fmt(r['p10'], unit)} – {_fmt(r['p90'], unit)}",  # type: ignore[arg-type]
                       "" if diff is None else ("+" if diff > 0 else "") + _fmt(diff, unit))  # type: ignore[arg-type,operator]
     return table

@@ -149,10 +149,11 @@ class C2Model:
         unique, inverse = unique_rows(table)
         rows = unique if unique.shape[0] < n else table
         parts = []
+        workspace: dict = {}                      # scratch arrays shared by the chunks
         for lo in range(0, rows.shape[0], CHUNK):
             block = rows[lo:lo + CHUNK]
             g = {p[len(P):]: block[:, i] for i, p in enumerate(names)}
-            parts.append(approximate(g, self.offsets, self.horizon_h))
+            parts.append(approximate(g, self.offsets, self.horizon_h, workspace))
         out = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
         if rows is unique:
             out = {k: v[inverse] for k, v in out.items()}

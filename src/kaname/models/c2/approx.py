@@ -343,32 +343,52 @@ def _invert_cdf(q: float, cdf: np.ndarray, start: np.ndarray, end: np.ndarray,
     return guess
 
 
-def mixture_summary(weight: np.ndarray, mean: np.ndarray, var: np.ndarray,
-                    quantiles: tuple[float, ...], thresholds: tuple[float, ...]
+def _buffer(workspace: dict | None, name: str, shape: tuple[int, ...],
+            dtype: type) -> np.ndarray:
+    """Scratch array reused across chunks (fresh memory costs page faults on every chunk)."""
+    size = int(np.prod(shape))
+    if workspace is None:
+        return np.empty(shape, dtype=dtype)
+    held = workspace.get(name)
+    if held is None or held.size < size or held.dtype != dtype:
+        held = workspace[name] = np.empty(size, dtype=dtype)
+    return held[:size].reshape(shape)
+
+
+def mixture_summary(weights: list[np.ndarray], means: list[np.ndarray],
+                    variances: list[np.ndarray], quantiles: tuple[float, ...],
+                    thresholds: tuple[float, ...], workspace: dict | None = None
                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Quantiles and CDF values of a mixture of uniforms, one mixture per sample row.
 
-    Cell k of row i is uniform with mean ``mean[i, k]``, variance ``var[i, k]`` and weight
-    ``weight[i, k]`` (rows sum to 1). In grid units a cell rises with slope ``s`` from
-    ``a`` to ``b``, so the CDF is ``F(x) = x·Σs − Σs·a`` over cells with ``a ≤ x`` minus the
-    same over cells with ``b ≤ x``: two sums accumulated at the grid nodes by one
-    ``bincount`` and one cumulative sum, exact at every node. A quantile is bracketed
-    between two nodes and found by regula falsi on the exact CDF; threshold shares are
-    the exact CDF. Cell geometry is float32 (positions are a few grid steps, relative to
-    the row's first cell); the sums are float64.
+    Cell type t holds arrays of shape (samples, hours): cell (t, u) of row i is uniform
+    with mean ``means[t][i, u]``, variance ``variances[t][i, u]`` and weight
+    ``weights[t][i, u]`` (broadcastable; each row's weights sum to 1). In grid units a
+    cell rises with slope ``s`` from ``a`` to ``b``, so the CDF is ``F(x) = x·Σs − Σs·a``
+    over cells with ``a ≤ x`` minus the same over cells with ``b ≤ x``: two sums
+    accumulated at the grid nodes by one ``bincount`` and one cumulative sum, exact at
+    every node. A quantile is bracketed between two nodes and found by regula falsi on
+    the exact CDF; threshold shares are the exact CDF. Cell geometry is float32
+    (positions of a few grid steps, relative to the row's first cell); sums are float64.
     """
-    n, cells = mean.shape
     f32 = np.float32
+    n, hours = means[0].shape
+    types = len(means)
+    cells = types * hours
     nodes = GRID_POINTS
     bins = nodes + 1
-    lo = np.empty((n, cells), dtype=f32)
-    hi = np.empty((n, cells), dtype=f32)
-    np.maximum(var, 0.0, out=hi)
-    hi *= f32(3.0)
-    np.sqrt(hi, out=hi)                                    # half-width
-    np.subtract(mean, hi, out=lo)
-    np.maximum(lo, f32(0.0), out=lo)
-    np.add(mean, hi, out=hi)
+    lo = _buffer(workspace, "lo", (n, types, hours), f32)
+    hi = _buffer(workspace, "hi", (n, types, hours), f32)
+    rise = _buffer(workspace, "rise", (n, types, hours), f32)
+    half_of: dict[int, np.ndarray] = {}
+    for t, (mean, var, weight) in enumerate(zip(means, variances, weights, strict=True)):
+        half = half_of.get(id(var))
+        if half is None:
+            half = half_of[id(var)] = np.sqrt(3.0 * np.maximum(var, 0.0))
+        lo[:, t] = np.maximum(mean - half, 0.0)
+        hi[:, t] = mean + half
+        rise[:, t] = weight
+    lo, hi, rise = (a.reshape(n, cells) for a in (lo, hi, rise))
     x0 = lo.min(axis=1)
     span = np.maximum(hi.max(axis=1).astype(float) - x0, 1e-6)
     step = span / (nodes - 1)
@@ -379,20 +399,19 @@ def mixture_summary(weight: np.ndarray, mean: np.ndarray, var: np.ndarray,
     end -= x0[:, None]
     end *= scale
     np.maximum(end, start + f32(MIN_CELL_WIDTH), out=end)  # point masses: a steep ramp
-    rise = np.subtract(end, start)
-    np.divide(weight, rise, out=rise)
-    index = np.empty((4, n, cells), dtype=np.intp)
-    row = (np.arange(n) * bins)[:, None]
-    index[0] = np.ceil(start)
-    index[1] = np.ceil(end)
-    index[:2] += row
+    rise /= end - start
+    # Node g counts the ramps with a ≤ g; ramps that start or end exactly at g add 0 at g,
+    # so the truncated position + 1 serves as ceil(position).
+    index = _buffer(workspace, "index", (4, n, cells), np.intp)
+    index[0] = start
+    index[1] = end
+    index[:2] += (np.arange(n) * bins + 1)[:, None]
     np.add(index[:2], n * bins, out=index[2:])
-    values = np.empty((4, n, cells))
+    values = _buffer(workspace, "values", (4, n, cells), float)
     values[0] = rise
-    np.negative(rise, out=values[1])
-    np.multiply(rise, start, out=values[2])
-    np.multiply(rise, end, out=values[3])
-    np.negative(values[3], out=values[3])
+    np.negative(values[0], out=values[1])
+    np.multiply(values[0], start, out=values[2])
+    np.multiply(values[1], end, out=values[3])
     sums = np.bincount(index.ravel(), weights=values.ravel(), minlength=2 * n * bins)
     sums = np.cumsum(sums.reshape(2, n, bins)[:, :, :nodes], axis=2)
     cdf = np.arange(nodes) * sums[0] - sums[1]
@@ -413,12 +432,13 @@ def lognormal_moments(median: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndarra
 
 
 def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
-                horizon_h: float) -> dict[str, np.ndarray]:
+                horizon_h: float, workspace: dict | None = None) -> dict[str, np.ndarray]:
     """Latency statistics, throughput and utilisation for each sample row.
 
     `g` maps input names without the ``c2.`` prefix to float arrays (samples,); categories
     are codes (structure: 0 hawaii_centric, 1 jfhq_in_japan; situation: 0 peacetime,
-    1 crisis). `offsets` are UTC offsets in hours per node.
+    1 crisis). `offsets` are UTC offsets in hours per node. `workspace` (a dict kept
+    across chunks) lets the mixture reuse its scratch arrays.
     """
     n = g["delegated_share"].shape[0]
     jfhq = g["structure"] == 1
@@ -480,10 +500,21 @@ def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
         weights += [w * col(1.0 - share_p), w * col(share_p) * on,
                     w * col(share_p) * (1.0 - on)]
     latency_mean = sum((w * m).sum(axis=1) for w, m in zip(weights, means, strict=True))
-    mean = np.concatenate(means, axis=1)
-    var = np.concatenate(variances, axis=1)
-    weight = np.concatenate([np.broadcast_to(w, (n, 24)) for w in weights], axis=1)
-    (q50, q90, q95), (within6,) = mixture_summary(weight, mean, var, (0.5, 0.9, 0.95), (6.0,))
+    # Rows that delegate nothing only need the three INDOPACOM cell types.
+    summary = np.empty((4, n))
+    escalate_all = delegated == 0.0
+    for rows, types in ((np.flatnonzero(escalate_all), slice(3, 6)),
+                        (np.flatnonzero(~escalate_all), slice(0, 6))):
+        if rows.size == 0:
+            continue
+        every = rows.size == n
+        pick = (lambda a: a) if every else (lambda a, r=rows: a[r])  # noqa: E731
+        (q50, q90, q95), (within6,) = mixture_summary(
+            [pick(np.broadcast_to(w, (n, 24))) for w in weights[types]],
+            [pick(m) for m in means[types]],
+            [pick(v) for v in variances[types]], (0.5, 0.9, 0.95), (6.0,), workspace)
+        summary[:, rows] = (q50, q90, q95, within6)
+    q50, q90, q95, within6 = summary
     decisions = delegated * us["throughput"] + ip["throughput"]
     utilisation = np.stack([jj["utilisation"], us["utilisation"], ip["utilisation"]], axis=1)
     return {
