@@ -22,7 +22,6 @@ remote Dask cluster needs no shared file system.
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 import traceback
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kaname.errors import InputError
+from kaname.models.base import load_plugins
 from kaname.store import (
     DONE,
     FAILED,
@@ -56,28 +56,11 @@ if TYPE_CHECKING:
     from kaname.scenario import Scenario
 
 EXECUTORS = ("serial", "process", "dask")
-PLUGIN_ENV = "KANAME_PLUGINS"  # modules to import in every process (they register models)
 CONNECT_TIMEOUT_S = 5
 DEFAULT_SAMPLES_PER_CHUNK = 50_000
 
 
 # --------------------------------------------------------------------------- worker side
-
-_plugins_loaded: set[str] = set()
-
-
-def load_plugins() -> None:
-    """Import the modules named in ``$KANAME_PLUGINS`` (comma-separated), once per process,
-    so models registered with :func:`kaname.models.base.register` exist in every worker."""
-    for name in filter(None, (s.strip() for s in os.environ.get(PLUGIN_ENV, "").split(","))):
-        if name not in _plugins_loaded:
-            try:
-                importlib.import_module(name)
-            except ImportError as exc:
-                raise InputError(f"cannot import plugin module {name!r}: {exc}",
-                                 key=PLUGIN_ENV) from None
-            _plugins_loaded.add(name)
-
 
 @dataclass(frozen=True)
 class EngineKey:

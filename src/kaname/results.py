@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,13 @@ class Results:
     """The outcome of running a scenario: a Dataset plus convenience views."""
 
     dataset: xr.Dataset
+
+    @classmethod
+    def open(cls, run_dir: str | Path) -> Results:
+        """The results of a run directory (``kaname explore``), loaded lazily."""
+        from kaname.store import open_results
+
+        return open_results(run_dir)
 
     @property
     def policies(self) -> list[str]:
@@ -95,9 +103,8 @@ class Results:
             for i, policy in enumerate(self.policies):
                 v = values[i]
                 rows.append({
-                    "statistic": "median",
                     "outcome": column, "label": label, "unit": attrs.get("unit", ""),
-                    "better": attrs.get("better"), "policy": policy,
+                    "better": attrs.get("better"), "policy": policy, "statistic": "median",
                     "median": float(np.median(v)),
                     "p10": float(np.quantile(v, quantiles[0])),
                     "p90": float(np.quantile(v, quantiles[1])),

@@ -157,13 +157,10 @@ def layout_for(engine: Engine, scenario: Scenario, policies: Sequence[str],
                levers: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """Everything needed to write and read chunks without an engine: columns, labels,
     dims, units. Stored in the manifest, so opening a run never rebuilds the models."""
-    def attrs(path: str) -> dict[str, Any]:
-        spec = engine.outputs[path]
-        a: dict[str, Any] = {"label_en": spec.label_en, "label_ja": spec.label_ja,
-                             "unit": spec.unit, "headline": int(spec.headline)}
-        if spec.better:
-            a["better"] = spec.better
-        return a
+    from kaname.run import _attrs
+
+    def attrs(path: str) -> dict[str, Any]:  # the same variable attributes as kaname.run
+        return dict(_attrs(engine.outputs[path]))
 
     def input_entry(path: str) -> dict[str, Any]:
         spec = engine.inputs[path]

@@ -90,12 +90,19 @@ class Lever:
         return self.spec.label(lang)
 
 
-def lever_groups(engine: Any) -> dict[str, list[Lever]]:
-    """Every lever of the engine, grouped by model (co-production, c2, investment, ...)."""
+def settable(engine: Any, scenario: Any = None) -> list[str]:
+    """Lever paths a user may move: not computed by a model, and not sampled as an
+    uncertainty by the scenario (there the futures decide, not the policy)."""
+    sampled = scenario.uncertainties if scenario is not None else {}
+    return [p for p, s in engine.inputs.items()
+            if s.lever and engine.computed_by(p) is None and p not in sampled]
+
+
+def lever_groups(engine: Any, scenario: Any = None) -> dict[str, list[Lever]]:
+    """Every settable lever, grouped by model (co-production, c2, investment, ...)."""
     groups: dict[str, list[Lever]] = {}
-    for path, spec in engine.inputs.items():
-        if not spec.lever or engine.computed_by(path) is not None:
-            continue
+    for path in settable(engine, scenario):
+        spec = engine.inputs[path]
         money = spec.unit.split("/")[0] in ("JPY", "USD") and (spec.high or 0) >= 1e9
         groups.setdefault(path.split(".")[0], []).append(
             Lever(path, spec, MONEY_SCALE if money else 1.0))
@@ -105,8 +112,7 @@ def lever_groups(engine: Any) -> dict[str, list[Lever]]:
 
 def policy_levers(scenario: Any, engine: Any, policy: str) -> dict[str, float]:
     """Every lever's engine-ready value under `policy` (defaults where it is silent)."""
-    values = {p: engine.default(p) for p, s in engine.inputs.items()
-              if s.lever and engine.computed_by(p) is None}
+    values = {p: engine.default(p) for p in settable(engine, scenario)}
     values.update(scenario.policy_inputs(policy, engine))
     return values
 

@@ -200,7 +200,7 @@ def main() -> None:
         wb = workbench_for(text, ss.current, args.futures, policy_options[0])
     engine, scenario = wb.engine, wb.scenario
     as_written = core.policy_levers(scenario, engine, policy)
-    groups = core.lever_groups(engine)
+    groups = core.lever_groups(engine, scenario)
     if ss.applied != (ss.current, policy) or side.button(tr("reset", lang)):
         for levers in groups.values():
             for lever in levers:

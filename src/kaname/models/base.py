@@ -9,6 +9,7 @@ group ``kaname.models`` or with :func:`register`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from kaname.data import Library
 
 ENTRY_POINT_GROUP = "kaname.models"
+PLUGIN_ENV = "KANAME_PLUGINS"  # modules to import in every process (they register models)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,24 @@ def register(name: str, factory: ModelFactory) -> None:
     _registered[name] = factory
 
 
+_plugins_loaded: set[str] = set()
+
+
+def load_plugins() -> None:
+    """Import the modules named in ``$KANAME_PLUGINS`` (comma-separated), once per process,
+    so models they :func:`register` exist in every command and every worker process."""
+    from kaname.errors import InputError
+
+    for name in filter(None, (s.strip() for s in os.environ.get(PLUGIN_ENV, "").split(","))):
+        if name not in _plugins_loaded:
+            try:
+                import_module(name)
+            except ImportError as exc:
+                raise InputError(f"cannot import plugin module {name!r}: {exc}",
+                                 key=PLUGIN_ENV) from None
+            _plugins_loaded.add(name)
+
+
 def unregister(name: str) -> None:
     """Remove an in-process registration (e.g. a test model); unknown names are ignored."""
     _registered.pop(name, None)
@@ -71,6 +91,7 @@ def factories() -> dict[str, ModelFactory]:
     """All model factories: built-ins, entry points of ``kaname.models``, in-process ones."""
     from kaname.models import BUILTIN
 
+    load_plugins()
     found: dict[str, ModelFactory] = {}
     for name, target in BUILTIN.items():
         module, _, attr = target.partition(":")
