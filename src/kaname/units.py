@@ -7,10 +7,12 @@ Currencies are separate dimensions: converting yen to dollars is an economic ass
 from __future__ import annotations
 
 from functools import lru_cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from kaname.errors import DataError
+
+if TYPE_CHECKING:
+    import pint
 
 _DEFINITIONS = """
 missile = [munition] = missiles
@@ -32,10 +34,18 @@ trillion = 1e12
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
+    import pint  # imported on first use: keeps `kaname --help` quick
+
     reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     for line in _DEFINITIONS.strip().splitlines():
         reg.define(line)
     return reg
+
+
+def _dimensionality_error() -> type[Exception]:
+    import pint
+
+    return pint.DimensionalityError
 
 
 def parse_unit(unit: str, *, file: str | None = None, key: str | None = None) -> pint.Unit:
@@ -54,7 +64,7 @@ def conversion_factor(source: str, target: str, *, file: str | None = None,
     dst = parse_unit(target, file=file, key=key)
     try:
         return float(registry().Quantity(1.0, src).to(dst).magnitude)
-    except pint.DimensionalityError:
+    except _dimensionality_error():
         raise DataError(f"unit {source!r} cannot be converted to {target!r}",
                         file=file, key=key) from None
 
@@ -68,6 +78,6 @@ def parse_quantity(text: str, target: str, *, file: str | None = None,
         raise DataError(f"{text!r} is not a number with a unit", file=file, key=key) from None
     try:
         return float(qty.to(parse_unit(target, file=file, key=key)).magnitude)
-    except pint.DimensionalityError:
+    except _dimensionality_error():
         raise DataError(f"{text!r} has units incompatible with {target!r}",
                         file=file, key=key) from None

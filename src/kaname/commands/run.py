@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,7 +15,9 @@ from rich.table import Table
 from kaname.clikit import check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
 from kaname.i18n import t, unit_label
-from kaname.results import Results
+
+if TYPE_CHECKING:
+    from kaname.results import Results
 
 FORMATS = ("table", "csv", "json")
 DEMO_SCENARIO = "taiwan-2028.yaml"
