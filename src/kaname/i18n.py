@@ -6,6 +6,8 @@ this table holds the rest: table headers, report sections, dashboard controls.
 
 from __future__ import annotations
 
+import math
+
 LANGS = ("en", "ja")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -64,3 +66,32 @@ def t(key: str, lang: str = "en", **kwargs: object) -> str:
     """The text for `key` in `lang`, formatted with `kwargs`."""
     entry = TEXT[key]
     return (entry.get(lang) or entry["en"]).format(**kwargs)
+
+
+def fmt_number(x: float | None, unit: str = "", lang: str = "en") -> str:
+    """A number as a reader expects it: money in billions (en) or 億/兆 (ja), counts with
+    thousands separators, shares with three significant digits."""
+    if x is None or not math.isfinite(float(x)):
+        return "—"
+    x = float(x)
+    scale = abs(x)
+    if unit == "calendar_year":
+        return f"{x:.0f}"
+    base = unit.split("/")[0]
+    per = "/yr" if unit.endswith("/year") else ""
+    per_ja = "/年" if unit.endswith("/year") else ""
+    if base in ("USD", "JPY") and scale >= 1e8:
+        if lang == "ja":
+            cur = "ドル" if base == "USD" else "円"
+            if scale >= 1e12:
+                return f"{x / 1e12:,.2f}兆{cur}{per_ja}"
+            return f"{x / 1e8:,.0f}億{cur}{per_ja}"
+        sym = "$" if base == "USD" else "¥"
+        if scale >= 1e12:
+            return f"{sym}{x / 1e12:,.2f}T{per}"
+        return f"{sym}{x / 1e9:,.1f}B{per}"
+    if scale >= 100 or (x == int(x) and scale < 1e15):
+        return f"{x:,.0f}"
+    if scale >= 1:
+        return f"{x:,.2f}"
+    return f"{x:.3g}"

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from kaname.clikit import check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
-from kaname.i18n import t, unit_label
+from kaname.i18n import fmt_number, t, unit_label
 
 if TYPE_CHECKING:
     from kaname.results import Results
@@ -28,19 +28,10 @@ def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
         raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
 
 
-def _fmt(x: float | None, unit: str) -> str:
+def _fmt(x: float | None, unit: str, lang: str = "en") -> str:
     if x is None:
         return ""
-    scale = abs(x)
-    if unit.startswith("JPY") and scale >= 1e9:
-        return f"¥{x / 1e9:,.1f}B"
-    if unit.startswith("USD") and scale >= 1e9:
-        return f"${x / 1e9:,.1f}B"
-    if unit == "share":
-        return f"{x:.1%}"
-    if scale >= 100 or x == int(x):
-        return f"{x:,.0f}"
-    return f"{x:,.2f}" if scale >= 1 else f"{x:.3f}"
+    return f"{x:.1%}" if unit == "share" else fmt_number(x, unit, lang)
 
 
 def summary_table(results: Results, lang: str) -> Table:
@@ -60,10 +51,11 @@ def summary_table(results: Results, lang: str) -> Table:
             table.add_section()
         last = r["label"]
         diff = r["diff_median"]
-        table.add_row(escape(outcome), escape(str(r["policy"])), _fmt(r["median"], unit),  # type: ignore[arg-type]
+        table.add_row(escape(outcome), escape(str(r["policy"])),
+                      _fmt(r["median"], unit, lang),  # type: ignore[arg-type]
                       "" if r.get("statistic") == "share" else
-                      f"{_fmt(r['p10'], unit)} – {_fmt(r['p90'], unit)}",  # type: ignore[arg-type]
-                      "" if diff is None else ("+" if diff > 0 else "") + _fmt(diff, unit))  # type: ignore[arg-type,operator]
+                      f"{_fmt(r['p10'], unit, lang)} – {_fmt(r['p90'], unit, lang)}",  # type: ignore[arg-type]
+                      "" if diff is None else ("+" if diff > 0 else "") + _fmt(diff, unit, lang))  # type: ignore[arg-type,operator]
     return table
 
 

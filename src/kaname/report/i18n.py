@@ -7,9 +7,10 @@ when the two disagree on their ``{placeholders}``.
 
 from __future__ import annotations
 
-import math
+from kaname.i18n import LANGS, UNITS, fmt_number  # shared with the CLI
+from kaname.i18n import unit_label as unit_text
 
-LANGS = ("en", "ja")
+__all__ = ["LANGS", "TEXT", "UNITS", "fmt_number", "tr", "unit_text"]
 
 TEXT: dict[str, dict[str, str]] = {
     # ---- document
@@ -236,60 +237,8 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-UNITS: dict[str, dict[str, str]] = {
-    "dimensionless": {"en": "", "ja": ""},
-    "day": {"en": "days", "ja": "日"},
-    "hour": {"en": "h", "ja": "時間"},
-    "year": {"en": "years", "ja": "年"},
-    "missile": {"en": "missiles", "ja": "発"},
-    "shot": {"en": "shots", "ja": "発"},
-    "interceptor": {"en": "interceptors", "ja": "基"},
-    "missile/year": {"en": "missiles/yr", "ja": "発/年"},
-    "JPY": {"en": "JPY", "ja": "円"},
-    "USD": {"en": "USD", "ja": "ドル"},
-    "JPY/year": {"en": "JPY/yr", "ja": "円/年"},
-    "USD/year": {"en": "USD/yr", "ja": "ドル/年"},
-    "calendar_year": {"en": "year", "ja": "年"},
-    "request/day": {"en": "requests/day", "ja": "件/日"},
-}
-
-
 def tr(key: str, lang: str = "en", **kwargs: object) -> str:
     """The text for `key` in `lang` (English when a language is missing), formatted."""
     entry = TEXT[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**kwargs) if kwargs else text
-
-
-def unit_text(unit: str, lang: str = "en") -> str:
-    entry = UNITS.get(unit)
-    return unit if entry is None else entry.get(lang, entry["en"])
-
-
-def fmt_number(x: float | None, unit: str = "", lang: str = "en") -> str:
-    """A number as a reader expects it: money in billions (en) or 億/兆 (ja), counts with
-    thousands separators, shares with three significant digits."""
-    if x is None or not math.isfinite(float(x)):
-        return "—"
-    x = float(x)
-    scale = abs(x)
-    if unit == "calendar_year":
-        return f"{x:.0f}"
-    base = unit.split("/")[0]
-    per = "/yr" if unit.endswith("/year") else ""
-    per_ja = "/年" if unit.endswith("/year") else ""
-    if base in ("USD", "JPY") and scale >= 1e8:
-        if lang == "ja":
-            cur = "ドル" if base == "USD" else "円"
-            if scale >= 1e12:
-                return f"{x / 1e12:,.2f}兆{cur}{per_ja}"
-            return f"{x / 1e8:,.0f}億{cur}{per_ja}"
-        sym = "$" if base == "USD" else "¥"
-        if scale >= 1e12:
-            return f"{sym}{x / 1e12:,.2f}T{per}"
-        return f"{sym}{x / 1e9:,.1f}B{per}"
-    if scale >= 100 or (x == int(x) and scale < 1e15):
-        return f"{x:,.0f}"
-    if scale >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.3g}"

@@ -40,7 +40,7 @@ from kaname.models.c2.specs import (
     check_values,
 )
 
-CHUNK = 1024  # samples per block: keeps the (samples × 144 cells) arrays cache-sized
+CHUNK = 2048  # samples per block: long numpy loops, bounded scratch memory (~30 MB)
 
 
 def utc_offsets(library: Library, base_year: int) -> dict[str, float]:

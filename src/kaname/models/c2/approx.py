@@ -297,13 +297,13 @@ def deferral_moments(reach: np.ndarray, duty_start_utc: np.ndarray, duty_len: np
 
 
 def _mixture_cdf_at(pos: np.ndarray, start: np.ndarray, end: np.ndarray,
-                    rise: np.ndarray) -> np.ndarray:
+                    rise: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
     """Exact mixture CDF at one position per sample (grid units): Σ rise·(clip(x) − start).
 
     Cell arrays are cells × samples; each term is at most the cell's weight, so the
-    float32 sum has no cancellation.
+    float32 sum has no cancellation. `scratch` (same shape) avoids a fresh allocation.
     """
-    inside = np.maximum(start, pos)
+    inside = np.maximum(start, pos, out=scratch)
     np.minimum(inside, end, out=inside)
     inside -= start
     inside *= rise
@@ -311,7 +311,7 @@ def _mixture_cdf_at(pos: np.ndarray, start: np.ndarray, end: np.ndarray,
 
 
 def _invert_cdf(q: float, cdf: np.ndarray, start: np.ndarray, end: np.ndarray,
-                rise: np.ndarray) -> np.ndarray:
+                rise: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
     """Position (grid units) where the exact mixture CDF reaches `q`, per sample.
 
     Bracketed between the grid nodes around `q` (``cdf`` is nodes × samples), then regula
@@ -330,7 +330,8 @@ def _invert_cdf(q: float, cdf: np.ndarray, start: np.ndarray, end: np.ndarray,
     active = columns
     geometry = (start, end, rise)
     for _ in range(QUANTILE_ITERATIONS):
-        fg = _mixture_cdf_at(guess[active].astype(start.dtype), *geometry)
+        fg = _mixture_cdf_at(guess[active].astype(start.dtype), *geometry,
+                             scratch if active.size == n else None)
         below = fg < q
         keep = (np.abs(fg - q) > QUANTILE_TOL) & (b[active] - a[active] > 1e-6)
         if not np.any(keep):
@@ -405,8 +406,10 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     start *= scale
     end -= x0
     end *= scale
-    np.maximum(end, start + f32(MIN_CELL_WIDTH), out=end)  # point masses: a steep ramp
-    rise /= end - start
+    scratch = _buffer(workspace, "scratch", (rows, n), f32)
+    np.add(start, f32(MIN_CELL_WIDTH), out=scratch)
+    np.maximum(end, scratch, out=end)                     # point masses: a steep ramp
+    rise /= np.subtract(end, start, out=scratch)
     # Node g counts the ramps with a ≤ g; ramps that start or end exactly at g add 0 at g,
     # so the truncated position + 1 serves as ceil(position). Sums are laid out as
     # (node, P or Q, sample), so the running sum over nodes adds contiguous rows.
@@ -427,11 +430,11 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
         sums[node] += sums[node - 1]
     cdf = np.arange(nodes, dtype=float)[:, None] * sums[:nodes, 0] - sums[:nodes, 1]
     x0 = x0.astype(float)
-    out_q = [x0 + step * _invert_cdf(q, cdf, start, end, rise) for q in quantiles]
+    out_q = [x0 + step * _invert_cdf(q, cdf, start, end, rise, scratch) for q in quantiles]
     out_t = []
     for t in thresholds:
         pos = ((t - x0) / step).astype(f32)
-        out_t.append(np.clip(_mixture_cdf_at(pos, start, end, rise), 0.0, 1.0))
+        out_t.append(np.clip(_mixture_cdf_at(pos, start, end, rise, scratch), 0.0, 1.0))
     return out_q, out_t
 
 
