@@ -90,29 +90,36 @@ def check_library(library: Library) -> None:
     check_values(values, file=entry.file)
 
 
+def _row_keys(part: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per row of a float array (each value mixed, then a product with
+    fixed random odd multipliers, modulo 2⁶⁴)."""
+    bits = np.ascontiguousarray(part).view(np.uint64)
+    mixed = bits ^ (bits >> np.uint64(29))                # fold the exponent into low bits
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(32)
+    multipliers = np.random.default_rng(0x6B616E616D65).integers(
+        0, 2**63, part.shape[1], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return mixed @ multipliers
+
+
 def unique_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of `table` and the index of each row's distinct row.
 
-    Only the columns that vary are compared. Each row's bits are hashed to one 64-bit key
-    (each value mixed, then a product with fixed random odd multipliers, modulo 2⁶⁴) and
-    the keys are sorted: ``np.unique(axis=0)`` sorts whole rows and is ~30× slower on
-    ensembles. A hash collision is caught by comparing every row with its representative,
-    and then the exact row sort is used.
+    Only the columns that vary are compared. If a few of them already tell every row
+    apart (fully varying samples), the rows are all distinct. Otherwise each row's bits
+    are hashed to one 64-bit key and the keys are sorted: ``np.unique(axis=0)`` sorts
+    whole rows and is ~30× slower on ensembles. A hash collision is caught by comparing
+    every row with its representative, and then the exact row sort is used.
     """
     table = table + 0.0                                     # −0.0 and 0.0 hash alike
     n = table.shape[0]
     varying = np.flatnonzero(np.any(table != table[:1], axis=0))
     if n == 0 or varying.size == 0:
         return table[:1], np.zeros(n, dtype=np.intp)
+    if varying.size > 4 and np.unique(_row_keys(table[:, varying[:4]])).size == n:
+        return table, np.arange(n)                          # distinct on a subset
     part = np.ascontiguousarray(table[:, varying])
-    bits = part.view(np.uint64)
-    mixed = bits ^ (bits >> np.uint64(29))                # fold the exponent into low bits
-    mixed *= np.uint64(0xBF58476D1CE4E5B9)
-    mixed ^= mixed >> np.uint64(32)
-    multipliers = np.random.default_rng(0x6B616E616D65).integers(
-        0, 2**63, part.shape[1], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    _, first, inverse = np.unique(mixed @ multipliers, return_index=True,
-                                  return_inverse=True)
+    _, first, inverse = np.unique(_row_keys(part), return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     if not np.array_equal(part[first][inverse], part):
         _, first, inverse = np.unique(part, axis=0, return_index=True, return_inverse=True)

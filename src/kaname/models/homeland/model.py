@@ -268,6 +268,8 @@ def _share_in_reach_deduplicated(lat: np.ndarray, incl: np.ndarray,
     lat, incl, rho = np.broadcast_arrays(lat, incl, rho)
     if lat.ndim != 1 or lat.size < 64:
         return share_in_reach(lat, incl, rho)
+    if all(np.all(a == a[0]) for a in (lat, incl, rho)):  # the common case: fixed geometry
+        return np.full(lat.shape, share_in_reach(lat[:1], incl[:1], rho[:1])[0])
     rows, inverse = np.unique(np.stack([lat, incl, rho], axis=-1), axis=0, return_inverse=True)
     if len(rows) > lat.size // 2:
         return share_in_reach(lat, incl, rho)
