@@ -95,6 +95,8 @@ class Engine:
                  rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
         """Run every model on `n` samples; `columns` override defaults for some inputs."""
+        if n < 1:
+            raise InputError(f"needs at least one sample, got {n}", key="samples")
         values: dict[str, np.ndarray] = {}
         for m in self.models:
             x: dict[str, np.ndarray] = {}

@@ -310,14 +310,15 @@ def _mixture_cdf_at(pos: np.ndarray, start: np.ndarray, end: np.ndarray,
     return inside.sum(axis=0).astype(float)
 
 
-def _invert_cdf(q: float, cdf: np.ndarray, start: np.ndarray, end: np.ndarray,
-                rise: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+def _invert_cdf(q: float, cdf: np.ndarray, density: np.ndarray, start: np.ndarray,
+                end: np.ndarray, rise: np.ndarray, scratch: np.ndarray | None = None
+                ) -> np.ndarray:
     """Position (grid units) where the exact mixture CDF reaches `q`, per sample.
 
-    Bracketed between the grid nodes around `q` (``cdf`` is nodes × samples), then regula
-    falsi with the Illinois modification on the exact CDF until it is within
-    QUANTILE_TOL of `q` (most samples stop after one step; those whose bracket holds
-    many kinks take a few more).
+    Bracketed between the grid nodes around `q` (``cdf`` and the right-hand ``density``
+    are nodes × samples). The first guess assumes one kink between the nodes (exact if
+    there is at most one); then regula falsi with the Illinois modification on the exact
+    CDF until it is within QUANTILE_TOL of `q`.
     """
     nodes, n = cdf.shape
     columns = np.arange(n)
@@ -325,7 +326,13 @@ def _invert_cdf(q: float, cdf: np.ndarray, start: np.ndarray, end: np.ndarray,
     k = np.clip(below, 1, nodes - 1)
     a, b = (k - 1).astype(float), k.astype(float)
     fa, fb = cdf[k - 1, columns], cdf[k, columns]
-    guess = a + np.clip((q - fa) / np.maximum(fb - fa, 1e-300), 0.0, 1.0)
+    d0, d1 = density[k - 1, columns], density[k, columns]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kink = np.clip((fb - fa - d1) / (d0 - d1), 0.0, 1.0)     # one kink: slopes d0, d1
+        at_kink = fa + d0 * kink
+        guess = np.where(q <= at_kink, a + (q - fa) / d0, b - (fb - q) / d1)
+    chord = a + np.clip((q - fa) / np.maximum(fb - fa, 1e-300), 0.0, 1.0)
+    guess = np.where((guess >= a) & (guess <= b), guess, chord)
     side = np.zeros(n, dtype=np.int8)
     active = columns
     geometry = (start, end, rise)
@@ -428,9 +435,11 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     sums = sums.reshape(bins, 2, n)
     for node in range(1, nodes):       # numpy's cumsum along this axis is 10× slower
         sums[node] += sums[node - 1]
-    cdf = np.arange(nodes, dtype=float)[:, None] * sums[:nodes, 0] - sums[:nodes, 1]
+    density = sums[:nodes, 0]                        # CDF slope just right of each node
+    cdf = np.arange(nodes, dtype=float)[:, None] * density - sums[:nodes, 1]
     x0 = x0.astype(float)
-    out_q = [x0 + step * _invert_cdf(q, cdf, start, end, rise, scratch) for q in quantiles]
+    out_q = [x0 + step * _invert_cdf(q, cdf, density, start, end, rise, scratch)
+             for q in quantiles]
     out_t = []
     for t in thresholds:
         pos = ((t - x0) / step).astype(f32)
@@ -464,17 +473,16 @@ def _branch_cells(reach: np.ndarray, var: np.ndarray, share: np.ndarray, back: n
               np.where(mostly_on, decided, deferred),
               np.where(mostly_on, var, deferred_var))]
     minority = np.minimum(on, 1.0 - on)
-    straddle = minority > 0.0
-    width = int(np.count_nonzero(straddle, axis=0).max(initial=0))
-    if width:
-        samples = np.arange(n)
-        slots = np.empty((width, n), dtype=np.intp)
-        found = np.empty((width, n), dtype=bool)
-        for j in range(width):                          # straddling hours, in order
-            slots[j] = np.argmax(straddle, axis=0)
-            found[j] = straddle[slots[j], samples]
-            straddle[slots[j], samples] = False
-        slots = slots * n + samples
+    where = np.flatnonzero(minority.T > 0.0)            # straddling (sample, hour) pairs
+    if where.size:
+        sample, hour = np.divmod(where, 24)
+        count = np.bincount(sample, minlength=n)
+        rank = np.arange(where.size) - (np.cumsum(count) - count)[sample]
+        width = int(count.max())
+        slots = np.zeros((width, n), dtype=np.intp)
+        found = np.zeros((width, n), dtype=bool)
+        slots[rank, sample] = hour * n + sample
+        found[rank, sample] = True
         weight, mean, var_ = (a.ravel()[slots] for a in (
             w_principal * minority, np.where(mostly_on, deferred, decided),
             np.where(mostly_on, deferred_var, var)))

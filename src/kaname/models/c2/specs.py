@@ -151,6 +151,8 @@ def check_values(values: Mapping[str, object], *, file: str | None = None) -> No
         if spec is None:
             continue
         arr = np.atleast_1d(np.asarray(raw, dtype=float))
+        if arr.size == 0:
+            continue
         if not np.all(np.isfinite(arr)):
             _fail(path, f"must be finite; allowed: {spec.allowed()}", file)
         candidates = [float(arr.min()), float(arr.max())]
