@@ -32,7 +32,25 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "taiwan-2028.yaml"
+POLICIES = ("status-quo", "pac3-coproduction", "pac3-amraam-export")
+
+
+def _three_policy_example() -> Path:
+    """The bundled example restricted to the issue's three policies (written atomically, so
+    every benchmark process may call this)."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "examples" / "taiwan-2028.yaml").read_text())
+    raw["policies"] = {k: v for k, v in raw["policies"].items() if k in POLICIES}
+    path = Path(tempfile.gettempdir()) / "kaname-bench-taiwan-2028-3-policies.yaml"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "w") as fh:
+        yaml.safe_dump(raw, fh, allow_unicode=True, sort_keys=False)
+    os.replace(tmp, path)
+    return path
+
+
+EXAMPLE = _three_policy_example()
 
 
 def _peak_mib() -> dict[str, float]:

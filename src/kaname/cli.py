@@ -18,8 +18,15 @@ app = typer.Typer(
 )
 
 
+# The order an analyst meets the commands in `kaname --help`; modules not listed follow.
+ORDER = ("run", "explore", "runs", "analyze", "search", "report", "serve", "data", "c2",
+         "homeland", "autonomy")
+
+
 def _mount_command_groups() -> None:
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+    rank = {name: i for i, name in enumerate(ORDER)}
+    found = pkgutil.iter_modules(commands.__path__)
+    for info in sorted(found, key=lambda i: (rank.get(i.name, len(rank)), i.name)):
         module = importlib.import_module(f"kaname.commands.{info.name}")
         if hasattr(module, "register"):
             module.register(app)

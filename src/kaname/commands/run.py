@@ -93,22 +93,35 @@ def write_samples(results: Results, path: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("validate")
+    @app.command("demo")
     @guarded
-    def validate(file: Path = typer.Argument(..., help="Scenario YAML file."),
-                 lang: str = typer.Option("en", "--lang", help="en or ja"),
-                 fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
-        """Check a scenario file; one line naming the key for any problem (exit 2)."""
-        from kaname.scenario import load_scenario
+    def demo(
+        out_dir: Path = typer.Option(Path("kaname-demo"), "--out-dir", help="Where to write."),
+        futures: int = typer.Option(2000, "--futures", "-n", help="Number of futures."),
+        lang: str = typer.Option("en", "--lang", help="en or ja."),
+    ) -> None:
+        """Run the bundled Taiwan-2028 example end to end; write its results and report."""
+        from kaname.run import run
+        from kaname.scenario import engine_for, load_scenario
 
-        sc = load_scenario(file)
-        if fmt == "json":
-            emit(dumps_json({"file": str(file), "valid": True, "name": sc.name,
-                             "policies": list(sc.policies),
-                             "uncertainties": list(sc.uncertainties)}))
-        else:
-            emit(t("scenario_ok", lang, file=file, n_pol=len(sc.policies),
-                   n_unc=len(sc.uncertainties)))
+        _check_choice(lang, ("en", "ja"), "--lang")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
+            sc = load_scenario(path)
+        engine = engine_for(sc.settings, sc.models, sc)
+        started = time.perf_counter()
+        results = run(sc, engine, futures=futures, keep_series=50)
+        elapsed = time.perf_counter() - started
+        Console(width=140).print(summary_table(results, lang))
+        write_samples(results, out_dir / "results.csv")
+        write_samples(results, out_dir / "results.nc")
+        emit(render(results, "json", lang), out_dir / "summary.json")
+        from kaname.report import write_report
+
+        report = write_report(results, out_dir / "report.html", lang, scenario=sc, engine=engine)
+        typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s; "
+                   f"report: {report}")
+        typer.echo(t("results_written", lang, path=out_dir))
 
     @app.command("run")
     @guarded
@@ -152,32 +165,19 @@ def register(app: typer.Typer) -> None:
             write_samples(results, samples)
         emit(text, out)
 
-    @app.command("demo")
+    @app.command("validate")
     @guarded
-    def demo(
-        out_dir: Path = typer.Option(Path("kaname-demo"), "--out-dir", help="Where to write."),
-        futures: int = typer.Option(2000, "--futures", "-n", help="Number of futures."),
-        lang: str = typer.Option("en", "--lang", help="en or ja."),
-    ) -> None:
-        """Run the bundled Taiwan-2028 example end to end; write its results and report."""
-        from kaname.run import run
-        from kaname.scenario import engine_for, load_scenario
+    def validate(file: Path = typer.Argument(..., help="Scenario YAML file."),
+                 lang: str = typer.Option("en", "--lang", help="en or ja"),
+                 fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+        """Check a scenario file; one line naming the key for any problem (exit 2)."""
+        from kaname.scenario import load_scenario
 
-        _check_choice(lang, ("en", "ja"), "--lang")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
-            sc = load_scenario(path)
-        engine = engine_for(sc.settings, sc.models, sc)
-        started = time.perf_counter()
-        results = run(sc, engine, futures=futures, keep_series=50)
-        elapsed = time.perf_counter() - started
-        Console(width=140).print(summary_table(results, lang))
-        write_samples(results, out_dir / "results.csv")
-        write_samples(results, out_dir / "results.nc")
-        emit(render(results, "json", lang), out_dir / "summary.json")
-        from kaname.report import write_report
-
-        report = write_report(results, out_dir / "report.html", lang, scenario=sc, engine=engine)
-        typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s; "
-                   f"report: {report}")
-        typer.echo(t("results_written", lang, path=out_dir))
+        sc = load_scenario(file)
+        if fmt == "json":
+            emit(dumps_json({"file": str(file), "valid": True, "name": sc.name,
+                             "policies": list(sc.policies),
+                             "uncertainties": list(sc.uncertainties)}))
+        else:
+            emit(t("scenario_ok", lang, file=file, n_pol=len(sc.policies),
+                   n_unc=len(sc.uncertainties)))

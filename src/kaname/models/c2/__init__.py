@@ -159,8 +159,12 @@ class C2Model:
         workspace: dict = {}                      # scratch arrays shared by the chunks
         for lo in range(0, rows.shape[0], CHUNK):
             block = rows[lo:lo + CHUNK]
+            lone = block.shape[0] == 1
+            if lone:  # numpy reduces a lone column in another order: keep results batch-free
+                block = np.repeat(block, 2, axis=0)
             g = {p[len(P):]: block[:, i] for i, p in enumerate(names)}
-            parts.append(approximate(g, self.offsets, self.horizon_h, workspace))
+            part = approximate(g, self.offsets, self.horizon_h, workspace)
+            parts.append({k: v[:1] for k, v in part.items()} if lone else part)
         out = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
         if rows is unique:
             out = {k: v[inverse] for k, v in out.items()}

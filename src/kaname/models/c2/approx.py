@@ -201,23 +201,23 @@ def fluid_waits(backlogs: list[np.ndarray], capacity: np.ndarray) -> list[np.nda
     """Hours until the capacity from mid-hour on has served each backlog (24 × samples).
 
     The cumulative capacity over three days is piecewise linear; the wait is its inverse
-    at (capacity served by mid-hour + backlog), found with one ``searchsorted`` over all
-    samples (each lifted above the previous one), capped at FLUID_HORIZON_H.
+    at (capacity served by mid-hour + backlog), found per sample by counting the nodes
+    below it, capped at FLUID_HORIZON_H.
     """
     cap = np.tile(capacity.T, 3)                               # samples × 72 hours
     m = cap.shape[0]
     served = np.zeros((m, 73))
     np.cumsum(cap, axis=1, out=served[:, 1:])
-    lift = np.cumsum(served[:, -1] + 1.0) - (served[:, -1] + 1.0)
-    lifted = (served + lift[:, None]).ravel()
     by_mid_hour = served[:, :24] + 0.5 * cap[:, :24]
     row_start = (np.arange(m) * 73)[:, None]
     waits = []
     for backlog in backlogs:
         pending = backlog.T
         target = by_mid_hour + pending
-        node = np.searchsorted(lifted, (target + lift[:, None]).ravel()).reshape(m, 24)
-        node = np.clip(node - row_start, 1, 72) - 1               # hour in which it ends
+        # Per-sample search (count of nodes below the target): exact, and independent of
+        # the other samples in the batch, unlike one search over rows lifted end to end.
+        node = (served[:, None, :] < target[:, :, None]).sum(axis=2)
+        node = np.clip(node, 1, 72) - 1                            # hour in which it ends
         rate = cap.ravel()[node + (np.arange(m) * 72)[:, None]]
         safe = np.where(rate > 0, rate, 1.0)
         finish = node + np.where(rate > 0, (target - served.ravel()[node + row_start]) / safe,
@@ -303,10 +303,16 @@ def _mixture_cdf_at(pos: np.ndarray, start: np.ndarray, end: np.ndarray,
     Cell arrays are cells × samples; each term is at most the cell's weight, so the
     float32 sum has no cancellation. `scratch` (same shape) avoids a fresh allocation.
     """
+    if scratch is None:  # C order: sums over cells must run row by row whatever the layout
+        scratch = np.empty(start.shape, dtype=start.dtype)   # of `start` (masks give F order)
     inside = np.maximum(start, pos, out=scratch)
     np.minimum(inside, end, out=inside)
     inside -= start
     inside *= rise
+    if inside.shape[1] == 1:
+        # numpy sums a lone column pairwise but many columns row by row; cumsum adds in
+        # the same order as the latter, so a sample's result never depends on its batch.
+        return np.cumsum(inside[:, 0])[-1:].astype(float)
     return inside.sum(axis=0).astype(float)
 
 
@@ -404,7 +410,12 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
         lo[part] = np.maximum(mean - half, 0.0)
         hi[part] = mean + half
         rise[part] = weight
-    x0 = lo.min(axis=0)
+    # Empty (zero-weight) rows pad the packed cells to the batch's widest sample: keep them
+    # out of the grid, so a sample's grid — and so its result — never depends on its batch.
+    live = rise > 0
+    x0 = np.where(live, lo, np.inf).min(axis=0)
+    np.copyto(lo, x0, where=~live)
+    np.copyto(hi, x0, where=~live)
     span = np.maximum(hi.max(axis=0).astype(float) - x0, 1e-6)
     step = span / (nodes - 1)
     scale = (1.0 / step).astype(f32)
