@@ -103,3 +103,17 @@ def test_data_show_and_list_json():
     proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "list", "sustainment",
                            "--format", "json"], capture_output=True, text=True, check=True)
     assert all(e["path"].startswith("sustainment") for e in json.loads(proc.stdout))
+
+
+def test_data_check_fails_on_default_outside_declared_bounds(tmp_path):
+    path = write(tmp_path, """
+        model: sustainment
+        parameters:
+          pac3_mse:
+            export_share: {value: 1.5, unit: dimensionless, assumption: test override}
+    """)
+    env = {"KANAME_DATA": str(path), "PATH": ""}
+    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "check"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "sustainment.pac3_mse.export_share" in proc.stderr and "out of range" in proc.stderr

@@ -14,16 +14,23 @@ name = "data"
 app = typer.Typer(help="Browse and check the sourced data library.", no_args_is_help=True)
 
 
-def _declared_units(library: Library) -> dict[str, str]:
-    """Canonical unit of every path some model declares (for unit checks)."""
-    from kaname.models.base import Settings, build_models
+def _model_problems(library: Library) -> tuple[dict[str, str], list[str]]:
+    """Canonical unit of every path some model declares (for unit checks), and defaults
+    outside their declared bounds."""
+    from kaname.errors import InputError
+    from kaname.models.base import Settings, build_models, check_defaults
 
     units: dict[str, str] = {}
+    problems: list[str] = []
     for model in build_models(library, Settings()):
         for path, spec in model.inputs.items():
             if spec.kind in ("real", "integer"):
                 units[path] = spec.unit
-    return units
+                try:
+                    check_defaults(library, {path: spec})
+                except InputError as exc:
+                    problems.append(exc.line())
+    return units, problems
 
 
 def _entry_json(e) -> dict:  # type: ignore[no-untyped-def]
@@ -112,7 +119,8 @@ def show(
 def check() -> None:
     """Fail (exit 1) on any entry without sources or assumption, or with a bad unit."""
     lib = Library.load()
-    problems = lib.check(_declared_units(lib))
+    units, problems = _model_problems(lib)
+    problems = lib.check(units) + problems
     if problems:
         for p in problems:
             typer.echo(p, err=True)

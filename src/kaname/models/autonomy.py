@@ -29,8 +29,7 @@ import numpy as np
 
 from kaname.data import Library
 from kaname.errors import InputError
-from kaname.models.base import Settings
-from kaname.models.deterrence import validate_library
+from kaname.models.base import Settings, check_defaults
 from kaname.spec import Spec
 
 NAME = "autonomy"
@@ -213,7 +212,7 @@ class AutonomyModel:
         validate_tables(library, domains)
         labels = {d: library.labels.get(f"{P}{d}", {}) for d in domains}
         model = cls(domains, labels)
-        validate_library(library, model.inputs)
+        check_defaults(library, model.inputs)
         return model
 
     def _stack(self, x: Mapping[str, np.ndarray], field: str) -> np.ndarray:

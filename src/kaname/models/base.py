@@ -105,6 +105,24 @@ def factories() -> dict[str, ModelFactory]:
     return found
 
 
+def check_defaults(library: Library, inputs: Mapping[str, Spec]) -> None:
+    """Every numeric default (low, base and high) lies within its input's declared bounds;
+    raise a one-line error naming the data file and key otherwise."""
+    from kaname.errors import InputError
+
+    for path, spec in inputs.items():
+        if spec.kind in ("category", "bool") or path not in library:
+            continue
+        entry = library.get(path)
+        if entry.table is not None or not isinstance(entry.base, (int, float)) \
+                or isinstance(entry.base, bool):
+            raise InputError(f"must be a number ({spec.allowed()})", file=entry.file, key=path)
+        for which, value in zip(("low", "base", "high"), entry.bounds(spec.unit), strict=True):
+            problem = spec.check(value)
+            if problem:
+                raise InputError(f"{which} {problem}", file=entry.file, key=path)
+
+
 def build_models(library: Library, settings: Settings,
                  names: Sequence[str] | None = None) -> list[Model]:
     available = factories()

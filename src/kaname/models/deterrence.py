@@ -33,8 +33,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from kaname.data import Library
-from kaname.errors import InputError
-from kaname.models.base import Settings
+from kaname.models.base import Settings, check_defaults
 from kaname.spec import Spec
 
 NAME = "deterrence"
@@ -116,19 +115,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def validate_library(library: Library, inputs: Mapping[str, Spec]) -> None:
-    """Every default (base, low and high) must lie within its input's declared bounds."""
-    for path, spec in inputs.items():
-        entry = library.get(path)
-        if entry.table is not None or not isinstance(entry.base, (int, float)) \
-                or isinstance(entry.base, bool):
-            raise InputError(f"must be a number ({spec.allowed()})", file=entry.file, key=path)
-        for which, value in zip(("low", "base", "high"), entry.bounds(spec.unit), strict=True):
-            problem = spec.check(value)
-            if problem:
-                raise InputError(f"{which} {problem}", file=entry.file, key=path)
-
-
 class DeterrenceModel:
     """Denial probability, the attacker's odds and expected utility, and the margin.
 
@@ -155,7 +141,7 @@ class DeterrenceModel:
     def from_library(cls, library: Library, settings: Settings | None = None) -> DeterrenceModel:
         """Build the model after checking every data default against its declared range."""
         model = cls()
-        validate_library(library, model.inputs)
+        check_defaults(library, model.inputs)
         return model
 
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
