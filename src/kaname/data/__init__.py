@@ -181,7 +181,8 @@ class Library:
             if not isinstance(doc, dict) or "model" not in doc or "parameters" not in doc:
                 raise DataError("a data file needs top-level 'model' and 'parameters'", file=name)
             model = str(doc["model"])
-            labels[model] = dict(doc.get("label") or {})
+            if doc.get("label"):  # an override file may leave the model's label alone
+                labels[model] = dict(doc["label"])
             cls._walk(doc["parameters"], model, name, entries, labels)
         return cls(entries, labels)
 
