@@ -42,9 +42,10 @@ def bench_dashboard(n: int) -> None:
         ("c2 structure (prewarmed)", "c2.structure", 1.0 - levers["c2.structure"]),
         ("c2 delegated share", "c2.delegated_share", 0.8),
         ("investment: semiconductors", "autonomy.semiconductors.investment_jpy_per_year", 3e11),
-        ("Golden Dome architecture (prewarmed)", "homeland.architecture",
-         float((int(levers["homeland.architecture"]) + 1) % 3)),
     ]
+    if "homeland.architecture" in levers:  # a lever unless the scenario samples it
+        changes.append(("Golden Dome architecture (prewarmed)", "homeland.architecture",
+                        float((int(levers["homeland.architecture"]) + 1) % 3)))
     current = dict(levers)
     for label, path, value in changes:
         if path not in current:
