@@ -18,11 +18,11 @@ def test_every_unit_label_has_both_languages():
 
 
 def test_japanese_table_has_japanese_headers():
+    from pathlib import Path
+
     from kaname.commands.run import render
     from kaname.run import run
     from kaname.scenario import engine_for, load_scenario
-
-    from pathlib import Path
 
     sc = load_scenario(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml")
     results = run(sc, engine_for(sc.settings, sc.models), futures=20)

@@ -11,7 +11,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import typer
 
+from kaname import files
 from kaname.errors import InputError, KanameError
 
 T = TypeVar("T")
@@ -75,27 +75,9 @@ def dumps_json(data: Any) -> str:
 
 
 def atomic_write(path: str | Path, text: str | bytes) -> Path:
-    """Write a file whole or not at all."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError("directory does not exist", file=str(parent))
-    if not os.access(parent, os.W_OK):
-        raise InputError("directory is not writable", file=str(parent))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write a file whole or not at all, after checking its directory (one-line errors)."""
+    check_output_path(path)
+    return files.atomic_write(path, text)
 
 
 def check_output_path(path: str | Path | None) -> None:

@@ -6,6 +6,7 @@ Every check fails with one line naming the file, the key path and what is allowe
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,10 +131,8 @@ def _number(raw: Any, spec: Spec, unit: str | None, file: str, key: str) -> floa
             return float(raw)
         raise ScenarioError(f"got {raw!r}; allowed: {spec.allowed()}", file=file, key=key)
     if isinstance(raw, str):
-        try:  # YAML 1.1 reads "100e9" (no dot) as text: accept it as the plain number it is
+        with contextlib.suppress(ValueError):  # YAML 1.1 reads "100e9" (no dot) as text
             raw = float(raw)
-        except ValueError:
-            pass
     if isinstance(raw, str):
         try:
             value = parse_quantity(raw, spec.unit, file=file, key=key)

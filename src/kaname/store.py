@@ -28,7 +28,6 @@ import itertools
 import json
 import os
 import platform
-import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kaname import __version__
+from kaname import __version__, files
 from kaname.errors import InputError
 
 if TYPE_CHECKING:
@@ -76,28 +75,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
 def write_atomic(path: Path, data: bytes) -> None:
     """Temp file in the same directory, fsync, rename: whole or absent, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; keep the user's umask
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    files.atomic_write(path, data)
 
 
 def chunk_bounds(n: int, futures_per_chunk: int) -> list[tuple[int, int]]:

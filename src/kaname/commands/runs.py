@@ -7,8 +7,6 @@ names the file and how to recompute it, never silently read).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +160,7 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
            lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
     """Every sample, one row per (policy, future) in a stable order: policy (scenario
     order), then future. NetCDF writes the labelled Dataset instead."""
+    from kaname.files import atomic_path
     from kaname.store import RunStore, _sql_str, connect_run, open_results, ordered_results_sql
 
     _check(fmt, EXPORT_FORMATS, "--format")
@@ -172,10 +171,7 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
         raise InputError("is a directory; give a file name", file=out, key="--out")
     store = RunStore.open(run_dir)
     store.require_complete()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                               dir=target.parent if str(target.parent) else ".")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         if fmt == "netcdf":
             ds = open_results(run_dir).dataset
             ds.load().to_netcdf(tmp)
@@ -184,16 +180,9 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
             con = connect_run(store, allow_partial=False)
             options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else \
                 "FORMAT csv, HEADER true"
-            con.execute(f"COPY ({ordered_results_sql()}) TO {_sql_str(tmp)} ({options})")
+            con.execute(f"COPY ({ordered_results_sql()}) TO {_sql_str(str(tmp))} ({options})")
             rows = con.execute("SELECT count(*) FROM results").fetchone()[0]
             con.close()
-        from kaname.store import _UMASK
-
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     typer.echo(ui("exported", lang, rows=rows, path=target), err=True)
 
 
