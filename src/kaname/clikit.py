@@ -11,7 +11,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -53,6 +53,12 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def check_choice(value: str, allowed: Sequence[str], key: str) -> None:
+    """One-line error unless `value` is one of `allowed` (for options such as --format)."""
+    if value not in allowed:
+        raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
 
 
 def jsonable(value: Any) -> Any:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import dumps_json, emit, guarded
+from kaname.clikit import check_choice, dumps_json, emit, guarded
 from kaname.errors import InputError
 
 name = "analyze"
@@ -88,11 +88,6 @@ TEXT: dict[str, dict[str, str]] = {
 def ui(key: str, lang: str, **kwargs: Any) -> str:
     entry = TEXT[key]
     return (entry.get(lang) or entry["en"]).format(**kwargs)
-
-
-def _check(value: str, allowed: Sequence[str], key: str) -> None:
-    if value not in allowed:
-        raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
 
 
 def _render(table: Table | Sequence[Table]) -> str:
@@ -173,8 +168,8 @@ def robustness_cmd(
     the share of futures meeting every threshold; policies ranked."""
     from kaname.analysis.robustness import robustness
 
-    _check(fmt, ("table", "json"), "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     res = robustness(load_results(run_dir), outcome, threshold or ())
     if fmt == "json":
         emit(dumps_json(res.to_dict()))
@@ -247,8 +242,8 @@ def sobol_cmd(
     """Sobol' first-order, total and second-order indices with confidence intervals."""
     from kaname.analysis.sensitivity import check_power_of_two, sobol
 
-    _check(fmt, ("table", "json"), "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     check_power_of_two(n)
     sc, engine, chosen, fixed = _scenario_target(file, policy)
     res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
@@ -295,8 +290,8 @@ def morris_cmd(
     """Morris elementary-effects screening: rank the uncertainties cheaply."""
     from kaname.analysis.sensitivity import morris
 
-    _check(fmt, ("table", "json"), "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     sc, engine, chosen, fixed = _scenario_target(file, policy)
     res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
                  seed=sc.settings.seed if seed is None else seed, fixed=fixed)
@@ -363,8 +358,8 @@ def prim_cmd(
     from kaname.analysis.prim import Prim
     from kaname.analysis.robustness import condition_mask, parse_conditions
 
-    _check(fmt, ("table", "json"), "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     conditions = parse_conditions(where)
     results = load_results(run_dir)
     ds = results.dataset

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import check_output_path, dumps_json, emit, guarded
+from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
 
 name = "c2"
@@ -53,11 +53,6 @@ def ui(key: str, lang: str, **kwargs: object) -> str:
     return (entry.get(lang) or entry["en"]).format(**kwargs)
 
 
-def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
-    if value not in allowed:
-        raise InputError(f"{value!r} is not allowed; use one of {', '.join(allowed)}", key=key)
-
-
 def _policy_values(scenario_path: str | Path, policy: str | None, situation: str | None
                    ) -> tuple[dict[str, float], dict[str, float], str, str, object]:
     """c2 input values (defaults + the policy's c2 levers), UTC offsets, names, settings."""
@@ -86,7 +81,7 @@ def _policy_values(scenario_path: str | Path, policy: str | None, situation: str
             spec = INPUTS[path]
             values[path] = float(spec.code(value)) if spec.kind == "category" else float(value)
     if situation is not None:
-        _check_choice(situation, SITUATIONS, "--situation")
+        check_choice(situation, SITUATIONS, "--situation")
         values["c2.situation"] = float(SITUATIONS.index(situation))
     return values, model.offsets, chosen, scenario.name, settings
 
@@ -129,8 +124,8 @@ def simulate(
     from kaname.models.c2.des import network_from_values, replicate, summarise
     from kaname.models.c2.specs import INPUTS, STRUCTURES
 
-    _check_choice(fmt, ("table", "json"), "--format")
-    _check_choice(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     if not np.isfinite(days) or days <= 0 or days > 3650:
         raise InputError(f"must be in (0, 3650] days (got {days:g})", key="--days")
     if replications < 1 or replications > 10000:
@@ -212,8 +207,8 @@ def queue(
     """Simulate one stationary M/M/c desk; print the measured mean wait and Erlang C."""
     from kaname.models.c2.des import simulate_single_node
 
-    _check_choice(fmt, ("table", "json"), "--format")
-    _check_choice(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     if hours > 1e7:
         raise InputError(f"must be at most 1e7 hours (got {hours:g})", key="--hours")
     result = simulate_single_node(arrivals_per_hour, service_minutes, servers, hours, seed)

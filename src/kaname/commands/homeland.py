@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import dumps_json, emit, guarded
+from kaname.clikit import check_choice, dumps_json, emit, guarded
 from kaname.data import Library
 from kaname.errors import InputError
 from kaname.models.base import Settings
@@ -49,11 +49,6 @@ def _t(key: str, lang: str) -> str:
     return TEXT[key].get(lang, TEXT[key]["en"])
 
 
-def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
-    if value not in allowed:
-        raise InputError(f"{value!r} is not allowed; allowed: {', '.join(allowed)}", key=key)
-
-
 def _model_and_defaults(library: Library):
     from kaname.models.homeland import HomelandModel
 
@@ -88,9 +83,9 @@ def size(
     from kaname.models.homeland.engagement import constellation_for_salvo, prob_all_engaged
     from kaname.models.homeland.model import BOOSTED
 
-    _check_choice(fmt, ("table", "json"), "--format")
-    _check_choice(lang, ("en", "ja"), "--lang")
-    _check_choice(threat, BOOSTED, "--threat")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
+    check_choice(threat, BOOSTED, "--threat")
     if salvo < 1:
         raise InputError(f"{salvo} must be at least 1 missile", key="--salvo")
     if not -90.0 <= latitude <= 90.0:
@@ -145,8 +140,8 @@ def compare(
     lang: str = typer.Option("en", "--lang", help="en or ja"),
 ) -> None:
     """The named architectures side by side, with the public headline totals."""
-    _check_choice(fmt, ("table", "json"), "--format")
-    _check_choice(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     library = Library.load()
     model, defaults = _model_and_defaults(library)
     metrics = ("sbi_count", "absentee_ratio", "expected_leakers_total", "p_no_leak_total",

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import check_output_path, dumps_json, emit, guarded
+from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
 from kaname.i18n import fmt_number, t, unit_label
 
@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "csv", "json")
 DEMO_SCENARIO = "taiwan-2028.yaml"
-
-
-def _check_choice(value: str, allowed: tuple[str, ...], key: str) -> None:
-    if value not in allowed:
-        raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
 
 
 def _fmt(x: float | None, unit: str, lang: str = "en") -> str:
@@ -104,7 +99,7 @@ def register(app: typer.Typer) -> None:
         from kaname.run import run
         from kaname.scenario import engine_for, load_scenario
 
-        _check_choice(lang, ("en", "ja"), "--lang")
+        check_choice(lang, ("en", "ja"), "--lang")
         out_dir.mkdir(parents=True, exist_ok=True)
         with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
             sc = load_scenario(path)
@@ -144,10 +139,10 @@ def register(app: typer.Typer) -> None:
         from kaname.run import run
         from kaname.scenario import load_scenario
 
-        _check_choice(fmt, FORMATS, "--format")
-        _check_choice(lang, ("en", "ja"), "--lang")
+        check_choice(fmt, FORMATS, "--format")
+        check_choice(lang, ("en", "ja"), "--lang")
         if design is not None:
-            _check_choice(design, ("mc", "lhs", "sobol"), "--design")
+            check_choice(design, ("mc", "lhs", "sobol"), "--design")
         if futures is not None and futures < 1:
             raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
         if seed is not None and seed < 0:

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from kaname.clikit import check_output_path, dumps_json, emit, guarded
+from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
 
 name = "runs"
@@ -53,11 +53,6 @@ def ui(key: str, lang: str, **kwargs: object) -> str:
     return (entry.get(lang) or entry["en"]).format(**kwargs)
 
 
-def _check(value: str, allowed: tuple[str, ...], key: str) -> None:
-    if value not in allowed:
-        raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}", key=key)
-
-
 def _status(status: str, lang: str) -> str:
     return ui(f"status_{status}", lang) if f"status_{status}" in UI else status
 
@@ -82,8 +77,8 @@ def list_cmd(fmt: str = typer.Option("table", "--format", help="table or json.")
     """Every run recorded in the catalog (``$KANAME_CATALOG`` or ~/.kaname/catalog.duckdb)."""
     from kaname.store import catalog_path, list_runs
 
-    _check(fmt, ("table", "json"), "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     runs = list_runs()
     if fmt == "json":
         emit(dumps_json({"catalog": str(catalog_path()), "runs": runs}))
@@ -127,8 +122,8 @@ def show(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."
          fmt: str = typer.Option("table", "--format", help="table or json."),
          lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
     """Scenario, design, seed, versions and each chunk's status (failed ones with errors)."""
-    _check(fmt, ("table", "json"), "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, ("table", "json"), "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     info = _describe(run_dir)
     if fmt == "json":
         emit(dumps_json(info))
@@ -163,8 +158,8 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
     from kaname.files import atomic_path
     from kaname.store import RunStore, _sql_str, connect_run, open_results, ordered_results_sql
 
-    _check(fmt, EXPORT_FORMATS, "--format")
-    _check(lang, ("en", "ja"), "--lang")
+    check_choice(fmt, EXPORT_FORMATS, "--format")
+    check_choice(lang, ("en", "ja"), "--lang")
     check_output_path(out)
     target = Path(out)
     if target.is_dir():
@@ -213,7 +208,7 @@ def query(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory.
 
     from kaname.store import RunStore, connect_run
 
-    _check(fmt, ("table", "csv", "json"), "--format")
+    check_choice(fmt, ("table", "csv", "json"), "--format")
     store = RunStore.open(run_dir)
     counts = store.counts()
     if counts["done"] != len(store.chunks):
