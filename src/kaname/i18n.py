@@ -7,6 +7,7 @@ this table holds the rest: table headers, report sections, dashboard controls.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 LANGS = ("en", "ja")
 
@@ -62,10 +63,18 @@ def unit_label(unit: str, lang: str = "en") -> str:
     return unit if entry is None else entry.get(lang, entry["en"])
 
 
+def lookup(table: Mapping[str, Mapping[str, str]], key: str, lang: str = "en",
+           **kwargs: object) -> str:
+    """`table[key]` in `lang` (English when that language is missing), formatted with
+    `kwargs` when there are any. Every module's bilingual text table goes through here."""
+    entry = table[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**kwargs) if kwargs else text
+
+
 def t(key: str, lang: str = "en", **kwargs: object) -> str:
     """The text for `key` in `lang`, formatted with `kwargs`."""
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(TEXT, key, lang, **kwargs)
 
 
 def fmt_number(x: float | None, unit: str = "", lang: str = "en") -> str:

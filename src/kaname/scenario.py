@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,7 +22,6 @@ from kaname.units import parse_quantity
 if TYPE_CHECKING:
     from kaname.engine import Engine
 
-DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal", "integers", "choice", "data")
 DESIGNS = ("mc", "lhs", "sobol")
 MAX_FUTURES = 10_000_000
 
@@ -338,14 +336,3 @@ def load_scenario(path: str | Path, engine: Engine | None = None) -> Scenario:
         except InputError as exc:
             raise ScenarioError(exc.message, file=file, key=exc.key) from None
     return parse_scenario(data, engine, file=file, text=text)
-
-
-def lever_table(scenario: Scenario, engine: Engine) -> Mapping[str, list[Any]]:
-    """Per lever path, the value under each policy (defaults where a policy is silent)."""
-    table: dict[str, list[Any]] = {}
-    for path in scenario.levers():
-        spec = engine.inputs[path]
-        default = engine.default(path)
-        fallback = spec.categories[int(default)] if spec.kind == "category" else default
-        table[path] = [scenario.policies[p].get(path, fallback) for p in scenario.policies]
-    return table

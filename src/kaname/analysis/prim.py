@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 TEXT: dict[str, dict[str, str]] = {
     "between": {"en": "{label} between {lo} and {hi}", "ja": "{label}が{lo}〜{hi}"},
@@ -55,8 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def ui(key: str, lang: str, **kwargs: Any) -> str:
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(TEXT, key, lang, **kwargs)
 
 
 def get_quantile(data: np.ndarray, quantile: float) -> float:

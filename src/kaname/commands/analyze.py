@@ -19,6 +19,7 @@ from rich.table import Table
 
 from kaname.clikit import check_choice, dumps_json, emit, guarded
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 name = "analyze"
 app = typer.Typer(help="Robustness, sensitivity (Sobol, Morris) and scenario discovery (PRIM).",
@@ -86,8 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def ui(key: str, lang: str, **kwargs: Any) -> str:
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(TEXT, key, lang, **kwargs)
 
 
 def _render(table: Table | Sequence[Table]) -> str:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from kaname.clikit import dumps_json, emit, guarded
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 name = "autonomy"
 app = typer.Typer(help="Economic security: dependence by domain and origin, China and US risk.",
@@ -42,8 +43,7 @@ MEASURES = ("china_risk", "us_risk", "autonomy_index", "complementarity", "inves
 
 
 def ui(key: str, lang: str, **kwargs: object) -> str:
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(TEXT, key, lang, **kwargs)
 
 
 def _choose_policy(policies: Mapping[str, Mapping[str, Any]], requested: str | None,

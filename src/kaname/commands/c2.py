@@ -19,6 +19,7 @@ from rich.table import Table
 
 from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 name = "c2"
 app = typer.Typer(help="Alliance coordination latency: simulation and checks.",
@@ -49,8 +50,7 @@ METRICS = ("latency_median_h", "latency_mean_h", "latency_p90_h", "latency_p95_h
 
 
 def ui(key: str, lang: str, **kwargs: object) -> str:
-    entry = UI[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(UI, key, lang, **kwargs)
 
 
 def _policy_values(scenario_path: str | Path, policy: str | None, situation: str | None

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import typer
 
-from kaname.clikit import dumps_json, emit, guarded
+from kaname.clikit import check_choice, dumps_json, emit, guarded
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 UI: dict[str, dict[str, str]] = {
     "task": {"en": "Exploring {name}", "ja": "{name}を探索中"},
@@ -36,8 +37,7 @@ UI: dict[str, dict[str, str]] = {
 
 
 def ui(key: str, lang: str, **kwargs: object) -> str:
-    entry = UI[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(UI, key, lang, **kwargs)
 
 
 def _progress_bar(lang: str):  # type: ignore[no-untyped-def]
@@ -121,9 +121,10 @@ def register(app: typer.Typer) -> None:
                 raise InputError("is required with a scenario FILE", key="--run-dir")
             if futures is not None and futures < 1:
                 raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
-            if design is not None and design not in ("mc", "lhs", "sobol"):
-                raise InputError(f"{design!r} not allowed; allowed: mc, lhs, sobol",
-                                 key="--design")
+            if design is not None:
+                from kaname.scenario import DESIGNS
+
+                check_choice(design, DESIGNS, "--design")
             if chunk_size is not None and chunk_size < 1:
                 raise InputError(f"{chunk_size} not allowed; must be at least 1",
                                  key="--chunk-size")

@@ -11,6 +11,7 @@ from rich.table import Table
 from kaname.clikit import check_choice, dumps_json, emit, guarded
 from kaname.data import Library
 from kaname.errors import InputError
+from kaname.i18n import lookup
 from kaname.models.base import Settings
 
 name = "homeland"
@@ -46,7 +47,7 @@ BILLION = {"sbi_layer_cost_20y_usd", "cost_20y_usd", "mean_annual_cost_10y_usd"}
 
 
 def _t(key: str, lang: str) -> str:
-    return TEXT[key].get(lang, TEXT[key]["en"])
+    return lookup(TEXT, key, lang)
 
 
 def _model_and_defaults(library: Library):

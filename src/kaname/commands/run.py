@@ -137,12 +137,12 @@ def register(app: typer.Typer) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
         difference from the first policy for each headline outcome."""
         from kaname.run import run
-        from kaname.scenario import load_scenario
+        from kaname.scenario import DESIGNS, load_scenario
 
         check_choice(fmt, FORMATS, "--format")
         check_choice(lang, ("en", "ja"), "--lang")
         if design is not None:
-            check_choice(design, ("mc", "lhs", "sobol"), "--design")
+            check_choice(design, DESIGNS, "--design")
         if futures is not None and futures < 1:
             raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
         if seed is not None and seed < 0:

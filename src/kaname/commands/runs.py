@@ -14,6 +14,7 @@ import typer
 
 from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 name = "runs"
 app = typer.Typer(help="List, inspect, export and query ensemble runs (run directories).",
@@ -49,8 +50,7 @@ EXPORT_FORMATS = ("parquet", "csv", "netcdf")
 
 
 def ui(key: str, lang: str, **kwargs: object) -> str:
-    entry = UI[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(UI, key, lang, **kwargs)
 
 
 def _status(status: str, lang: str) -> str:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from kaname.clikit import atomic_write, check_output_path, dumps_json, emit, guarded, jsonable
 from kaname.errors import InputError
+from kaname.i18n import lookup
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "{scenario}: Pareto set of {k} lever settings — {gens} generations × "
@@ -26,8 +27,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def ui(key: str, lang: str, **kwargs: Any) -> str:
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
+    return lookup(TEXT, key, lang, **kwargs)
 
 
 def _cell(value: Any) -> str:

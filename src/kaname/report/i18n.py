@@ -7,7 +7,7 @@ when the two disagree on their ``{placeholders}``.
 
 from __future__ import annotations
 
-from kaname.i18n import LANGS, UNITS, fmt_number  # shared with the CLI
+from kaname.i18n import LANGS, UNITS, fmt_number, lookup  # shared with the CLI
 from kaname.i18n import unit_label as unit_text
 
 __all__ = ["LANGS", "TEXT", "UNITS", "fmt_number", "tr", "unit_text"]
@@ -239,6 +239,4 @@ TEXT: dict[str, dict[str, str]] = {
 
 def tr(key: str, lang: str = "en", **kwargs: object) -> str:
     """The text for `key` in `lang` (English when a language is missing), formatted."""
-    entry = TEXT[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**kwargs) if kwargs else text
+    return lookup(TEXT, key, lang, **kwargs)
