@@ -45,8 +45,9 @@ from functools import lru_cache
 
 import numpy as np
 
+HOURLY = np.float32    # hourly queueing arithmetic: errors ~1e-6 h, half the memory traffic
 HOURS = np.arange(24)
-HOURS_MID = HOURS + 0.5
+HOURS_MID = (HOURS + 0.5).astype(HOURLY)
 NEVER = 1e9            # "no wake-up": wait for the day shift (peacetime)
 PSA_MAX_LOAD = 0.95    # cap on the per-hour load fed to Erlang C; the fluid term takes over
 GRID_POINTS = 128      # nodes of the per-sample grid that brackets each latency quantile
@@ -102,14 +103,13 @@ def erlang_c_capped(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
     Table look-up with linear interpolation in the load (error < 1e-5); the exact
     recursion for the rare entries with more than TABLE_SERVERS servers.
     """
-    servers = np.asarray(servers, dtype=float)
-    offered = np.asarray(offered, dtype=float)
     table, slope = _erlang_c_table()
+    table, slope = table.astype(offered.dtype), slope.astype(offered.dtype)
     count = np.minimum(servers, TABLE_SERVERS).astype(np.intp)
     pos = offered / np.maximum(servers, 1.0) * ((TABLE_LOADS - 1) / PSA_MAX_LOAD)
     node = np.minimum(pos.astype(np.intp), TABLE_LOADS - 2)
     flat = count * TABLE_LOADS + node
-    prob = table[flat] + (pos - node) * slope[flat]
+    prob = table[flat] + (pos - node.astype(pos.dtype)) * slope[flat]
     large = servers > TABLE_SERVERS
     if np.any(large):
         prob[large] = erlang_c(servers[large], offered[large])
@@ -123,7 +123,6 @@ def mmc_wait_moments(servers: np.ndarray, arrivals: np.ndarray, service_mean: np
     Loads above ``PSA_MAX_LOAD`` are capped there: in such hours the fluid backlog term
     carries the delay and the stochastic term stays finite.
     """
-    servers = np.asarray(servers, dtype=float)
     offered = np.minimum(arrivals * service_mean, PSA_MAX_LOAD * servers)
     servers, offered = np.broadcast_arrays(servers, offered)
     prob_wait = erlang_c_capped(servers, offered)
@@ -167,7 +166,7 @@ class HourlyInterpolator:
         n = t.shape[-1]
         pos = mod24(t - 0.5)
         node = np.minimum(pos.astype(np.intp), 23)
-        self.frac = pos - node
+        self.frac = pos - node.astype(pos.dtype)
         self.flat = node * n + np.arange(n)
         self.n = n
 
@@ -191,40 +190,46 @@ def periodic_backlog(net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     it is periodic already, because a non-positive daily net inflow makes the first day's
     minimum irrelevant.
     """
-    cumulative = np.zeros((49, net.shape[1]))
+    cumulative = np.zeros((49, net.shape[1]), dtype=net.dtype)
     np.cumsum(np.concatenate([net, net]), axis=0, out=cumulative[1:])
     backlog = cumulative - np.minimum.accumulate(cumulative, axis=0)
     return backlog[24:48], backlog[25:49]
 
 
-def fluid_waits(backlogs: list[np.ndarray], capacity: np.ndarray) -> list[np.ndarray]:
-    """Hours until the capacity from mid-hour on has served each backlog (24 × samples).
+def _row_keys(values: np.ndarray) -> np.ndarray:
+    """Order-preserving 64-bit keys: row index above the float32 bits of each value (≥ 0).
 
-    The cumulative capacity over three days is piecewise linear; the wait is its inverse
-    at (capacity served by mid-hour + backlog), found per sample by counting the nodes
-    below it, capped at FLUID_HORIZON_H.
+    Non-negative float32 values order like their bit patterns, so one ``searchsorted``
+    over the keys of many rows searches each row on its own: exact per row, and the same
+    whatever the other rows in the batch are.
+    """
+    bits = (values.astype(np.float32) + np.float32(0.0)).view(np.uint32).astype(np.uint64)
+    rows = np.arange(values.shape[-2], dtype=np.uint64)[:, None] << np.uint64(32)
+    return bits | rows
+
+
+def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Hours until the capacity from mid-hour on has served each backlog.
+
+    `backlogs` is (k, 24, samples), `capacity` 24 × samples. The cumulative capacity over
+    three days is piecewise linear; the wait is its inverse at (capacity served by
+    mid-hour + backlog), capped at FLUID_HORIZON_H.
     """
     cap = np.tile(capacity.T, 3)                               # samples × 72 hours
     m = cap.shape[0]
-    served = np.zeros((m, 73))
+    served = np.zeros((m, 73), dtype=cap.dtype)
     np.cumsum(cap, axis=1, out=served[:, 1:])
     by_mid_hour = served[:, :24] + 0.5 * cap[:, :24]
-    row_start = (np.arange(m) * 73)[:, None]
-    waits = []
-    for backlog in backlogs:
-        pending = backlog.T
-        target = by_mid_hour + pending
-        # Per-sample search (count of nodes below the target): exact, and independent of
-        # the other samples in the batch, unlike one search over rows lifted end to end.
-        node = (served[:, None, :] < target[:, :, None]).sum(axis=2)
-        node = np.clip(node, 1, 72) - 1                            # hour in which it ends
-        rate = cap.ravel()[node + (np.arange(m) * 72)[:, None]]
-        safe = np.where(rate > 0, rate, 1.0)
-        finish = node + np.where(rate > 0, (target - served.ravel()[node + row_start]) / safe,
-                                 0.0)
-        hours = np.clip(finish - HOURS_MID, 0.0, FLUID_HORIZON_H)
-        waits.append(np.where(pending > 0, hours, 0.0).T)
-    return waits
+    pending = backlogs.transpose(0, 2, 1)                       # k × samples × 24
+    target = by_mid_hour + pending
+    found = np.searchsorted(_row_keys(served).ravel(), _row_keys(target))
+    node = np.clip(found - (np.arange(m) * 73)[:, None], 1, 72) - 1   # hour it ends in
+    rows = np.arange(m)[:, None]
+    rate = cap[rows, node]
+    safe = np.where(rate > 0, rate, 1.0)
+    finish = node.astype(cap.dtype) + np.where(rate > 0, (target - served[rows, node]) / safe, 0.0)
+    hours = np.clip(finish - HOURS_MID, 0.0, FLUID_HORIZON_H)
+    return np.where(pending > 0, hours, 0.0).transpose(0, 2, 1)
 
 
 def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndarray,
@@ -254,8 +259,8 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
         start, end = periodic_backlog(net[:, overloaded])
         departures = lam.copy()
         departures[:, overloaded] += start - end
-        fluid_mean, fluid_end, fluid_start = fluid_waits([0.5 * (start + end), end, start],
-                                                         capacity[:, overloaded])
+        fluid_mean, fluid_end, fluid_start = fluid_waits(
+            np.stack([0.5 * (start + end), end, start]), capacity[:, overloaded])
         mean[:, overloaded] += fluid_mean
         var[:, overloaded] += (fluid_end - fluid_start) ** 2 / 12.0
     offered_work = daily_load * service_mean
@@ -280,7 +285,7 @@ def deferral_moments(reach: np.ndarray, duty_start_utc: np.ndarray, duty_len: np
     on = np.minimum(np.maximum(ld - x, 0.0), 1.0)
     on += np.maximum(x - 23.0, 0.0)
     np.minimum(on, 1.0, out=on)
-    np.maximum(on, (ld >= 24).astype(float), out=on)   # round-the-clock duty
+    np.maximum(on, (ld >= 24).astype(x.dtype), out=on)   # round-the-clock duty
     o0 = np.maximum(x, ld)
     o1 = np.minimum(x + 1, 24.0)
     off_len = np.maximum(o1 - o0, 0.0)
@@ -289,7 +294,7 @@ def deferral_moments(reach: np.ndarray, duty_start_utc: np.ndarray, duty_len: np
     slope = off_len - flat                              # deferral falls linearly to g1
     top = np.minimum(g0, wakeup)
     # With no off-duty time both numerators are 0 (flat = slope = 0): the moments are 0.
-    safe = np.maximum(off_len, 1e-300)
+    safe = np.maximum(off_len, 1e-30)
     mean = (wakeup * flat + slope * (top + g1) / 2.0) / safe
     second = (wakeup**2 * flat + slope * (top**2 + top * g1 + g1**2) / 3.0) / safe
     var = np.maximum(second - mean**2, 0.0)
@@ -316,19 +321,21 @@ def _mixture_cdf_at(pos: np.ndarray, start: np.ndarray, end: np.ndarray,
     return inside.sum(axis=0).astype(float)
 
 
-def _invert_cdf(q: float, cdf: np.ndarray, density: np.ndarray, start: np.ndarray,
-                end: np.ndarray, rise: np.ndarray, scratch: np.ndarray | None = None
-                ) -> np.ndarray:
-    """Position (grid units) where the exact mixture CDF reaches `q`, per sample.
+def _invert_cdf(quantiles: tuple[float, ...], cdf: np.ndarray, density: np.ndarray,
+                start: np.ndarray, end: np.ndarray, rise: np.ndarray,
+                scratch: np.ndarray | None = None) -> np.ndarray:
+    """Positions (grid units) where the exact mixture CDF reaches each quantile, per sample.
 
     Bracketed between the grid nodes around `q` (``cdf`` and the right-hand ``density``
     are nodes × samples). The first guess assumes one kink between the nodes (exact if
     there is at most one); then regula falsi with the Illinois modification on the exact
-    CDF until it is within QUANTILE_TOL of `q`.
+    CDF until it is within QUANTILE_TOL of `q`. All quantiles share one refinement loop
+    over the (quantile, sample) pairs that have not converged. Returns quantiles × samples.
     """
     nodes, n = cdf.shape
+    q = np.asarray(quantiles, dtype=float)[:, None]                 # k × 1
     columns = np.arange(n)
-    below = (cdf < q).view(np.uint8).sum(axis=0, dtype=np.int16)   # nodes below q
+    below = (cdf < q[:, :, None]).view(np.uint8).sum(axis=1, dtype=np.int16)  # k × n
     k = np.clip(below, 1, nodes - 1)
     a, b = (k - 1).astype(float), k.astype(float)
     fa, fb = cdf[k - 1, columns], cdf[k, columns]
@@ -339,31 +346,35 @@ def _invert_cdf(q: float, cdf: np.ndarray, density: np.ndarray, start: np.ndarra
         guess = np.where(q <= at_kink, a + (q - fa) / d0, b - (fb - q) / d1)
     chord = a + np.clip((q - fa) / np.maximum(fb - fa, 1e-300), 0.0, 1.0)
     guess = np.where((guess >= a) & (guess <= b), guess, chord)
-    side = np.zeros(n, dtype=np.int8)
-    active = columns
-    geometry = (start, end, rise)
+    fg = np.stack([_mixture_cdf_at(row.astype(start.dtype), start, end, rise, scratch)
+                   for row in guess])
+    # Refine the pairs that are off, flattened: pair p is quantile p // n of sample p % n.
+    q = np.broadcast_to(q, guess.shape).ravel()
+    a, b, fa, fb, guess, fg = (arr.ravel() for arr in (a, b, fa, fb, guess, fg))
+    side = np.zeros(q.size, dtype=np.int8)
+    active = np.arange(q.size)
     for _ in range(QUANTILE_ITERATIONS):
-        fg = _mixture_cdf_at(guess[active].astype(start.dtype), *geometry,
-                             scratch if active.size == n else None)
-        below = fg < q
-        keep = (np.abs(fg - q) > QUANTILE_TOL) & (b[active] - a[active] > 1e-6)
+        keep = (np.abs(fg - q[active]) > QUANTILE_TOL) & (b[active] - a[active] > 1e-6)
         if not np.any(keep):
             break
-        below, fg, active = below[keep], fg[keep], active[keep]
-        geometry = tuple(arr[:, keep] for arr in geometry)
-        x = guess[active]
+        active, fg = active[keep], fg[keep]
+        qa, x = q[active], guess[active]
+        below = fg < qa
         # Illinois: an end point kept twice in a row has its CDF gap halved.
         a[active] = np.where(below, x, a[active])
         b[active] = np.where(below, b[active], x)
-        fa[active] = np.where(below, fg, np.where(side[active] == -1, (fa[active] + q) / 2,
+        fa[active] = np.where(below, fg, np.where(side[active] == -1, (fa[active] + qa) / 2,
                                                    fa[active]))
-        fb[active] = np.where(below, np.where(side[active] == 1, (fb[active] + q) / 2,
+        fb[active] = np.where(below, np.where(side[active] == 1, (fb[active] + qa) / 2,
                                               fb[active]), fg)
         side[active] = np.where(below, 1, -1)
         aa, bb, ffa, ffb = a[active], b[active], fa[active], fb[active]
-        guess[active] = aa + (bb - aa) * np.clip((q - ffa) / np.maximum(ffb - ffa, 1e-300),
+        guess[active] = aa + (bb - aa) * np.clip((qa - ffa) / np.maximum(ffb - ffa, 1e-300),
                                                  0.0, 1.0)
-    return guess
+        sample = active % n
+        fg = _mixture_cdf_at(guess[active].astype(start.dtype), start[:, sample],
+                             end[:, sample], rise[:, sample])
+    return guess.reshape(-1, n)
 
 
 def _buffer(workspace: dict | None, name: str, shape: tuple[int, ...],
@@ -449,8 +460,7 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     density = sums[:nodes, 0]                        # CDF slope just right of each node
     cdf = np.arange(nodes, dtype=float)[:, None] * density - sums[:nodes, 1]
     x0 = x0.astype(float)
-    out_q = [x0 + step * _invert_cdf(q, cdf, density, start, end, rise, scratch)
-             for q in quantiles]
+    out_q = list(x0 + step * _invert_cdf(quantiles, cdf, density, start, end, rise, scratch))
     out_t = []
     for t in thresholds:
         pos = ((t - x0) / step).astype(f32)
@@ -533,6 +543,7 @@ def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
 def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
                         horizon_h: float, workspace: dict | None) -> dict[str, np.ndarray]:
     """:func:`approximate` for samples whose delegating ones come last."""
+    g = {k: np.asarray(v, dtype=HOURLY) for k, v in g.items()}
     n = g["delegated_share"].shape[0]
     jfhq = g["structure"] == 1
     crisis = g["situation"] == 1
