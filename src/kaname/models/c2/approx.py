@@ -56,6 +56,7 @@ TABLE_LOADS = 1024     # load nodes ρ = a/c on [0, PSA_MAX_LOAD] (interpolation
 MIN_CELL_WIDTH = 1e-4  # grid steps: width given to zero-variance cells
 QUANTILE_TOL = 1e-5    # CDF tolerance of the quantile search
 QUANTILE_ITERATIONS = 40
+MIXTURE_BLOCK = 1024    # samples per mixture: its index and weight arrays stay in cache
 FLUID_HORIZON_H = 47.5  # the fluid wait counts at most this long (from mid-hour, two days)
 
 
@@ -144,7 +145,7 @@ def mod24(x: np.ndarray) -> np.ndarray:
 def staffing(day: np.ndarray, night: np.ndarray, start: np.ndarray, end: np.ndarray,
              utc_offset: float) -> tuple[np.ndarray, np.ndarray]:
     """Staff on duty per UTC hour (24 × samples) and the on-duty mask."""
-    local = (HOURS[:, None] + utc_offset) % 24
+    local = ((HOURS[:, None] + utc_offset) % 24).astype(HOURLY)
     on = mod24(local - start) < duty_length(start, end)
     return np.where(on, day, night), on
 
@@ -168,13 +169,18 @@ class HourlyInterpolator:
         node = np.minimum(pos.astype(np.intp), 23)
         self.frac = pos - node.astype(pos.dtype)
         self.flat = node * n + np.arange(n)
-        self.n = n
+        self.next = self.flat + n                       # the next hour, wrapping at 24
+        self.next[node == 23] -= 24 * n
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
-        """Interpolate `values` (24 × samples)."""
-        wrapped = np.concatenate([values, values[:1]]).ravel()
-        v0 = wrapped[self.flat]
-        return v0 + self.frac * (wrapped[self.flat + self.n] - v0)
+        """Interpolate `values` (24 × samples, C order)."""
+        flat = values.ravel()
+        v0 = flat[self.flat]
+        out = flat[self.next]
+        out -= v0
+        out *= self.frac
+        out += v0
+        return out
 
 
 def interp_hourly(values: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -225,9 +231,8 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     found = np.searchsorted(_row_keys(served).ravel(), _row_keys(target))
     node = np.clip(found - (np.arange(m) * 73)[:, None], 1, 72) - 1   # hour it ends in
     rows = np.arange(m)[:, None]
-    rate = cap[rows, node]
-    safe = np.where(rate > 0, rate, 1.0)
-    finish = node.astype(cap.dtype) + np.where(rate > 0, (target - served[rows, node]) / safe, 0.0)
+    rate = np.maximum(cap[rows, node], 1e-30)          # 0 only past the three days
+    finish = node.astype(cap.dtype) + (target - served[rows, node]) / rate
     hours = np.clip(finish - HOURS_MID, 0.0, FLUID_HORIZON_H)
     return np.where(pending > 0, hours, 0.0).transpose(0, 2, 1)
 
@@ -421,12 +426,7 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
         lo[part] = np.maximum(mean - half, 0.0)
         hi[part] = mean + half
         rise[part] = weight
-    # Empty (zero-weight) rows pad the packed cells to the batch's widest sample: keep them
-    # out of the grid, so a sample's grid — and so its result — never depends on its batch.
-    live = rise > 0
-    x0 = np.where(live, lo, np.inf).min(axis=0)
-    np.copyto(lo, x0, where=~live)
-    np.copyto(hi, x0, where=~live)
+    x0 = lo.min(axis=0)
     span = np.maximum(hi.max(axis=0).astype(float) - x0, 1e-6)
     step = span / (nodes - 1)
     scale = (1.0 / step).astype(f32)
@@ -440,21 +440,21 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     np.maximum(end, scratch, out=end)                     # point masses: a steep ramp
     rise /= np.subtract(end, start, out=scratch)
     # Node g counts the ramps with a ≤ g; ramps that start or end exactly at g add 0 at g,
-    # so the truncated position + 1 serves as ceil(position). Sums are laid out as
-    # (node, P or Q, sample), so the running sum over nodes adds contiguous rows.
-    index = _buffer(workspace, "index", (4, rows, n), np.intp)
+    # so the truncated position + 1 serves as ceil(position). One index (node, sample)
+    # serves the two sums, P (slopes) and Q (slope × position).
+    index = _buffer(workspace, "index", (2, rows, n), np.intp)
     index[0] = start
     index[1] = end
-    index[:2] *= 2 * n
-    index[:2] += np.arange(n) + 2 * n
-    np.add(index[:2], n, out=index[2:])
-    values = _buffer(workspace, "values", (4, rows, n), float)
-    values[0] = rise
-    np.negative(values[0], out=values[1])
-    np.multiply(values[0], start, out=values[2])
-    np.multiply(values[1], end, out=values[3])
-    sums = np.bincount(index.ravel(), weights=values.ravel(), minlength=2 * n * bins)
-    sums = sums.reshape(bins, 2, n)
+    index *= n
+    index += np.arange(n) + n
+    weights = _buffer(workspace, "weights", (2, rows, n), float)
+    weights[0] = rise
+    np.negative(weights[0], out=weights[1])
+    sums = np.empty((bins, 2, n))
+    sums[:, 0] = np.bincount(index.ravel(), weights.ravel(), bins * n).reshape(bins, n)
+    weights[0] *= start
+    weights[1] *= end
+    sums[:, 1] = np.bincount(index.ravel(), weights.ravel(), bins * n).reshape(bins, n)
     for node in range(1, nodes):       # numpy's cumsum along this axis is 10× slower
         sums[node] += sums[node - 1]
     density = sums[:nodes, 0]                        # CDF slope just right of each node
@@ -484,30 +484,32 @@ def _branch_cells(reach: np.ndarray, var: np.ndarray, share: np.ndarray, back: n
     on, d_mean, d_var = deferral_moments(reach, duty_start_utc, duty_len, wakeup)
     base = reach - HOURS_MID[:, None] + back
     decided = base + decision_h
-    deferred = decided + d_mean
-    deferred_var = var + d_var
     w = share / 24.0
     w_principal = w * share_p
-    mostly_on = on >= 0.5
-    cells = [(np.broadcast_to(w * (1.0 - share_p), (24, n)), base, var),
-             (w_principal * np.where(mostly_on, on, 1.0 - on),
-              np.where(mostly_on, decided, deferred),
-              np.where(mostly_on, var, deferred_var))]
+    off = (on < 0.5).astype(reach.dtype)            # 1 where the commander is mostly off
     minority = np.minimum(on, 1.0 - on)
+    major_mean = d_mean * off
+    major_mean += decided
+    major_var = d_var * off
+    major_var += var
+    cells = [(np.broadcast_to(w * (1.0 - share_p), (24, n)), base, var),
+             (w_principal * (1.0 - minority), major_mean, major_var)]
     where = np.flatnonzero(minority.T > 0.0)            # straddling (sample, hour) pairs
     if where.size:
         sample, hour = np.divmod(where, 24)
         count = np.bincount(sample, minlength=n)
         rank = np.arange(where.size) - (np.cumsum(count) - count)[sample]
         width = int(count.max())
-        slots = np.zeros((width, n), dtype=np.intp)
-        found = np.zeros((width, n), dtype=bool)
-        slots[rank, sample] = hour * n + sample
-        found[rank, sample] = True
-        weight, mean, var_ = (a.ravel()[slots] for a in (
-            w_principal * minority, np.where(mostly_on, deferred, decided),
-            np.where(mostly_on, deferred_var, var)))
-        weight[~found] = 0.0
+        # Rows a sample does not fill repeat its hour-0 commander cell with zero weight:
+        # they leave its grid, and so its result, independent of the batch's width.
+        weight = np.zeros((width, n), dtype=reach.dtype)
+        mean = np.repeat(major_mean[:1], width, axis=0)
+        var_ = np.repeat(major_var[:1], width, axis=0)
+        at = hour * n + sample
+        minority_off = 1.0 - off.ravel()[at]            # the minority part is off duty
+        weight[rank, sample] = w_principal[sample] * minority.ravel()[at]
+        mean[rank, sample] = decided.ravel()[at] + d_mean.ravel()[at] * minority_off
+        var_[rank, sample] = var.ravel()[at] + d_var.ravel()[at] * minority_off
         cells.append((weight, mean, var_))
     return cells
 
@@ -603,10 +605,11 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
     # Samples that delegate nothing (sorted first) only need the INDOPACOM cells.
     summary = np.empty((4, n))
     split = int(np.count_nonzero(delegated == 0.0))
-    for chosen, nodes in ((slice(0, split), ("indopacom",)),
-                          (slice(split, n), ("usfj", "indopacom"))):
-        if chosen.stop == chosen.start:
-            continue
+    blocks = [(slice(lo, min(lo + MIXTURE_BLOCK, stop)), nodes)
+              for first, stop, nodes in ((0, split, ("indopacom",)),
+                                         (split, n, ("usfj", "indopacom")))
+              for lo in range(first, stop, MIXTURE_BLOCK)]
+    for chosen, nodes in blocks:
         (q50, q90, q95), (within6,) = mixture_summary(
             [tuple(a[:, chosen] for a in cell) for node in nodes for cell in cells[node]],
             (0.5, 0.9, 0.95), (6.0,), workspace)
