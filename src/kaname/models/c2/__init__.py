@@ -90,41 +90,46 @@ def check_library(library: Library) -> None:
     check_values(values, file=entry.file)
 
 
-def _row_keys(part: np.ndarray) -> np.ndarray:
-    """One 64-bit hash per row of a float array (each value mixed, then a product with
-    fixed random odd multipliers, modulo 2⁶⁴)."""
-    bits = np.ascontiguousarray(part).view(np.uint64)
+def _sample_hashes(columns: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per sample of an (inputs × samples) float array: each value mixed,
+    then a dot product with fixed random odd multipliers, modulo 2⁶⁴."""
+    bits = np.ascontiguousarray(columns).view(np.uint64)
     mixed = bits ^ (bits >> np.uint64(29))                # fold the exponent into low bits
     mixed *= np.uint64(0xBF58476D1CE4E5B9)
     mixed ^= mixed >> np.uint64(32)
     multipliers = np.random.default_rng(0x6B616E616D65).integers(
-        0, 2**63, part.shape[1], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    return mixed @ multipliers
+        0, 2**63, columns.shape[0], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return multipliers @ mixed
 
 
-def unique_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of `table` and the index of each row's distinct row.
+def distinct_samples(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Representatives of the distinct samples of `columns` (inputs × samples) and the
+    index of each sample's representative, or None if every sample is distinct.
 
-    Only the columns that vary are compared. If a few of them already tell every row
-    apart (fully varying samples), the rows are all distinct. Otherwise each row's bits
-    are hashed to one 64-bit key and the keys are sorted: ``np.unique(axis=0)`` sorts
-    whole rows and is ~30× slower on ensembles. A hash collision is caught by comparing
-    every row with its representative, and then the exact row sort is used.
+    Only the inputs that vary are compared. One input with all-distinct values proves
+    every sample distinct (fully varying samples: a sort, no hashing). Otherwise each
+    sample's bits are hashed to one 64-bit key and the keys are sorted:
+    ``np.unique(axis=0)`` sorts whole rows and is ~30× slower on ensembles. A hash
+    collision is caught by comparing every sample with its representative, and then the
+    exact sort is used.
     """
-    table = table + 0.0                                     # −0.0 and 0.0 hash alike
-    n = table.shape[0]
-    varying = np.flatnonzero(np.any(table != table[:1], axis=0))
+    columns = columns + 0.0                                 # −0.0 and 0.0 hash alike
+    n = columns.shape[1]
+    varying = np.flatnonzero(np.any(columns != columns[:, :1], axis=1))
     if n == 0 or varying.size == 0:
-        return table[:1], np.zeros(n, dtype=np.intp)
-    if varying.size > 4 and np.unique(_row_keys(table[:, varying[:4]])).size == n:
-        return table, np.arange(n)                          # distinct on a subset
-    part = np.ascontiguousarray(table[:, varying])
-    _, first, inverse = np.unique(_row_keys(part), return_index=True, return_inverse=True)
+        return np.zeros(min(n, 1), dtype=np.intp), np.zeros(n, dtype=np.intp)
+    for row in columns[varying[:8]]:
+        head = row[:64]                      # cheap screen before sorting a whole input
+        if np.unique(head).size == head.size and np.unique(row).size == n:
+            return None
+    part = np.ascontiguousarray(columns[varying])
+    _, first, inverse = np.unique(_sample_hashes(part), return_index=True,
+                                  return_inverse=True)
     inverse = inverse.reshape(-1)
-    if not np.array_equal(part[first][inverse], part):
-        _, first, inverse = np.unique(part, axis=0, return_index=True, return_inverse=True)
+    if not np.array_equal(part[:, first][:, inverse], part):
+        _, first, inverse = np.unique(part.T, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
-    return table[first], inverse
+    return first, inverse
 
 
 class C2Model:
@@ -151,16 +156,16 @@ class C2Model:
         """Evaluate unique input rows once (ensembles repeat them across futures)."""
         check_values({p: x[p] for p in self.inputs})
         names = list(self.inputs)
-        table = np.column_stack([np.asarray(x[p], dtype=float) for p in names])
-        n = table.shape[0]
-        unique, inverse = unique_rows(table)
-        rows = unique if unique.shape[0] < n else table
-        # Rows that delegate nothing first: most chunks then hold one kind of row, and
-        # each chunk is already in the order the approximation wants.
-        structure, share = (rows[:, names.index(P + k)] for k in ("structure",
-                                                                  "delegated_share"))
-        order = np.argsort((structure == 1) & (share != 0.0), kind="stable")
-        columns = rows[order].T.astype(HOURLY)       # one contiguous column per input
+        columns = np.stack([np.asarray(x[p], dtype=float) for p in names])
+        n = columns.shape[1]
+        distinct = distinct_samples(columns)
+        samples = np.arange(n) if distinct is None else distinct[0]
+        # Samples that delegate nothing first: most chunks then hold one kind of sample,
+        # and each chunk is already in the order the approximation wants.
+        structure, share = (columns[names.index(P + k), samples]
+                            for k in ("structure", "delegated_share"))
+        order = samples[np.argsort((structure == 1) & (share != 0.0), kind="stable")]
+        columns = columns[:, order].astype(HOURLY)
         parts = []
         workspace: dict = {}                      # scratch arrays shared by the chunks
         for lo in range(0, columns.shape[1], CHUNK):
@@ -171,10 +176,11 @@ class C2Model:
             g = {p[len(P):]: block[i] for i, p in enumerate(names)}
             part = approximate(g, self.offsets, self.horizon_h, workspace)
             parts.append({k: v[:1] for k, v in part.items()} if lone else part)
-        position = np.empty_like(order)
+        # Result k belongs to sample order[k]; map every sample to its (representative's).
+        position = np.empty(n, dtype=np.intp)
         position[order] = np.arange(order.size)
-        if rows is unique:
-            position = position[inverse]
+        if distinct is not None:
+            position = position[samples[distinct[1]]]
         out = {k: np.concatenate([part[k] for part in parts])[position] for k in parts[0]}
         return {P + k: v for k, v in out.items()}
 

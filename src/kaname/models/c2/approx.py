@@ -202,7 +202,7 @@ def periodic_backlog(net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return backlog[24:48], backlog[25:49]
 
 
-def _row_keys(values: np.ndarray) -> np.ndarray:
+def _search_keys(values: np.ndarray) -> np.ndarray:
     """Order-preserving 64-bit keys: row index above the float32 bits of each value (≥ 0).
 
     Non-negative float32 values order like their bit patterns, so one ``searchsorted``
@@ -228,7 +228,7 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     by_mid_hour = served[:, :24] + 0.5 * cap[:, :24]
     pending = backlogs.transpose(0, 2, 1)                       # k × samples × 24
     target = by_mid_hour + pending
-    found = np.searchsorted(_row_keys(served).ravel(), _row_keys(target))
+    found = np.searchsorted(_search_keys(served).ravel(), _search_keys(target))
     node = np.clip(found - (np.arange(m) * 73)[:, None], 1, 72) - 1   # hour it ends in
     rows = np.arange(m)[:, None]
     rate = np.maximum(cap[rows, node], 1e-30)          # 0 only past the three days
