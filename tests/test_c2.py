@@ -66,6 +66,23 @@ def test_deferral_closed_form():
     assert on[0] == pytest.approx(0.5)
 
 
+@given(reach=st.floats(0.0, 48.0), start=st.integers(0, 23), length=st.integers(1, 24),
+       wakeup=st.one_of(st.just(1e9), st.floats(0.0, 30.0)),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_deferral_moments_match_brute_force(reach, start, length, wakeup, dtype):
+    # Independent check: average the rule over 40,000 arrival times in the hour.
+    arrive = reach - 0.5 + (np.arange(40_000) + 0.5) / 40_000
+    since_start = (arrive - start) % 24.0
+    on_duty = (since_start < length) | (length == 24)
+    deferral = np.minimum(wakeup, 24.0 - since_start[~on_duty])
+    a = lambda v: np.array([v], dtype=dtype)  # noqa: E731
+    on, mean, var = deferral_moments(a(reach), a(start), a(float(length)), a(wakeup))
+    assert on[0] == pytest.approx(on_duty.mean(), abs=1e-3)
+    if deferral.size > 400:
+        assert mean[0] == pytest.approx(deferral.mean(), abs=2e-3)
+        assert var[0] == pytest.approx(deferral.var(), abs=2e-3)
+
+
 def test_des_deferral_matches_rule():
     node = NodeParams("indopacom", -10.0, 6, 3, 8, 18, 1.0, 0.5, 0.4, 0.5, 2.0)
     # 08–18 HST is 18–04 UTC. At 05 UTC (19 HST): peacetime waits to 18 UTC, crisis 2 h.

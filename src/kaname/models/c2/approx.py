@@ -40,6 +40,7 @@ Newell, G. F. (1982). *Applications of Queueing Theory*, 2nd ed. Chapman & Hall.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -282,27 +283,36 @@ def deferral_moments(reach: np.ndarray, duty_start_utc: np.ndarray, duty_len: np
 
     Requests reach the commander uniformly over ``[reach − 0.5, reach + 0.5)`` (UTC hours).
     Off duty the commander decides after ``min(wakeup, time to the next day shift)``.
-    Returns (on-duty share, mean deferral off duty, variance of deferral off duty).
+    Returns (on-duty share, mean deferral off duty, variance of deferral off duty); the
+    off-duty moments are unused (and not meaningful) where the hour has no off-duty part.
+
+    The time to the next shift, ``g``, runs uniformly over ``(g1, g1 + L]`` for the
+    off-duty part of the hour (``L ≤ 1``). Relative to ``g1`` the deferral is
+    ``min(w, u)`` with ``w = wakeup − g1`` and ``u`` uniform on ``[0, L]``, whose moments
+    are ``m(L − m/2)/L`` and ``m²(L − 2m/3)/L`` with ``m = clip(w, 0, L)``; where
+    ``w < 0`` it is the constant ``w``. Every term is of order one hour, so float32
+    keeps the variance accurate.
     """
-    x = mod24(reach - 0.5 - duty_start_utc)
+    x = mod24(reach - (0.5 + duty_start_utc))      # hour start, from the shift start
     ld = duty_len
     # On duty: [x, x+1) ∩ [0, ld), plus the part past 24 h (the next day's shift start).
-    on = np.minimum(np.maximum(ld - x, 0.0), 1.0)
+    on = np.clip(ld - x, 0.0, 1.0)
     on += np.maximum(x - 23.0, 0.0)
     np.minimum(on, 1.0, out=on)
     np.maximum(on, (ld >= 24).astype(x.dtype), out=on)   # round-the-clock duty
-    o0 = np.maximum(x, ld)
-    o1 = np.minimum(x + 1, 24.0)
-    off_len = np.maximum(o1 - o0, 0.0)
-    g0, g1 = 24.0 - o0, 24.0 - o1
-    flat = np.minimum(np.maximum(g0 - wakeup, 0.0), off_len)  # deferral = wakeup (constant)
-    slope = off_len - flat                              # deferral falls linearly to g1
-    top = np.minimum(g0, wakeup)
-    # With no off-duty time both numerators are 0 (flat = slope = 0): the moments are 0.
-    safe = np.maximum(off_len, 1e-30)
-    mean = (wakeup * flat + slope * (top + g1) / 2.0) / safe
-    second = (wakeup**2 * flat + slope * (top**2 + top * g1 + g1**2) / 3.0) / safe
-    var = np.maximum(second - mean**2, 0.0)
+    g1 = np.maximum(23.0 - x, 0.0)                 # time to the shift from the hour's end
+    length = np.minimum(24.0 - x, 24.0 - ld)       # ... from the off-duty part's start
+    length -= g1
+    np.maximum(length, 0.0, out=length)
+    w = wakeup - g1
+    m = np.clip(w, 0.0, length)
+    safe = np.maximum(length, 1e-30)
+    first = m * (length - 0.5 * m) / safe
+    second = m * m * (length - (2.0 / 3.0) * m) / safe
+    mean = np.minimum(w, 0.0)
+    mean += g1
+    mean += first
+    var = np.maximum(second - first * first, 0.0)
     return on, mean, var
 
 
@@ -385,7 +395,7 @@ def _invert_cdf(quantiles: tuple[float, ...], cdf: np.ndarray, density: np.ndarr
 def _buffer(workspace: dict | None, name: str, shape: tuple[int, ...],
             dtype: type) -> np.ndarray:
     """Scratch array reused across chunks (fresh memory costs page faults on every chunk)."""
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     if workspace is None:
         return np.empty(shape, dtype=dtype)
     held = workspace.get(name)
