@@ -232,8 +232,8 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     found = np.searchsorted(_search_keys(served).ravel(), _search_keys(target))
     node = np.clip(found - (np.arange(m) * 73)[:, None], 1, 72) - 1   # hour it ends in
     rows = np.arange(m)[:, None]
-    rate = np.maximum(cap[rows, node], 1e-30)          # 0 only past the three days
-    finish = node.astype(cap.dtype) + (target - served[rows, node]) / rate
+    rate = np.maximum(cap.ravel()[node + 72 * rows], 1e-30)   # 0 only past the three days
+    finish = node.astype(cap.dtype) + (target - served.ravel()[node + 73 * rows]) / rate
     hours = np.clip(finish - HOURS_MID, 0.0, FLUID_HORIZON_H)
     return np.where(pending > 0, hours, 0.0).transpose(0, 2, 1)
 
@@ -353,8 +353,9 @@ def _invert_cdf(quantiles: tuple[float, ...], cdf: np.ndarray, density: np.ndarr
     below = (cdf < q[:, :, None]).view(np.uint8).sum(axis=1, dtype=np.int16)  # k × n
     k = np.clip(below, 1, nodes - 1)
     a, b = (k - 1).astype(float), k.astype(float)
-    fa, fb = cdf[k - 1, columns], cdf[k, columns]
-    d0, d1 = density[k - 1, columns], density[k, columns]
+    at = k.astype(np.intp) * n + columns    # flat positions of node k: 1-D gathers
+    fa, fb = cdf.ravel()[at - n], cdf.ravel()[at]
+    d0, d1 = density.ravel()[at - n], density.ravel()[at]
     with np.errstate(divide="ignore", invalid="ignore"):
         kink = np.clip((fb - fa - d1) / (d0 - d1), 0.0, 1.0)     # one kink: slopes d0, d1
         at_kink = fa + d0 * kink
@@ -386,9 +387,9 @@ def _invert_cdf(quantiles: tuple[float, ...], cdf: np.ndarray, density: np.ndarr
         aa, bb, ffa, ffb = a[active], b[active], fa[active], fb[active]
         guess[active] = aa + (bb - aa) * np.clip((qa - ffa) / np.maximum(ffb - ffa, 1e-300),
                                                  0.0, 1.0)
-        sample = active % n
-        fg = _mixture_cdf_at(guess[active].astype(start.dtype), start[:, sample],
-                             end[:, sample], rise[:, sample])
+        sample = active % n                 # np.take: 2–3× faster than start[:, sample]
+        fg = _mixture_cdf_at(guess[active].astype(start.dtype),
+                             *(np.take(arr, sample, axis=1) for arr in (start, end, rise)))
     return guess.reshape(-1, n)
 
 
@@ -460,15 +461,15 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     weights = _buffer(workspace, "weights", (2, rows, n), float)
     weights[0] = rise
     np.negative(weights[0], out=weights[1])
-    sums = np.empty((bins, 2, n))
-    sums[:, 0] = np.bincount(index.ravel(), weights.ravel(), bins * n).reshape(bins, n)
+    sums = np.empty((2, bins, n))
+    sums[0] = np.bincount(index.ravel(), weights.ravel(), bins * n).reshape(bins, n)
     weights[0] *= start
     weights[1] *= end
-    sums[:, 1] = np.bincount(index.ravel(), weights.ravel(), bins * n).reshape(bins, n)
+    sums[1] = np.bincount(index.ravel(), weights.ravel(), bins * n).reshape(bins, n)
     for node in range(1, nodes):       # numpy's cumsum along this axis is 10× slower
-        sums[node] += sums[node - 1]
-    density = sums[:nodes, 0]                        # CDF slope just right of each node
-    cdf = np.arange(nodes, dtype=float)[:, None] * density - sums[:nodes, 1]
+        sums[:, node] += sums[:, node - 1]
+    density = sums[0, :nodes]                        # CDF slope just right of each node
+    cdf = np.arange(nodes, dtype=float)[:, None] * density - sums[1, :nodes]
     x0 = x0.astype(float)
     out_q = list(x0 + step * _invert_cdf(quantiles, cdf, density, start, end, rise, scratch))
     out_t = []
