@@ -113,16 +113,15 @@ def distinct_samples(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     collision is caught by comparing every sample with its representative, and then the
     exact sort is used.
     """
-    columns = columns + 0.0                                 # −0.0 and 0.0 hash alike
     n = columns.shape[1]
-    varying = np.flatnonzero(np.any(columns != columns[:, :1], axis=1))
+    varying = np.flatnonzero(np.ptp(columns, axis=1) > 0) if n else np.zeros(0, np.intp)
     if n == 0 or varying.size == 0:
         return np.zeros(min(n, 1), dtype=np.intp), np.zeros(n, dtype=np.intp)
     for row in columns[varying[:8]]:
         head = row[:64]                      # cheap screen before sorting a whole input
         if np.unique(head).size == head.size and np.unique(row).size == n:
             return None
-    part = np.ascontiguousarray(columns[varying])
+    part = columns[varying] + 0.0                           # −0.0 and 0.0 hash alike
     _, first, inverse = np.unique(_sample_hashes(part), return_index=True,
                                   return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -165,7 +164,7 @@ class C2Model:
         structure, share = (columns[names.index(P + k), samples]
                             for k in ("structure", "delegated_share"))
         order = samples[np.argsort((structure == 1) & (share != 0.0), kind="stable")]
-        columns = columns[:, order].astype(HOURLY)
+        columns = np.take(columns.astype(HOURLY), order, axis=1)
         parts = []
         workspace: dict = {}                      # scratch arrays shared by the chunks
         for lo in range(0, columns.shape[1], CHUNK):

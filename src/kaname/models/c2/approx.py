@@ -78,12 +78,13 @@ def erlang_c(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
     return np.where(stable, servers * blocking / denom, 1.0)
 
 
-@lru_cache(maxsize=1)
-def _erlang_c_table() -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=2)
+def _erlang_c_table(dtype: type = np.float64) -> np.ndarray:
     """Erlang C on (servers 0–TABLE_SERVERS) × (load ρ on [0, PSA_MAX_LOAD]), flattened.
 
-    Returns the values and the slope to the next load node, for linear interpolation.
-    Built once with the Erlang-B recursion; step k only touches the rows with ≥ k servers.
+    Each value is followed by the slope to the next load node (for linear interpolation),
+    so one look-up touches one cache line. Built once with the Erlang-B recursion; step k
+    only touches the rows with ≥ k servers.
     """
     loads = np.linspace(0.0, PSA_MAX_LOAD, TABLE_LOADS)
     servers = np.arange(TABLE_SERVERS + 1, dtype=float)[:, None]
@@ -96,7 +97,7 @@ def _erlang_c_table() -> tuple[np.ndarray, np.ndarray]:
         table = servers * blocking / (servers - offered * (1.0 - blocking))
     table[0] = 1.0                       # no servers: every request waits (unused)
     slope = np.diff(table, axis=1, append=table[:, -1:])
-    return table.ravel(), slope.ravel()
+    return np.stack([table, slope], axis=-1).astype(dtype).ravel()
 
 
 def erlang_c_capped(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
@@ -105,13 +106,15 @@ def erlang_c_capped(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
     Table look-up with linear interpolation in the load (error < 1e-5); the exact
     recursion for the rare entries with more than TABLE_SERVERS servers.
     """
-    table, slope = _erlang_c_table()
-    table, slope = table.astype(offered.dtype), slope.astype(offered.dtype)
+    table = _erlang_c_table(offered.dtype.type)
     count = np.minimum(servers, TABLE_SERVERS).astype(np.intp)
     pos = offered / np.maximum(servers, 1.0) * ((TABLE_LOADS - 1) / PSA_MAX_LOAD)
     node = np.minimum(pos.astype(np.intp), TABLE_LOADS - 2)
     flat = count * TABLE_LOADS + node
-    prob = table[flat] + (pos - node.astype(pos.dtype)) * slope[flat]
+    flat *= 2
+    prob = table[flat + 1]
+    prob *= pos - node.astype(pos.dtype)
+    prob += table[flat]
     large = servers > TABLE_SERVERS
     if np.any(large):
         prob[large] = erlang_c(servers[large], offered[large])
