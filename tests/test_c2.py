@@ -40,7 +40,7 @@ def test_conformance(setup):
 
 
 def test_batch_independence_across_chunks_and_blocks(setup):
-    # More samples than one chunk (4,096) and many mixture blocks (1,024): every subset
+    # More samples than one chunk (4,096) and many mixture blocks (2,048): every subset
     # must still give bit-identical results.
     model, defaults = setup
     check_model(model, defaults, n=5000)

@@ -57,7 +57,7 @@ TABLE_LOADS = 1024     # load nodes ρ = a/c on [0, PSA_MAX_LOAD] (interpolation
 MIN_CELL_WIDTH = 1e-4  # grid steps: width given to zero-variance cells
 QUANTILE_TOL = 1e-5    # CDF tolerance of the quantile search
 QUANTILE_ITERATIONS = 40
-MIXTURE_BLOCK = 1024    # samples per mixture: its index and weight arrays stay in cache
+MIXTURE_BLOCK = 2048    # samples per mixture: bounded index and weight arrays
 FLUID_HORIZON_H = 47.5  # the fluid wait counts at most this long (from mid-hour, two days)
 
 
