@@ -436,9 +436,10 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     for weight, mean, var in cells:
         part = slice(first, first + mean.shape[0])
         first = part.stop
-        half = np.sqrt(3.0 * np.maximum(var, 0.0))
-        lo[part] = np.maximum(mean - half, 0.0)
-        hi[part] = mean + half
+        half = np.multiply(var, 3.0, out=rise[part])        # rise[part] as scratch
+        np.sqrt(np.maximum(half, 0.0, out=half), out=half)
+        np.maximum(np.subtract(mean, half, out=lo[part]), 0.0, out=lo[part])
+        np.add(mean, half, out=hi[part])
         rise[part] = weight
     x0 = lo.min(axis=0)
     span = np.maximum(hi.max(axis=0).astype(float) - x0, 1e-6)
