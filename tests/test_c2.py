@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from kaname.data import Library
 from kaname.engine import Engine
 from kaname.models.c2 import C2Model
-from kaname.models.c2.approx import deferral_moments, erlang_c
+from kaname.models.c2.approx import deferral_moments
 from kaname.models.c2.des import NodeParams
+from kaname.models.c2.queueing import erlang_c
 from kaname.testing import check_model
 
 
@@ -260,7 +261,7 @@ def _brute_quantile(weight, lo, hi, q):
 def test_mixture_quantiles_match_bisection(samples):
     # Random mixtures of uniform cells (some point masses, some zero weights), checked
     # against plain bisection on the CDF written out above.
-    from kaname.models.c2.approx import mixture_summary
+    from kaname.models.c2.mixture import mixture_summary
 
     rng = np.random.default_rng(samples)
     cells = 60

@@ -29,7 +29,8 @@ import numpy as np
 from kaname.data import Library
 from kaname.errors import InputError
 from kaname.models.base import Settings
-from kaname.models.c2.approx import HOURLY, approximate
+from kaname.models.c2.approx import approximate
+from kaname.models.c2.hours import HOURLY
 from kaname.models.c2.specs import (
     COORDS,
     INPUTS,

@@ -307,7 +307,7 @@ def summarise(runs: Sequence[dict[str, object]]) -> dict[str, object]:
     lat = np.concatenate([np.asarray(r["latency_h"]) for r in runs])
     finite = lat[np.isfinite(lat)]
     per_rep_mean = np.array([np.mean(np.asarray(r["latency_h"])) for r in runs])
-    days = sum(float(r["days"]) for r in runs)  # type: ignore[arg-type]
+    days = sum(float(r["days"]) for r in runs)  # type: ignore[arg-type, misc]
     util = {name: float(np.mean([r["utilisation"][name] for r in runs]))  # type: ignore[index]
             for name in NODES}
     backlog = {name: np.mean([r["backlog"][name] for r in runs], axis=0)  # type: ignore[index]
@@ -372,7 +372,7 @@ def simulate_single_node(arrivals_per_hour: float, service_minutes: float, serve
     env.process(source())
     env.run()
     measured = arrivals >= warmup_share * hours
-    from kaname.models.c2.approx import mmc_wait_moments
+    from kaname.models.c2.queueing import mmc_wait_moments
 
     mu = 60.0 / service_minutes
     erlang = (float(mmc_wait_moments(np.array([float(servers)]),
