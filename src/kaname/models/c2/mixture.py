@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-GRID_POINTS = 128      # nodes of the per-sample grid that brackets each latency quantile
+GRID_POINTS = 64        # nodes of the per-sample grid that brackets each latency quantile
 MIN_CELL_WIDTH = 1e-4  # grid steps: width given to zero-variance cells
 QUANTILE_TOL = 1e-5    # CDF tolerance of the quantile search
 QUANTILE_ITERATIONS = 40
