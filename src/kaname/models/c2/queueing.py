@@ -84,14 +84,16 @@ def erlang_c_capped(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
     recursion for the rare entries with more than TABLE_SERVERS servers.
     """
     table = _erlang_c_table(offered.dtype.name)
-    count = np.minimum(servers, TABLE_SERVERS).astype(np.intp)
     pos = offered / np.maximum(servers, 1.0) * ((TABLE_LOADS - 1) / PSA_MAX_LOAD)
-    node = np.minimum(pos.astype(np.intp), TABLE_LOADS - 2)
-    flat = count * TABLE_LOADS + node
+    node = np.minimum(np.floor(pos), TABLE_LOADS - 2)
+    # The flat index in the dtype of the inputs (exact below 2²⁴), then one cast.
+    flat = np.minimum(servers, TABLE_SERVERS) * TABLE_LOADS
+    flat += node
     flat *= 2
-    prob = table[flat + 1]
-    prob *= pos - node.astype(pos.dtype)
-    prob += table[flat]
+    at = flat.astype(np.intp)
+    prob = np.take(table, at + 1)
+    prob *= pos - node
+    prob += np.take(table, at)
     large = servers > TABLE_SERVERS
     if np.any(large):
         prob[large] = erlang_c(servers[large], offered[large])
