@@ -72,7 +72,7 @@ def _erlang_c_table(dtype: str = "float64") -> np.ndarray:
         blocking[k:] = carried / (k + carried)
     with np.errstate(divide="ignore", invalid="ignore"):
         table = servers * blocking / (servers - offered * (1.0 - blocking))
-    table[0] = 1.0                       # no servers: every request waits (unused)
+    table[0] = 0.0                       # no servers: no stochastic wait (see mmc_wait_moments)
     slope = np.diff(table, axis=1, append=table[:, -1:])
     return np.stack([table, slope], axis=-1).astype(dtype).ravel()
 
@@ -109,13 +109,13 @@ def mmc_wait_moments(servers: np.ndarray, arrivals: np.ndarray, service_mean: np
     """
     offered = np.minimum(arrivals * service_mean, PSA_MAX_LOAD * servers)
     servers, offered = np.broadcast_arrays(servers, offered)
+    # An unstaffed hour has no stochastic wait (the table gives C = 0 for 0 servers, and
+    # offered is 0 there); its backlog is the fluid term's.
     prob_wait = erlang_c_capped(servers, offered)
-    unstaffed = servers <= 0                       # no stochastic wait (offered is 0 there)
-    gap = (servers - offered) / service_mean
-    gap[unstaffed] = 1.0
+    gap = np.maximum(servers - offered, 1e-30)
+    gap /= service_mean
     factor = (1.0 + np.asarray(scv)) / 2.0
     mean = factor * prob_wait / gap
-    mean[unstaffed] = 0.0
     var = mean * factor * (2.0 - prob_wait) / gap      # = factor²·C(2 − C)/gap²
     return mean, var
 
