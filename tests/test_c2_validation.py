@@ -20,8 +20,8 @@ import pytest
 from kaname.data import Library
 from kaname.engine import Engine
 from kaname.models.c2 import C2Model
-from kaname.models.c2.des import network_from_values, replicate, simulate_single_node, summarise
-from kaname.models.c2.specs import INPUTS, STRUCTURES
+from kaname.models.c2.des import compare_structures, simulate_single_node, summarise
+from kaname.models.c2.specs import STRUCTURES
 
 
 def erlang_c_mean_wait(lam: float, mu: float, c: int) -> float:
@@ -103,17 +103,10 @@ def base():
 @pytest.mark.parametrize(("situation", "per_day", "delegated", "days"), GRID)
 def test_approximation_tracks_simulation(base, situation, per_day, delegated, days):
     model, defaults = base
-    rows = []
-    for code in range(len(STRUCTURES)):
-        v = dict(defaults)
-        v["c2.structure"] = float(code)
-        v["c2.situation"] = 1.0 if situation == "crisis" else 0.0
-        v[f"c2.arrivals_per_day_{situation}"] = per_day
-        v["c2.delegated_share"] = delegated
-        rows.append(v)
-    nets = [network_from_values(r, model.offsets) for r in rows]
-    sims = [summarise(runs) for runs in replicate(nets, days, 3.0, 4, seed=5, workers=2)]
-    approx = model.evaluate({p: np.array([r[p] for r in rows]) for p in INPUTS})
+    values = {**defaults, "c2.situation": 1.0 if situation == "crisis" else 0.0,
+              f"c2.arrivals_per_day_{situation}": per_day, "c2.delegated_share": delegated}
+    runs, approx = compare_structures(model, values, days, 3.0, 4, seed=5, workers=2)
+    sims = [summarise(r) for r in runs]
     for k in range(len(STRUCTURES)):
         for metric in ("latency_mean_h", "latency_median_h"):
             sim, apx = sims[k][metric], float(approx[f"c2.{metric}"][k])

@@ -121,8 +121,8 @@ def simulate(
 ) -> None:
     """Simulate both C2 structures for one policy and compare with the approximation."""
     from kaname.models.c2 import C2Model
-    from kaname.models.c2.des import network_from_values, replicate, summarise
-    from kaname.models.c2.specs import INPUTS, STRUCTURES
+    from kaname.models.c2.des import compare_structures, summarise
+    from kaname.models.c2.specs import STRUCTURES
 
     check_choice(fmt, ("table", "json"), "--format")
     check_choice(lang, ("en", "ja"), "--lang")
@@ -137,16 +137,9 @@ def simulate(
     check_output_path(records)
     values, offsets, chosen, scenario_name, settings = _policy_values(file, policy, situation)
     seed = int(settings.seed if seed is None else seed)
-    nets, rows = [], []
-    for code in range(len(STRUCTURES)):
-        v = dict(values)
-        v["c2.structure"] = float(code)
-        nets.append(network_from_values(v, offsets, file=str(file)))
-        rows.append(v)
-    results = replicate(nets, days, warmup_days, replications, seed, workers,
-                        records=records is not None)
     model = C2Model(offsets, settings.horizon_days)
-    approx = model.evaluate({p: np.array([r[p] for r in rows]) for p in INPUTS})
+    results, approx = compare_structures(model, values, days, warmup_days, replications, seed,
+                                         workers, file=str(file), records=records is not None)
     situation_name = ("crisis" if values["c2.situation"] == 1 else "peacetime")
     report = {
         "scenario": scenario_name, "policy": chosen,

@@ -25,6 +25,7 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import simpy
@@ -300,6 +301,24 @@ def replicate(nets: Sequence[Network], days: float, warmup_days: float, replicat
         with ProcessPoolExecutor(max_workers=workers) as pool:
             flat = list(pool.map(_one, jobs))
     return [flat[k * replications:(k + 1) * replications] for k in range(len(nets))]
+
+
+def compare_structures(model: Any, values: Mapping[str, float], days: float,
+                       warmup_days: float, replications: int, seed: int,
+                       workers: int | None = None, *, file: str | None = None,
+                       records: bool = False
+                       ) -> tuple[list[list[dict[str, object]]], dict[str, np.ndarray]]:
+    """Simulate both structures from one set of c2 inputs, and evaluate the approximation
+    (`model`, a :class:`~kaname.models.c2.C2Model`) on the same two rows.
+
+    Returns the replications per structure (as :func:`replicate`) and the approximation's
+    outputs, arrays indexed by structure code.
+    """
+    rows = [{**values, P + "structure": float(code)} for code in range(len(STRUCTURES))]
+    nets = [network_from_values(row, model.offsets, file=file) for row in rows]
+    runs = replicate(nets, days, warmup_days, replications, seed, workers, records=records)
+    approx = model.evaluate({p: np.array([row[p] for row in rows]) for p in INPUTS})
+    return runs, approx
 
 
 def summarise(runs: Sequence[dict[str, object]]) -> dict[str, object]:
