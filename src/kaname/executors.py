@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kaname.catalog import record_run
 from kaname.errors import InputError
 from kaname.models.base import load_plugins
 from kaname.store import (
@@ -45,7 +46,6 @@ from kaname.store import (
     encode_chunk,
     encode_series,
     layout_for,
-    record_run,
     series_file,
     sha256_bytes,
     versions_changed,

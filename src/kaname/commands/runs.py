@@ -75,7 +75,7 @@ def _print_table(headers: list[str], rows: list[list[Any]], title: str | None = 
 def list_cmd(fmt: str = typer.Option("table", "--format", help="table or json."),
              lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
     """Every run recorded in the catalog (``$KANAME_CATALOG`` or ~/.kaname/catalog.duckdb)."""
-    from kaname.store import catalog_path, list_runs
+    from kaname.catalog import catalog_path, list_runs
 
     check_choice(fmt, ("table", "json"), "--format")
     check_choice(lang, ("en", "ja"), "--lang")
@@ -155,8 +155,9 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
            lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
     """Every sample, one row per (policy, future) in a stable order: policy (scenario
     order), then future. NetCDF writes the labelled Dataset instead."""
+    from kaname.catalog import connect_run, ordered_results_sql, sql_str
     from kaname.files import atomic_path
-    from kaname.store import RunStore, _sql_str, connect_run, open_results, ordered_results_sql
+    from kaname.store import RunStore, open_results
 
     check_choice(fmt, EXPORT_FORMATS, "--format")
     check_choice(lang, ("en", "ja"), "--lang")
@@ -175,7 +176,7 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
             con = connect_run(store, allow_partial=False)
             options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else \
                 "FORMAT csv, HEADER true"
-            con.execute(f"COPY ({ordered_results_sql()}) TO {_sql_str(str(tmp))} ({options})")
+            con.execute(f"COPY ({ordered_results_sql()}) TO {sql_str(str(tmp))} ({options})")
             rows = con.execute("SELECT count(*) FROM results").fetchone()[0]
             con.close()
     typer.echo(ui("exported", lang, rows=rows, path=target), err=True)
@@ -206,7 +207,8 @@ def query(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory.
     ``SELECT policy, avg("deterrence.p_win") FROM results GROUP BY policy``."""
     import duckdb
 
-    from kaname.store import RunStore, connect_run
+    from kaname.catalog import connect_run
+    from kaname.store import RunStore
 
     check_choice(fmt, ("table", "csv", "json"), "--format")
     store = RunStore.open(run_dir)
