@@ -1,10 +1,10 @@
 """Accuracy of the c2 approximation against the SimPy simulation: the table in docs/models/c2.md.
 
-Run: ``python benchmarks/validate_c2.py`` (about two minutes on two cores). Default data,
-both structures, the grid of situations, loads and delegated shares below; the simulation
-uses seed 5, 4 replications and 3 warm-up days (the same settings as
-tests/test_c2_validation.py, which asserts the 15 % tolerance on the rows up to 45
-requests/day). Prints a markdown table.
+Run: ``python benchmarks/validate_c2.py`` (about 10 s on two cores). Default data, both
+structures, the grid ``kaname.models.c2.des.VALIDATION_GRID``; the simulation uses seed 5,
+4 replications and 3 warm-up days (the same settings as tests/test_c2_validation.py, which
+asserts the 15 % tolerance on the rows the grid marks as inside it). Prints a markdown
+table.
 """
 
 from __future__ import annotations
@@ -12,20 +12,9 @@ from __future__ import annotations
 from kaname.data import Library
 from kaname.engine import Engine
 from kaname.models.c2 import C2Model
-from kaname.models.c2.des import compare_structures, summarise
+from kaname.models.c2.des import VALIDATION_GRID, compare_structures, summarise
 from kaname.models.c2.specs import STRUCTURES
 
-GRID = [
-    # (situation, requests/day, delegated share, measured days)
-    ("crisis", 18.0, 0.5, 40.0),
-    ("crisis", 36.0, 0.5, 30.0),
-    ("crisis", 45.0, 0.5, 30.0),
-    ("crisis", 54.0, 0.5, 30.0),
-    ("crisis", 36.0, 0.2, 30.0),
-    ("crisis", 36.0, 0.8, 30.0),
-    ("peacetime", 8.0, 0.5, 120.0),
-    ("peacetime", 20.0, 0.5, 60.0),
-]
 COLUMNS = ("latency_mean_h", "latency_median_h", "latency_p90_h", "share_within_6h",
            "max_utilisation")
 
@@ -44,7 +33,7 @@ def main() -> None:
     print("| situation | req/day | δ | structure | sim mean | apx mean | err | sim median "
           "| apx median | err | sim p90 | apx p90 | sim ≤6h | apx ≤6h | sim util | apx util |")
     print("|" + "---|" * 16)
-    for situation, per_day, delegated, days in GRID:
+    for situation, per_day, delegated, days, _ in VALIDATION_GRID:
         values = {**defaults, "c2.situation": 1.0 if situation == "crisis" else 0.0,
                   f"c2.arrivals_per_day_{situation}": per_day, "c2.delegated_share": delegated}
         runs, apx = compare_structures(model, values, days, 3.0, 4, seed=5, workers=2)
