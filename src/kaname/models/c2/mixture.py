@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-GRID_POINTS = 64        # nodes of the per-sample grid that brackets each latency quantile
+GRID_POINTS = 64       # nodes of the per-sample grid that brackets each latency quantile
 MIN_CELL_WIDTH = 1e-4  # grid steps: width given to zero-variance cells
 QUANTILE_TOL = 1e-5    # CDF tolerance of the quantile search
 QUANTILE_ITERATIONS = 40
@@ -117,7 +117,7 @@ def mixture_summary(cells: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     broadcast): each row is a uniform cell, and each sample's weights sum to 1. In grid
     units a cell rises with slope ``s`` from ``a`` to ``b``, so the CDF is
     ``F(x) = x·Σs − Σs·a`` over cells with ``a ≤ x`` minus the same over cells with
-    ``b ≤ x``: two sums accumulated at the grid nodes by one ``bincount`` and one
+    ``b ≤ x``: two sums accumulated at the grid nodes by a ``bincount`` each and one
     cumulative sum, exact at every node. A quantile is bracketed between two nodes and
     found by regula falsi on the exact CDF; threshold shares are the exact CDF. Cell
     geometry is float32 (positions of a few grid steps, relative to the sample's first
