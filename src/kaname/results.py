@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ def flat_columns(ds: xr.Dataset, names: Sequence[str] | None = None, lang: str =
                  ) -> Iterator[tuple[str, str, xr.DataArray]]:
     """(column name, label key, (policy, future) array) for every scalar outcome, with
     extra dims spread into one column per label, e.g. ``days_to_depletion[pac3_mse]``."""
-    for name in names or list(ds.data_vars):
+    for name in names or [str(v) for v in ds.data_vars]:
         var = ds[name]
         if "future" not in var.dims:
             continue
@@ -75,13 +76,13 @@ class Results:
         return pd.DataFrame(frame)
 
     def summary(self, lang: str = "en", quantiles: tuple[float, float] = (0.1, 0.9)
-                ) -> list[dict[str, object]]:
+                ) -> list[dict[str, Any]]:
         """Per headline outcome and policy: median, band, and the median paired difference
         from the first policy (the same futures under each policy). Yes/no outcomes give the
         share of futures where they hold, and the difference in shares."""
         ds = self.dataset
-        rows: list[dict[str, object]] = []
-        headline = [n for n in ds.data_vars if ds[n].attrs.get("headline")]
+        rows: list[dict[str, Any]] = []
+        headline = [str(n) for n in ds.data_vars if ds[n].attrs.get("headline")]
         for column, cell, var in flat_columns(ds, headline, lang):
             attrs = ds[column.split("[")[0]].attrs
             label = attrs.get(f"label_{lang}", column)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import xarray as xr
@@ -18,7 +18,7 @@ from kaname.spec import Spec
 DEFAULT_CHUNK = 50_000  # future-policy samples per vectorised call
 
 
-def display_order(paths: Sequence[str]) -> list[str]:
+def display_order(paths: Iterable[str]) -> list[str]:
     """Outcome paths grouped by model in the order of the built-in model list (the order a
     reader follows the argument: sustainment, coordination, deterrence, ...), others last."""
     from kaname.models import BUILTIN

@@ -7,7 +7,7 @@ Currencies are separate dimensions: converting yen to dollars is an economic ass
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kaname.errors import DataError
 
@@ -36,7 +36,7 @@ trillion = 1e12
 def registry() -> pint.UnitRegistry:
     import pint  # imported on first use: keeps `kaname --help` quick
 
-    reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    reg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     for line in _DEFINITIONS.strip().splitlines():
         reg.define(line)
     return reg
@@ -73,7 +73,7 @@ def parse_quantity(text: str, target: str, *, file: str | None = None,
                    key: str | None = None) -> float:
     """Parse '120 missile/year' into a float in `target` units."""
     try:
-        qty = registry().Quantity(text)
+        qty: Any = registry().Quantity(text)
     except Exception:
         raise DataError(f"{text!r} is not a number with a unit", file=file, key=key) from None
     try:

@@ -202,8 +202,8 @@ def main() -> None:
     as_written = core.policy_levers(scenario, engine, policy)
     groups = core.lever_groups(engine, scenario)
     if ss.applied != (ss.current, policy) or side.button(tr("reset", lang)):
-        for levers in groups.values():
-            for lever in levers:
+        for group_levers in groups.values():
+            for lever in group_levers:
                 ss[f"lever:{lever.path}"] = _display(lever, as_written[lever.path])
         ss.applied = (ss.current, policy)
     side.subheader(tr("levers", lang))

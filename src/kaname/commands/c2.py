@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
@@ -54,7 +55,7 @@ def ui(key: str, lang: str, **kwargs: object) -> str:
 
 
 def _policy_values(scenario_path: str | Path, policy: str | None, situation: str | None
-                   ) -> tuple[dict[str, float], dict[str, float], str, str, object]:
+                   ) -> tuple[dict[str, float], dict[str, float], str, str, Any]:
     """c2 input values (defaults + the policy's c2 levers), UTC offsets, names, settings."""
     from kaname.data import Library
     from kaname.engine import Engine
@@ -141,7 +142,7 @@ def simulate(
     results, approx = compare_structures(model, values, days, warmup_days, replications, seed,
                                          workers, file=str(file), records=records is not None)
     situation_name = ("crisis" if values["c2.situation"] == 1 else "peacetime")
-    report = {
+    report: dict[str, Any] = {
         "scenario": scenario_name, "policy": chosen,
         "policy_structure": STRUCTURES[int(values["c2.structure"])],
         "delegated_share": values["c2.delegated_share"], "situation": situation_name,

@@ -3,6 +3,8 @@ the named Golden Dome architectures with the public headline totals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import typer
 from rich.console import Console
@@ -153,7 +155,7 @@ def compare(
     out = model.evaluate(x)
     rows = {a: {m: float(out[f"homeland.{m}"][i]) for m in metrics}
             for i, a in enumerate(model.architectures)}
-    headlines = {}
+    headlines: dict[str, dict[str, Any]] = {}
     for key in HEADLINES:
         entry = library.get(f"homeland.headline.{key}")
         src = entry.sources[0] if entry.sources else None

@@ -112,7 +112,8 @@ def _parse_source(raw: Any, file: str, key: str) -> Source:
     if conf not in CONFIDENCE:
         raise DataError(f"confidence {conf!r} not one of {', '.join(sorted(CONFIDENCE))}",
                         file=file, key=key)
-    return Source(*(str(raw[k]) for k in ("title", "publisher", "date", "url")), conf)
+    return Source(str(raw["title"]), str(raw["publisher"]), str(raw["date"]), str(raw["url"]),
+                  conf)
 
 
 def _number(v: Any, file: str, key: str) -> float:

@@ -23,6 +23,7 @@ Cancian, M. F. & Park, C. (2026). *The 2026 National Defense Strategy by the Num
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ MISSION_LABELS = {
            "europe": "欧州", "middle_east": "中東", "other": "その他"},
 }
 
-_prob = {"low": 0.0, "high": 1.0}
+_prob: dict[str, Any] = {"low": 0.0, "high": 1.0}
 
 _INPUTS: dict[str, Spec] = {
     "budget_fy2026_usd": Spec("US national-defence budget, FY2026", "米国防予算(2026会計年度)",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +37,8 @@ MAX_YEAR = 2060
 
 def _parameter_specs(base_year: int, rate_cap: float) -> dict[str, Spec]:
     """Per-munition inputs (path suffix -> Spec); `rate_cap` bounds the co-production lever."""
-    year = {"unit": "calendar_year", "low": base_year, "high": MAX_YEAR}
-    rate = {"unit": "missile/year", "low": 0.0}
+    year: dict[str, Any] = {"unit": "calendar_year", "low": base_year, "high": MAX_YEAR}
+    rate: dict[str, Any] = {"unit": "missile/year", "low": 0.0}
     return {
         "critical": Spec("Counts toward sustainment days", "継戦日数の算定対象", kind="bool"),
         "us_framework_rate": Spec("US framework output rate", "米国の増産枠組みの年産目標",
@@ -189,7 +190,7 @@ class SustainmentModel:
         return np.where(year <= last_year, history, last_rate + frac * (framework_rate - last_rate))
 
     @staticmethod
-    def japan_coproduction(year: float, rate: np.ndarray, cap: np.ndarray, start: np.ndarray,
+    def japan_coproduction(year: float | np.ndarray, rate: np.ndarray, cap: np.ndarray, start: np.ndarray,
                            ramp_years: np.ndarray) -> np.ndarray:
         """Co-production output in `year`: min(r, cap) times a linear ramp from the start."""
         ramp = np.clip((year - start + 1.0) / ramp_years, 0.0, 1.0)

@@ -93,7 +93,7 @@ def _figures_json(doc: dict[str, Any]) -> str:
     """Collect figure specs into one JSON blob (ids fig-0, fig-1, ...), safe in <script>."""
     from kaname.report.figures import CONFIG
 
-    figs = []
+    figs: list[Any] = []
     for sec in doc["sections"]:
         for block in sec["blocks"]:
             if block["kind"] == "figure":

@@ -59,7 +59,7 @@ def layout(title: str, x_title: str = "", y_title: str = "", **extra: Any) -> di
     return base
 
 
-def fan(x: Sequence[float], bands: Mapping[str, np.ndarray], title: str, x_title: str,
+def fan(x: Sequence[float] | np.ndarray, bands: Mapping[str, np.ndarray], title: str, x_title: str,
         y_title: str, names: tuple[str, str, str]) -> dict[str, Any]:
     """One panel per group (side by side, shared y): median line with 25–75 % and 10–90 %
     bands; `bands[g]` is (5, len(x)) quantiles (10, 25, 50, 75, 90). `names` labels the

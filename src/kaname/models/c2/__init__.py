@@ -20,7 +20,7 @@ Management* 16(1), 13–39.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +40,7 @@ from kaname.models.c2.specs import (
     P,
     check_values,
 )
+from kaname.spec import Spec
 
 CHUNK = 4096  # samples per block: long numpy loops, bounded scratch memory (~60 MB)
 
@@ -139,9 +140,9 @@ class C2Model:
     stochastic = False
 
     def __init__(self, offsets: Mapping[str, float], horizon_days: float = 120.0):
-        self.inputs = dict(INPUTS)
-        self.outputs = dict(OUTPUTS)
-        self.coords = {k: list(v) for k, v in COORDS.items()}
+        self.inputs: Mapping[str, Spec] = dict(INPUTS)
+        self.outputs: Mapping[str, Spec] = dict(OUTPUTS)
+        self.coords: Mapping[str, Sequence[str]] = {k: list(v) for k, v in COORDS.items()}
         self.offsets = dict(offsets)
         self.horizon_h = float(horizon_days) * 24.0
 

@@ -19,6 +19,7 @@ Harrison, T. (2025). *Build Your Own Golden Dome*. American Enterprise Institute
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -60,10 +61,10 @@ THREAT_LABELS = {
            "hgv": "極超音速滑空体", "cruise": "巡航ミサイル", "drone": "ドローン"},
 }
 
-_prob = {"low": 0.0, "high": 1.0}
-_count = {"unit": "interceptor", "kind": "integer", "low": 0.0}
-_usd = {"unit": "USD", "low": 0.0}
-_year_point = {"unit": "calendar_year", "low": 2020.0, "high": 2060.0}
+_prob: dict[str, Any] = {"low": 0.0, "high": 1.0}
+_count: dict[str, Any] = {"unit": "interceptor", "kind": "integer", "low": 0.0}
+_usd: dict[str, Any] = {"unit": "USD", "low": 0.0}
+_year_point: dict[str, Any] = {"unit": "calendar_year", "low": 2020.0, "high": 2060.0}
 
 # per threat class: suffix -> Spec (boost_time only for boosted classes, terminal_pk not drone)
 _THREAT_SPECS: dict[str, Spec] = {
