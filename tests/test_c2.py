@@ -47,6 +47,13 @@ def test_batch_independence_across_chunks_and_blocks(setup):
     check_model(model, defaults, n=5000)
 
 
+def test_no_samples_gives_empty_outputs(setup):
+    model, defaults = setup
+    out = model.evaluate({p: np.zeros(0) for p in defaults})
+    assert out["c2.latency_median_h"].shape == (0,)
+    assert out["c2.utilisation"].shape == (0, 3)
+
+
 def test_time_zones_from_iana(setup):
     model, _ = setup
     assert model.offsets["jjoc"] - model.offsets["indopacom"] == 19.0

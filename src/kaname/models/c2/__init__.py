@@ -105,7 +105,8 @@ def _sample_hashes(columns: np.ndarray) -> np.ndarray:
 
 
 def distinct_samples(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Representatives of the distinct samples of `columns` (inputs × samples) and the
+    """Representatives of the distinct samples of `columns` (inputs × samples, at least one
+    sample) and the
     index of each sample's representative, or None if every sample is distinct.
 
     Only the inputs that vary are compared. One input with all-distinct values proves
@@ -116,9 +117,9 @@ def distinct_samples(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     exact sort is used.
     """
     n = columns.shape[1]
-    varying = np.flatnonzero(np.ptp(columns, axis=1) > 0) if n else np.zeros(0, np.intp)
-    if n == 0 or varying.size == 0:
-        return np.zeros(min(n, 1), dtype=np.intp), np.zeros(n, dtype=np.intp)
+    varying = np.flatnonzero(np.ptp(columns, axis=1) > 0)
+    if varying.size == 0:
+        return np.zeros(1, dtype=np.intp), np.zeros(n, dtype=np.intp)
     for row in columns[varying[:8]]:
         head = row[:64]                      # cheap screen before sorting a whole input
         if np.unique(head).size == head.size and np.unique(row).size == n:
@@ -159,6 +160,9 @@ class C2Model:
         names = list(self.inputs)
         columns = np.stack([np.asarray(x[p], dtype=float) for p in names])
         n = columns.shape[1]
+        if n == 0:
+            return {path: np.zeros((0, *(len(self.coords[d]) for d in spec.dims)))
+                    for path, spec in self.outputs.items()}
         distinct = distinct_samples(columns)
         samples = np.arange(n) if distinct is None else distinct[0]
         # Samples that delegate nothing first: most chunks then hold one kind of sample,
