@@ -124,6 +124,21 @@ def _branch_cells(reach: np.ndarray, var: np.ndarray, share: np.ndarray, back: n
     return cells
 
 
+def delayed_flow(flow: np.ndarray, varies: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    """The hourly flow (24 × samples) `delay` hours later, periodically.
+
+    Arrivals are constant over the day, so a flow only changes from hour to hour in the
+    samples listed in `varies` (a desk upstream had a backlog); the others pass through
+    as they are — exactly what interpolating a constant would give.
+    """
+    if varies.size == 0:
+        return flow
+    out = np.array(flow)
+    out[:, varies] = interp_hourly(np.take(flow, varies, axis=1),
+                                   HOURS_MID[:, None] - delay[varies])
+    return out
+
+
 def lognormal_moments(median: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndarray, ...]:
     """Mean, variance and squared coefficient of variation of a lognormal."""
     mean = median * np.exp(log_sd**2 / 2.0)
@@ -181,9 +196,10 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
     si, si_mean, si_var, si_scv = node_inputs("indopacom")
     hours_mid = HOURS_MID[:, None]
     jj = node_hourly(lam, sj, sj_mean, sj_scv, horizon_h)
-    lam_u = interp_hourly(jj["departures"], hours_mid - (sj_mean + tr1))
+    lam_u = delayed_flow(jj["departures"], jj["backlogged"], sj_mean + tr1)
     us = node_hourly(lam_u, su, su_mean, su_scv, horizon_h)
-    lam_i = (1.0 - delegated) * interp_hourly(us["departures"], hours_mid - (su_mean + tr2))
+    varies = np.union1d(jj["backlogged"], us["backlogged"])
+    lam_i = (1.0 - delegated) * delayed_flow(us["departures"], varies, su_mean + tr2)
     ip = node_hourly(lam_i, si, si_mean, si_scv, horizon_h)
 
     # Branch timing: arrive mid-hour at JJOC, reach USFJ, then INDOPACOM (escalated).

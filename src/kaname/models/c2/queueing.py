@@ -174,7 +174,8 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
     """Queueing delay, departure flow and utilisation of one node, per UTC hour.
 
     ``arrivals`` (requests/hour) and ``servers`` are 24 × samples; returns the mean and
-    variance of the wait per hour, the departure flow per hour and daily utilisation.
+    variance of the wait per hour, the departure flow per hour, daily utilisation and the
+    samples with a backlog (the only ones whose departures differ from their arrivals).
     """
     capacity = servers / service_mean                            # requests/hour
     daily_load = arrivals.sum(axis=0)
@@ -205,4 +206,5 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(staff_hours > 0, offered_work / staff_hours, 0.0)
     return {"wait_mean": mean, "wait_var": var, "departures": departures,
+            "backlogged": overloaded,
             "utilisation": utilisation, "throughput": np.minimum(daily_load, daily_cap)}
