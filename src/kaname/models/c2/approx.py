@@ -185,22 +185,25 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
         if node == "usfj":
             day = np.where(jfhq, g["usfj.jfhq_day_staff"], day)
             night = np.where(jfhq, g["usfj.jfhq_night_staff"], night)
-        servers, _ = staffing(day, night, g[f"{node}.duty_start_h"], g[f"{node}.duty_end_h"],
-                              offsets[node])
+        servers, on = staffing(day, night, g[f"{node}.duty_start_h"],
+                               g[f"{node}.duty_end_h"], offsets[node])
         s_mean, s_var, scv = lognormal_moments(g[f"{node}.service_median_min"] / 60.0,
                                                g[f"{node}.service_log_sd"])
-        return servers, s_mean, s_var, scv
+        return servers, (day, night, on), s_mean, s_var, scv
 
-    sj, sj_mean, sj_var, sj_scv = node_inputs("jjoc")
-    su, su_mean, su_var, su_scv = node_inputs("usfj")
-    si, si_mean, si_var, si_scv = node_inputs("indopacom")
+    sj, shifts_j, sj_mean, sj_var, sj_scv = node_inputs("jjoc")
+    su, shifts_u, su_mean, su_var, su_scv = node_inputs("usfj")
+    si, shifts_i, si_mean, si_var, si_scv = node_inputs("indopacom")
     hours_mid = HOURS_MID[:, None]
-    jj = node_hourly(lam, sj, sj_mean, sj_scv, horizon_h)
+    # Arrivals at JJOC are constant over the day; a flow changes from hour to hour only
+    # after a desk with a backlog.
+    jj = node_hourly(lam, sj, sj_mean, sj_scv, horizon_h, shifts=shifts_j)
     lam_u = delayed_flow(jj["departures"], jj["backlogged"], sj_mean + tr1)
-    us = node_hourly(lam_u, su, su_mean, su_scv, horizon_h)
+    us = node_hourly(lam_u, su, su_mean, su_scv, horizon_h, shifts=shifts_u,
+                     varies=jj["backlogged"])
     varies = np.union1d(jj["backlogged"], us["backlogged"])
     lam_i = (1.0 - delegated) * delayed_flow(us["departures"], varies, su_mean + tr2)
-    ip = node_hourly(lam_i, si, si_mean, si_scv, horizon_h)
+    ip = node_hourly(lam_i, si, si_mean, si_scv, horizon_h, shifts=shifts_i, varies=varies)
 
     # Branch timing: arrive mid-hour at JJOC, reach USFJ, then INDOPACOM (escalated).
     t_usfj = hours_mid + jj["wait_mean"] + (sj_mean + tr1)

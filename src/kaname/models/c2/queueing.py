@@ -170,12 +170,18 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
 
 
 def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndarray,
-                scv: np.ndarray, horizon_h: float) -> dict[str, np.ndarray]:
+                scv: np.ndarray, horizon_h: float, *,
+                shifts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                varies: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Queueing delay, departure flow and utilisation of one node, per UTC hour.
 
     ``arrivals`` (requests/hour) and ``servers`` are 24 × samples; returns the mean and
     variance of the wait per hour, the departure flow per hour, daily utilisation and the
     samples with a backlog (the only ones whose departures differ from their arrivals).
+
+    `shifts` (day staff, night staff, on-duty mask) and `varies` (the samples whose
+    arrivals change over the day) let the stationary wait be computed once per shift for
+    the samples whose arrivals are constant: the same numbers, a twelfth of the work.
     """
     capacity = servers / service_mean                            # requests/hour
     daily_load = arrivals.sum(axis=0)
@@ -186,7 +192,16 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
     # and add the horizon-average growth of the backlog separately.
     scale = np.where(rho_day > 0.999, 0.999 / np.maximum(rho_day, 1e-300), 1.0)
     lam = arrivals * scale
-    mean, var = mmc_wait_moments(servers, lam, service_mean, scv)
+    if shifts is None:
+        mean, var = mmc_wait_moments(servers, lam, service_mean, scv)
+    else:
+        day, night, on = shifts
+        per_shift = mmc_wait_moments(np.stack([day, night]), lam[:1], service_mean, scv)
+        mean, var = (np.where(on, m[0], m[1]) for m in per_shift)
+        if varies is not None and varies.size:
+            hourly = mmc_wait_moments(servers[:, varies], lam[:, varies],
+                                      service_mean[varies], scv[varies])
+            mean[:, varies], var[:, varies] = hourly
     growth = np.where(rho_day > 1.0, (np.minimum(rho_day, 1e6) - 1.0) * horizon_h, 0.0)
     mean += growth / 2.0
     var += growth**2 / 12.0
