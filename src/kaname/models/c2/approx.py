@@ -33,7 +33,7 @@ from kaname.models.c2.hours import (
     staffing,
 )
 from kaname.models.c2.mixture import mixture_summary
-from kaname.models.c2.queueing import node_hourly
+from kaname.models.c2.queueing import Shifts, node_hourly
 
 NEVER = 1e9            # "no wake-up": wait for the day shift (peacetime)
 MIXTURE_BLOCK = 2048   # samples per mixture: bounded index and weight arrays
@@ -180,7 +180,7 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
     tr1 = g["transit.jjoc_usfj_h"]
     tr2 = g["transit.usfj_indopacom_h"]
 
-    def node_inputs(node: str) -> tuple[np.ndarray, ...]:
+    def node_inputs(node: str) -> tuple[np.ndarray, Shifts, np.ndarray, np.ndarray, np.ndarray]:
         day, night = g[f"{node}.day_staff"], g[f"{node}.night_staff"]
         if node == "usfj":
             day = np.where(jfhq, g["usfj.jfhq_day_staff"], day)

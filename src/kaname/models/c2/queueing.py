@@ -35,6 +35,7 @@ from kaname.models.c2.hours import HOURS_MID
 PSA_MAX_LOAD = 0.95    # cap on the per-hour load fed to Erlang C; the fluid term takes over
 TABLE_SERVERS = 64     # Erlang C is tabulated for 0–64 servers (exact recursion above)
 TABLE_LOADS = 1024     # load nodes ρ = a/c on [0, PSA_MAX_LOAD] (interpolation error < 1e-5)
+Shifts = tuple[np.ndarray, np.ndarray, np.ndarray]  # day staff, night staff, on-duty mask
 FLUID_HORIZON_H = 47.5  # the fluid wait counts at most this long (from mid-hour, two days)
 
 
@@ -171,7 +172,7 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
 
 def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndarray,
                 scv: np.ndarray, horizon_h: float, *,
-                shifts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                shifts: Shifts | None = None,
                 varies: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Queueing delay, departure flow and utilisation of one node, per UTC hour.
 
