@@ -197,13 +197,12 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
     hours_mid = HOURS_MID[:, None]
     # Arrivals at JJOC are constant over the day; a flow changes from hour to hour only
     # after a desk with a backlog.
-    jj = node_hourly(lam, sj, sj_mean, sj_scv, horizon_h, shifts=shifts_j)
+    jj = node_hourly(lam, sj, shifts_j, sj_mean, sj_scv, horizon_h)
     lam_u = delayed_flow(jj["departures"], jj["backlogged"], sj_mean + tr1)
-    us = node_hourly(lam_u, su, su_mean, su_scv, horizon_h, shifts=shifts_u,
-                     varies=jj["backlogged"])
+    us = node_hourly(lam_u, su, shifts_u, su_mean, su_scv, horizon_h, jj["backlogged"])
     varies = np.union1d(jj["backlogged"], us["backlogged"])
     lam_i = (1.0 - delegated) * delayed_flow(us["departures"], varies, su_mean + tr2)
-    ip = node_hourly(lam_i, si, si_mean, si_scv, horizon_h, shifts=shifts_i, varies=varies)
+    ip = node_hourly(lam_i, si, shifts_i, si_mean, si_scv, horizon_h, varies)
 
     # Branch timing: arrive mid-hour at JJOC, reach USFJ, then INDOPACOM (escalated).
     t_usfj = hours_mid + jj["wait_mean"] + (sj_mean + tr1)

@@ -170,19 +170,19 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return np.where(pending > 0, hours, 0.0).transpose(0, 2, 1)
 
 
-def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndarray,
-                scv: np.ndarray, horizon_h: float, *,
-                shifts: Shifts | None = None,
+def node_hourly(arrivals: np.ndarray, servers: np.ndarray, shifts: Shifts,
+                service_mean: np.ndarray, scv: np.ndarray, horizon_h: float,
                 varies: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Queueing delay, departure flow and utilisation of one node, per UTC hour.
 
-    ``arrivals`` (requests/hour) and ``servers`` are 24 × samples; returns the mean and
-    variance of the wait per hour, the departure flow per hour, daily utilisation and the
-    samples with a backlog (the only ones whose departures differ from their arrivals).
+    ``arrivals`` (requests/hour) and ``servers`` are 24 × samples, `shifts` the day and
+    night staff and on-duty mask that make up ``servers``; returns the mean and variance of
+    the wait per hour, the departure flow per hour, daily utilisation and the samples with
+    a backlog (the only ones whose departures differ from their arrivals).
 
-    `shifts` (day staff, night staff, on-duty mask) and `varies` (the samples whose
-    arrivals change over the day) let the stationary wait be computed once per shift for
-    the samples whose arrivals are constant: the same numbers, a twelfth of the work.
+    Only the samples in `varies` have arrivals that change over the day; for the others the
+    stationary wait is computed once per shift instead of once per hour (the same numbers,
+    a twelfth of the work).
     """
     capacity = servers / service_mean                            # requests/hour
     daily_load = arrivals.sum(axis=0)
@@ -193,16 +193,13 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
     # and add the horizon-average growth of the backlog separately.
     scale = np.where(rho_day > 0.999, 0.999 / np.maximum(rho_day, 1e-300), 1.0)
     lam = arrivals * scale
-    if shifts is None:
-        mean, var = mmc_wait_moments(servers, lam, service_mean, scv)
-    else:
-        day, night, on = shifts
-        per_shift = mmc_wait_moments(np.stack([day, night]), lam[:1], service_mean, scv)
-        mean, var = (np.where(on, m[0], m[1]) for m in per_shift)
-        if varies is not None and varies.size:
-            hourly = mmc_wait_moments(servers[:, varies], lam[:, varies],
-                                      service_mean[varies], scv[varies])
-            mean[:, varies], var[:, varies] = hourly
+    day, night, on = shifts
+    per_shift = mmc_wait_moments(np.stack([day, night]), lam[:1], service_mean, scv)
+    mean, var = (np.where(on, m[0], m[1]) for m in per_shift)
+    if varies is not None and varies.size:
+        hourly = mmc_wait_moments(servers[:, varies], lam[:, varies], service_mean[varies],
+                                  scv[varies])
+        mean[:, varies], var[:, varies] = hourly
     growth = np.where(rho_day > 1.0, (np.minimum(rho_day, 1e6) - 1.0) * horizon_h, 0.0)
     mean += growth / 2.0
     var += growth**2 / 12.0
