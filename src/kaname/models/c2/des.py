@@ -92,9 +92,6 @@ class Network:
     def delegated(self) -> float:
         return self.delegated_share if self.structure == "jfhq_in_japan" else 0.0
 
-    def with_structure(self, structure: str) -> Network:
-        return replace(self, structure=structure)
-
 
 def network_from_values(values: Mapping[str, float], offsets: Mapping[str, float], *,
                         file: str | None = None) -> Network:
@@ -127,13 +124,6 @@ def network_from_values(values: Mapping[str, float], offsets: Mapping[str, float
                   transit_jjoc_usfj_h=v["transit.jjoc_usfj_h"],
                   transit_usfj_indopacom_h=v["transit.usfj_indopacom_h"])
     return net if not jfhq else replace(net, usfj=node("usfj", role_jfhq=True))
-
-
-def jfhq_usfj(values: Mapping[str, float], offsets: Mapping[str, float]) -> NodeParams:
-    """USFJ's desk in its joint-force-HQ role (for comparing both structures)."""
-    v = dict(values)
-    v[P + "structure"] = float(STRUCTURES.index("jfhq_in_japan"))
-    return network_from_values(v, offsets).usfj
 
 
 class Desk:

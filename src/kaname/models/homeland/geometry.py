@@ -132,11 +132,3 @@ def share_in_reach(launch_lat_deg, incl_deg, angle_rad):
     width = np.arccos(np.clip(arg, -1.0, 1.0))
     f = np.sum(width * jac * _WEIGHTS, axis=-1) / np.pi**2
     return np.clip(f, 0.0, 1.0)
-
-
-def mean_density_over_cap(launch_lat_deg, incl_deg, angle_rad):
-    """ḡ: the latitude-density factor averaged over the reach cap (f divided by the cap share)."""
-    share = cap_share_uniform(angle_rad)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(share > 0, share_in_reach(launch_lat_deg, incl_deg, angle_rad) / share,
-                        latitude_density(np.radians(launch_lat_deg), np.radians(incl_deg)))
