@@ -11,12 +11,10 @@ from kaname import __version__
 from kaname.engine import Engine
 from kaname.errors import InputError
 from kaname.results import Results
-from kaname.sampling import MODEL_STREAM, sample_futures, seed_sequence
+from kaname.chunking import SAMPLES_PER_CHUNK, chunk_rng, futures_per_chunk, plan_chunks
+from kaname.sampling import sample_futures
 from kaname.scenario import Scenario
 from kaname.spec import Spec
-
-DEFAULT_CHUNK = 50_000  # future-policy samples per vectorised call
-
 
 def display_order(paths: Iterable[str]) -> list[str]:
     """Outcome paths grouped by model in the order of the built-in model list (the order a
@@ -56,25 +54,15 @@ def evaluate_futures(engine: Engine, futures: dict[str, np.ndarray],
     numbers), so differences between policies are paired."""
     columns = {path: np.tile(v, n_policies) for path, v in futures.items()}
     columns.update({path: np.repeat(v, n) for path, v in levers.items()})
-    rng = np.random.default_rng(seed_sequence(seed, MODEL_STREAM, chunk_index))
+    rng = chunk_rng(seed, chunk_index)
     out = engine.evaluate(columns, n * n_policies, rng=rng, series=series)
     return {k: v.reshape(n_policies, n, *v.shape[1:]) for k, v in out.items()}
-
-
-def chunk_bounds(n: int, per_chunk: int, keep_series: int = 0) -> list[tuple[int, int]]:
-    """Future ranges evaluated in one call each. The futures whose daily series are kept get
-    chunks of their own, so the (memory-hungry) series are computed only for them."""
-    cuts = set(range(0, n, per_chunk)) | {n}
-    if 0 < keep_series < n:
-        cuts.add(keep_series)
-    edges = sorted(cuts)
-    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
         seed: int | None = None, design: str | None = None,
         policies: Sequence[str] | None = None, keep_series: int = 0,
-        chunk_size: int = DEFAULT_CHUNK,
+        chunk_size: int = SAMPLES_PER_CHUNK,
         progress: Callable[[int, int], None] | None = None) -> Results:
     """Evaluate `futures` futures × the chosen policies and return labelled Results."""
     n = int(futures or scenario.settings.futures)
@@ -86,12 +74,12 @@ def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
     P = len(names)
     sampled = sample_futures(scenario.uncertainties, n, seed, design)
     levers = policy_columns(scenario, engine, names)
-    per_chunk = max(1, chunk_size // P)
+    per_chunk = futures_per_chunk(P, chunk_size)
     keep_series = min(int(keep_series), n)
 
     scalars: dict[str, np.ndarray] = {}
     series: dict[str, np.ndarray] = {}
-    for k, (start, stop) in enumerate(chunk_bounds(n, per_chunk, keep_series)):
+    for k, (start, stop) in enumerate(plan_chunks(n, per_chunk, keep_series)):
         part = {p: v[start:stop] for p, v in sampled.items()}
         out = evaluate_futures(engine, part, levers, P, stop - start, seed=seed, chunk_index=k,
                                series=start < keep_series)
