@@ -1,46 +1,97 @@
 """The integrated model: runs the models in dependency order over columns.
 
-Inputs of a model come, in order of precedence, from an upstream model that produces them
-(a model's ``links`` map an input path to another model's output path), from the columns
-the caller passes (levers and sampled uncertainties), or from the data library's base value.
+This is the one place where a model's inputs are assembled. In order of precedence an input
+comes from an upstream model that produces it (a model's ``links`` map an input path to
+another model's output path), from the columns the caller passes (levers and sampled
+uncertainties), from the data library's base value, or from its spec's ``default``.
+
+Every front end evaluates through :meth:`Engine.evaluate`: ``kaname run`` and ``explore``
+(per chunk), sensitivity analysis, search, the report and the dashboard (which passes a
+:class:`ModelCache`, so a lever change re-runs only the models it reaches).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from graphlib import CycleError, TopologicalSorter
+from typing import Any
 
 import numpy as np
 
 from kaname.data import Library
 from kaname.errors import InputError, ModelError
-from kaname.models.base import Model, Settings, build_models
+from kaname.models.base import PROTOCOL, Model, Settings, build_models, check_defaults
 from kaname.spec import Spec
 
 
-def links(model: Model) -> Mapping[str, str]:
-    """Input path -> upstream output path (optional attribute of a model)."""
-    return getattr(model, "links", {}) or {}
+class ModelCache:
+    """Per-model results keyed by a digest of the model's inputs (least recently used
+    dropped beyond `size` per model). Valid for deterministic models only: a stochastic
+    model is never cached."""
+
+    def __init__(self, size: int = 8):
+        self.size = int(size)
+        self._store: dict[str, OrderedDict[bytes, dict[str, np.ndarray]]] = {}
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(x: Mapping[str, np.ndarray], series: bool) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(b"series" if series else b"scalar")
+        for path in sorted(x):
+            arr = np.ascontiguousarray(x[path])
+            h.update(path.encode())
+            h.update(str(arr.shape).encode())
+            h.update(arr.view(np.uint8).data if arr.size else b"")
+        return h.digest()
+
+    def get(self, model: str, key: bytes) -> dict[str, np.ndarray] | None:
+        store = self._store.setdefault(model, OrderedDict())
+        if key in store:
+            store.move_to_end(key)
+            self.hits += 1
+            return store[key]
+        self.misses += 1
+        return None
+
+    def put(self, model: str, key: bytes, out: dict[str, np.ndarray]) -> None:
+        store = self._store.setdefault(model, OrderedDict())
+        store[key] = out
+        while len(store) > self.size:
+            store.popitem(last=False)
 
 
 class Engine:
-    """Models in topological order, with the data-library defaults for their inputs."""
+    """Models in topological order, with the defaults for their inputs."""
 
-    def __init__(self, models: Sequence[Model], library: Library):
+    def __init__(self, models: Sequence[Model], library: Library | None = None):
+        for m in models:
+            missing = [a for a in PROTOCOL if not hasattr(m, a)]
+            if missing:
+                raise ModelError(f"model {getattr(m, 'name', m)!r} lacks {', '.join(missing)} "
+                                 f"of the model protocol (subclass "
+                                 f"kaname.models.DeclaredModel to get them)")
         self.library = library
         producer = {out: m.name for m in models for out in m.outputs}
+        out_specs = {p: s for m in models for p, s in m.outputs.items()}
         graph: dict[str, set[str]] = {m.name: set() for m in models}
         for m in models:
             for path in m.inputs:
-                src = links(m).get(path, path)
+                src = m.links.get(path, path)
                 if src in producer and producer[src] != m.name:
                     graph[m.name].add(producer[src])
+                    want, got = tuple(m.inputs[path].dims), tuple(out_specs[src].dims)
+                    if want != got:
+                        raise ModelError(f"model {m.name} input {path} has dims {want} but is "
+                                         f"linked to {src} with dims {got}")
         try:
             order = list(TopologicalSorter(graph).static_order())
         except CycleError as exc:
             raise ModelError(f"models depend on each other in a cycle: {exc.args[1]}") from None
         by_name = {m.name: m for m in models}
-        self.models = [by_name[n] for n in order]
+        self.models: list[Model] = [by_name[n] for n in order]
         self._producer = producer
         self.inputs: dict[str, Spec] = {}
         for m in self.models:
@@ -52,10 +103,16 @@ class Engine:
         for m in self.models:
             for dim, labels in m.coords.items():
                 self.coords[dim] = list(labels)
-            for dim, by_lang in (getattr(m, "coord_labels", {}) or {}).items():
+            for dim, by_lang in m.coord_labels.items():
                 self.coord_labels[dim] = {lang: dict(v) for lang, v in by_lang.items()}
-        self._defaults = {p: self._default(p, s) for p, s in self.inputs.items()
-                          if self.computed_by(p) is None}
+        free = {p: s for p, s in self.inputs.items() if self.computed_by(p) is None}
+        if library is not None:
+            check_defaults(library, {p: s for p, s in self.inputs.items() if p in library})
+        self._defaults: dict[str, float] = {}
+        for path, spec in free.items():
+            value = self._default(path, spec)
+            if value is not None:
+                self._defaults[path] = value
 
     @classmethod
     def build(cls, library: Library | None = None, settings: Settings | None = None,
@@ -66,58 +123,133 @@ class Engine:
     def computed_by(self, path: str) -> str | None:
         """Name of the model that computes input `path` in this engine, if any."""
         for m in self.models:
-            src = links(m).get(path)
+            src = m.links.get(path)
             if src is not None and src in self._producer:
                 return self._producer[src]
         return self._producer.get(path)
 
-    def _default(self, path: str, spec: Spec) -> float:
-        entry = self.library.get(path)
-        value = entry.value(spec.unit)
-        if spec.kind == "category":
-            if value not in spec.categories:
-                raise InputError(f"default {value!r} must be {spec.allowed()}", file=entry.file,
-                                 key=path)
-            return float(spec.code(value))
-        if spec.kind == "bool":
-            return float(bool(value))
-        if value is None or isinstance(value, str):
-            raise InputError(f"default must be {spec.allowed()}", file=entry.file, key=path)
-        problem = spec.check(float(value))
-        if problem:
-            raise InputError(f"default {problem}", file=entry.file, key=path)
-        return float(value)
+    def _default(self, path: str, spec: Spec) -> float | None:
+        """The engine-ready default of an input: the data library's base value, else the
+        spec's own default, else None (the caller must then pass a column)."""
+        file = None
+        if self.library is not None and path in self.library:
+            entry = self.library.get(path)
+            value, file = entry.value(spec.unit), entry.file
+        elif spec.default is not None:
+            value = spec.default
+        else:
+            return None
+        try:
+            return encode_value(value, spec)
+        except InputError as exc:
+            raise InputError(f"default {exc.message}", file=file, key=path) from None
 
     def default(self, path: str) -> float:
+        if path not in self._defaults:
+            raise InputError("has no default (not in the data library and its spec declares "
+                             "none); pass it as a column, a policy lever or an uncertainty",
+                             key=path)
         return self._defaults[path]
 
+    def columns_from(self, values: Mapping[str, Any], n: int | None = None
+                     ) -> dict[str, np.ndarray]:
+        """Engine-ready columns from plain values: numbers or arrays, category inputs by
+        label or code, booleans. Scalars are repeated to `n` (or to the arrays' length)."""
+        unknown = [p for p in values if p not in self.inputs]
+        if unknown:
+            raise InputError(f"is not an input of {', '.join(m.name for m in self.models)}",
+                             key=unknown[0])
+        arrays = {p: np.atleast_1d(np.asarray(v)) for p, v in values.items()}
+        size = n or max((len(a) for a in arrays.values()), default=1)
+        out = {}
+        for path, arr in arrays.items():
+            spec = self.inputs[path]
+            coded = np.array([encode_value(v, spec) for v in arr.tolist()], dtype=float) \
+                if arr.dtype.kind in "OUSb" else arr.astype(float)
+            if coded.size == 1:
+                coded = np.full(size, coded[0])
+            if coded.shape != (size,):
+                raise InputError(f"has {coded.size} values for {size} samples", key=path)
+            out[path] = coded
+        return out
+
+    def validate(self, values: Mapping[str, Any], *, file: str | None = None) -> None:
+        """Each model's cross-input checks on (some of) its inputs' values."""
+        for m in self.models:
+            own = {p: values[p] for p in m.inputs if p in values}
+            if own:
+                m.validate(own, file=file)
+
     def evaluate(self, columns: Mapping[str, np.ndarray], n: int, *,
-                 rng: np.random.Generator | None = None,
-                 series: bool = False) -> dict[str, np.ndarray]:
-        """Run every model on `n` samples; `columns` override defaults for some inputs."""
+                 rng: np.random.Generator | None = None, series: bool = False,
+                 cache: ModelCache | None = None) -> dict[str, np.ndarray]:
+        """Run every model on `n` samples; `columns` override defaults for some inputs.
+
+        `rng` is the random stream of stochastic models (see :mod:`kaname.chunking` for the
+        seeding rule); `series` asks for outputs with a ``day`` axis; `cache` reuses a
+        deterministic model's results when its inputs are bit-identical to an earlier call.
+        """
         if n < 1:
             raise InputError(f"needs at least one sample, got {n}", key="samples")
         values: dict[str, np.ndarray] = {}
         for m in self.models:
             x: dict[str, np.ndarray] = {}
             for path in m.inputs:
-                src = links(m).get(path, path)
+                src = m.links.get(path, path)
                 if src in values:
                     x[path] = values[src]
                 elif path in columns:
                     x[path] = np.asarray(columns[path], dtype=float)
                 else:
-                    x[path] = np.full(n, self._defaults[path])
-            out = m.evaluate(x, rng=rng, series=series)
-            for path, spec in m.outputs.items():
-                if spec.series and not series:
-                    continue
-                if path not in out:
-                    raise ModelError(f"model {m.name} did not return output {path}")
-                arr = out[path]
-                want = (n, *(len(self.coords[d]) for d in spec.dims))
-                if arr.shape != want:
-                    raise ModelError(f"model {m.name} output {path} has shape {arr.shape}, "
-                                     f"expected {want}")
-                values[path] = arr
+                    x[path] = np.full(n, self.default(path))
+            key = ModelCache.key(x, series) if cache is not None and not m.stochastic else None
+            out = cache.get(m.name, key) if cache is not None and key is not None else None
+            if out is None:
+                m.validate(x)
+                out = m.evaluate(x, rng=rng, series=series)
+                out = self._checked(m, out, n, series)
+                if cache is not None and key is not None:
+                    cache.put(m.name, key, out)
+            values.update(out)
         return values
+
+    def _checked(self, m: Model, out: Mapping[str, np.ndarray], n: int, series: bool
+                 ) -> dict[str, np.ndarray]:
+        kept = {}
+        for path, spec in m.outputs.items():
+            if spec.series and not series:
+                continue
+            if path not in out:
+                raise ModelError(f"model {m.name} did not return output {path}")
+            arr = out[path]
+            want = (n, *(len(self.coords[d]) for d in spec.dims))
+            if arr.shape != want:
+                raise ModelError(f"model {m.name} output {path} has shape {arr.shape}, "
+                                 f"expected {want}")
+            kept[path] = arr
+        return kept
+
+
+def encode_value(value: Any, spec: Spec) -> float:
+    """A value as the engine carries it: a float, a category's code, 0/1 for a bool;
+    InputError (message only) when the spec does not allow it."""
+    if spec.kind == "category":
+        if isinstance(value, str):
+            if value not in spec.categories:
+                raise InputError(f"{value!r} must be {spec.allowed()}")
+            return float(spec.code(value))
+        code = float(value)
+        problem = spec.check(code)
+        if problem:
+            raise InputError(problem)
+        return code
+    if spec.kind == "bool":
+        if isinstance(value, str):
+            raise InputError(f"{value!r} must be true or false")
+        return float(bool(value))
+    if value is None or isinstance(value, str):
+        raise InputError(f"must be {spec.allowed()}")
+    problem = spec.check(float(value))
+    if problem:
+        raise InputError(problem)
+    return float(value)

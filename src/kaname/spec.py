@@ -19,7 +19,9 @@ class Spec:
     and plain numbers in scenario files are read in it. `dims` names the extra axes of an
     output beyond the sample axis (e.g. ``("munition",)``); `series` marks outputs with a
     ``day`` axis that are kept only when asked for. `lever` marks inputs that a policy may
-    set; `headline` marks outputs shown in summary tables.
+    set; `headline` marks outputs shown in summary tables. `default` is the value used when
+    neither the caller nor the data library gives one (so a model can be evaluated from a
+    plain dict, without the data library); the data library's base value wins over it.
     """
 
     label_en: str
@@ -35,6 +37,7 @@ class Spec:
     headline: bool = False
     better: Better = None
     description: str = ""
+    default: float | str | bool | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def label(self, lang: str = "en") -> str:

@@ -1,5 +1,8 @@
 """kaname's built-in models. Third-party models register under the entry-point group
-``kaname.models`` (see :mod:`kaname.models.base`)."""
+``kaname.models`` (see :mod:`kaname.models.base`); subclass :class:`DeclaredModel` and declare
+inputs and outputs at class level (see ``docs/writing-a-model.md``)."""
+
+from kaname.models.declare import DeclaredModel, Family, Input, Output
 
 # name -> "module:factory"; factory(library, settings) returns a Model. The order is the
 # order readers meet the outcomes in tables and reports; the engine evaluates in
@@ -12,3 +15,5 @@ BUILTIN: dict[str, str] = {
     "homeland": "kaname.models.homeland:HomelandModel.from_library",
     "autonomy": "kaname.models.autonomy:AutonomyModel.from_library",
 }
+
+__all__ = ["BUILTIN", "DeclaredModel", "Family", "Input", "Output"]

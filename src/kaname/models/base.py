@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -37,13 +37,25 @@ class Settings:
 
 @runtime_checkable
 class Model(Protocol):
-    """Optional attributes: ``links`` (input path -> upstream output path) and
-    ``coord_labels`` (dim -> lang -> coordinate label -> text shown to users)."""
+    """What the engine needs of a model. Subclass :class:`kaname.models.DeclaredModel` to get
+    every attribute from class-level declarations; a hand-written model provides them all.
+
+    ``links`` maps an input path to the upstream output path it is fed from;
+    ``coord_labels`` maps dim -> lang -> coordinate label -> text shown to users;
+    ``stochastic`` says the model draws from ``rng`` (the engine then never caches it and
+    reproducibility across chunk sizes is not promised); ``validate`` makes cross-input
+    checks and raises a one-line :class:`~kaname.errors.InputError`.
+    """
 
     name: str
     inputs: Mapping[str, Spec]
     outputs: Mapping[str, Spec]
     coords: Mapping[str, Sequence[str]]
+    coord_labels: Mapping[str, Mapping[str, Mapping[str, str]]]
+    links: Mapping[str, str]
+    stochastic: bool
+
+    def validate(self, x: Mapping[str, Any], *, file: str | None = None) -> None: ...
 
     def evaluate(
         self,
@@ -53,6 +65,9 @@ class Model(Protocol):
         series: bool = False,
     ) -> dict[str, np.ndarray]: ...
 
+
+PROTOCOL = ("name", "inputs", "outputs", "coords", "coord_labels", "links", "stochastic",
+            "validate", "evaluate")
 
 ModelFactory = Callable[["Library", Settings], Model]
 

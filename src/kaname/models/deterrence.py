@@ -32,80 +32,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from kaname.data import Library
-from kaname.models.base import Settings, check_defaults
+from kaname.models.declare import DeclaredModel, Input, Output
 from kaname.spec import Spec
 
 NAME = "deterrence"
 MIN_SUSTAINMENT_DAYS = 1e-3  # keeps ln(S_d / D_req) finite when stocks are empty at the start
 
 P = f"{NAME}."
-
-INPUTS: dict[str, Spec] = {
-    P + "sustainment_days": Spec(
-        "Days of sustained fire", "継戦日数", unit="day", low=0.0, high=3650.0,
-        description="Days before critical munitions run short (from sustainment)."),
-    P + "coordination_delay_h": Spec(
-        "Alliance coordination delay", "日米調整の遅延", unit="hour", low=0.0, high=720.0,
-        description="Median request-to-decision latency (from c2)."),
-    P + "us_commitment": Spec(
-        "US commitment to fight", "米国の参戦意思", low=0.0, high=1.0,
-        description="Probability-like belief that the US fights (from posture)."),
-    P + "complementarity": Spec(
-        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
-        high=1.0, description="Gap-weighted Japanese capability (from autonomy)."),
-    P + "complementarity_to_commitment": Spec(
-        "Effect of complementarity on US commitment", "技術補完が米国の関与に与える効果",
-        low=0.0, high=1.0),
-    P + "required_days": Spec(
-        "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数",
-        unit="day", low=1.0, high=365.0),
-    P + "us_denial_at_parity": Spec(
-        "US-led denial success when sustainment matches the need",
-        "継戦日数が必要日数に並ぶときの米国主導の拒否成功確率", low=0.01, high=0.999),
-    P + "sustainment_slope": Spec(
-        "Weight of sustainment in denial", "拒否における継戦能力の重み", low=0.0, high=5.0),
-    P + "delay_penalty": Spec(
-        "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0,
-        high=5.0),
-    P + "delay_reference_h": Spec(
-        "Reference coordination delay", "基準調整遅延", unit="hour", low=1.0, high=240.0),
-    P + "p_deny_alone": Spec(
-        "Denial probability without the US", "米国不参戦時の拒否確率", low=0.0, high=1.0),
-    P + "value_of_victory": Spec(
-        "Value of victory to the attacker", "侵攻側にとっての勝利の価値", low=0.01, high=10.0),
-    P + "loss_if_fail": Spec(
-        "Loss to the attacker if the invasion fails", "侵攻失敗時の損失", low=0.0, high=10.0),
-    P + "war_cost": Spec(
-        "Cost of fighting to the attacker", "侵攻側の戦争コスト", low=0.0, high=10.0),
-    P + "sanctions_cost": Spec(
-        "Cost of sanctions to the attacker", "侵攻側が被る制裁コスト", low=0.0, high=10.0),
-}
-
-# A margin can be as low as -V_max and as high as L_max + 3 * C_max within the declared bounds.
-OUTPUTS: dict[str, Spec] = {
-    P + "commitment_effective": Spec(
-        "Effective US commitment", "実効的な米国の関与", low=0.0, high=1.0, better="higher"),
-    P + "p_deny": Spec(
-        "Probability of denying the invasion", "侵攻を拒否できる確率", low=0.0, high=1.0,
-        better="higher"),
-    P + "p_win": Spec(
-        "Attacker's probability of winning", "侵攻側の勝利確率", low=0.0, high=1.0,
-        better="lower", headline=True),
-    P + "eu_attack": Spec(
-        "Attacker's expected utility of attacking", "侵攻の期待効用", better="lower"),
-    P + "p_win_threshold": Spec(
-        "Win probability at which attacking pays", "侵攻が割に合う勝利確率の閾値", low=0.0,
-        better="higher",
-        description="(L_fail + C_war + C_sanctions) / (V + L_fail); above 1, never pays."),
-    P + "margin": Spec(
-        "Deterrence margin", "抑止の余裕度", better="higher", headline=True,
-        description="Minus the attacker's expected utility of attacking."),
-    P + "holds": Spec(
-        "Deterrence holds", "抑止が成立", kind="bool", low=0.0, high=1.0, better="higher",
-        headline=True),
-}
-
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
@@ -115,7 +48,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-class DeterrenceModel:
+class DeterrenceModel(DeclaredModel):
     """Denial probability, the attacker's odds and expected utility, and the margin.
 
     References
@@ -124,25 +57,71 @@ class DeterrenceModel:
     """
 
     name = NAME
-    stochastic = False
+    report_section = "kaname.report.sections:deterrence_section"
 
-    def __init__(self) -> None:
-        self.inputs = dict(INPUTS)
-        self.outputs = dict(OUTPUTS)
-        self.coords: dict[str, list[str]] = {}
-        self.links = {
-            P + "sustainment_days": "sustainment.sustainment_days",
-            P + "coordination_delay_h": "c2.latency_median_h",
-            P + "us_commitment": "posture.us_commitment",
-            P + "complementarity": "autonomy.complementarity",
-        }
+    # -- from the other models ------------------------------------------------------------
+    sustainment_days = Input(Spec(
+        "Days of sustained fire", "継戦日数", unit="day", low=0.0, high=3650.0,
+        description="Days before critical munitions run short (from sustainment)."), link="sustainment.sustainment_days")
+    coordination_delay_h = Input(Spec(
+        "Alliance coordination delay", "日米調整の遅延", unit="hour", low=0.0, high=720.0,
+        description="Median request-to-decision latency (from c2)."), link="c2.latency_median_h")
+    us_commitment = Input(Spec(
+        "US commitment to fight", "米国の参戦意思", low=0.0, high=1.0,
+        description="Probability-like belief that the US fights (from posture)."), link="posture.us_commitment")
+    complementarity = Input(Spec(
+        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
+        high=1.0, description="Gap-weighted Japanese capability (from autonomy)."), link="autonomy.complementarity")
 
-    @classmethod
-    def from_library(cls, library: Library, settings: Settings | None = None) -> DeterrenceModel:
-        """Build the model after checking every data default against its declared range."""
-        model = cls()
-        check_defaults(library, model.inputs)
-        return model
+    # -- the attacker's beliefs (labelled assumptions with ranges) --------------------------
+    complementarity_to_commitment = Input(Spec(
+        "Effect of complementarity on US commitment", "技術補完が米国の関与に与える効果",
+        low=0.0, high=1.0))
+    required_days = Input(Spec(
+        "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数",
+        unit="day", low=1.0, high=365.0))
+    us_denial_at_parity = Input(Spec(
+        "US-led denial success when sustainment matches the need",
+        "継戦日数が必要日数に並ぶときの米国主導の拒否成功確率", low=0.01, high=0.999))
+    sustainment_slope = Input(Spec(
+        "Weight of sustainment in denial", "拒否における継戦能力の重み", low=0.0, high=5.0))
+    delay_penalty = Input(Spec(
+        "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0,
+        high=5.0))
+    delay_reference_h = Input(Spec(
+        "Reference coordination delay", "基準調整遅延", unit="hour", low=1.0, high=240.0))
+    p_deny_alone = Input(Spec(
+        "Denial probability without the US", "米国不参戦時の拒否確率", low=0.0, high=1.0))
+    value_of_victory = Input(Spec(
+        "Value of victory to the attacker", "侵攻側にとっての勝利の価値", low=0.01, high=10.0))
+    loss_if_fail = Input(Spec(
+        "Loss to the attacker if the invasion fails", "侵攻失敗時の損失", low=0.0, high=10.0))
+    war_cost = Input(Spec(
+        "Cost of fighting to the attacker", "侵攻側の戦争コスト", low=0.0, high=10.0))
+    sanctions_cost = Input(Spec(
+        "Cost of sanctions to the attacker", "侵攻側が被る制裁コスト", low=0.0, high=10.0))
+
+    # A margin can be as low as -V_max and as high as L_max + 3 * C_max within the bounds.
+    commitment_effective = Output(Spec(
+        "Effective US commitment", "実効的な米国の関与", low=0.0, high=1.0, better="higher"))
+    p_deny = Output(Spec(
+        "Probability of denying the invasion", "侵攻を拒否できる確率", low=0.0, high=1.0,
+        better="higher"))
+    p_win = Output(Spec(
+        "Attacker's probability of winning", "侵攻側の勝利確率", low=0.0, high=1.0,
+        better="lower", headline=True))
+    eu_attack = Output(Spec(
+        "Attacker's expected utility of attacking", "侵攻の期待効用", better="lower"))
+    p_win_threshold = Output(Spec(
+        "Win probability at which attacking pays", "侵攻が割に合う勝利確率の閾値", low=0.0,
+        better="higher",
+        description="(L_fail + C_war + C_sanctions) / (V + L_fail); above 1, never pays."))
+    margin = Output(Spec(
+        "Deterrence margin", "抑止の余裕度", better="higher", headline=True,
+        description="Minus the attacker's expected utility of attacking."))
+    holds = Output(Spec(
+        "Deterrence holds", "抑止が成立", kind="bool", low=0.0, high=1.0, better="higher",
+        headline=True))
 
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
