@@ -12,7 +12,7 @@ from kaname.data import Library
 from kaname.engine import Engine
 from kaname.errors import DataError
 from kaname.models.base import Settings
-from kaname.models.posture import MISSIONS, PostureModel, check_inputs, crowd_out, validate_shares
+from kaname.models.posture import MISSIONS, PostureModel, crowd_out, validate_shares
 from kaname.testing import check_model
 
 
@@ -124,7 +124,8 @@ def test_shares_not_summing_to_one_are_refused(tmp_path):
         validate_shares(dict(zip(MISSIONS, [0.2] * 6, strict=True)), file="x.yaml")
     assert "posture.baseline_share" in err.value.line()
     with pytest.raises(DataError):
-        check_inputs({f"posture.baseline_share.{m}": 0.5 for m in MISSIONS})
+        PostureModel.from_library(Library.load(), Settings()).validate(
+            {f"posture.baseline_share.{m}": 0.5 for m in MISSIONS})
     bad = tmp_path / "override.yaml"
     bad.write_text("model: posture\nparameters:\n  baseline_share:\n    indo_pacific:\n"
                    "      value: 0.6\n      unit: dimensionless\n      assumption: test\n")

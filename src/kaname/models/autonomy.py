@@ -22,14 +22,16 @@ bounded in [0, 1] except the cost. See ``docs/models/autonomy.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from kaname.data import Library
 from kaname.errors import InputError
-from kaname.models.base import Settings, check_defaults
+from kaname.models.base import Settings
+from kaname.models.declare import DeclaredModel, Family, Input, Output
 from kaname.spec import Spec
 
 NAME = "autonomy"
@@ -64,47 +66,18 @@ class DomainPaths:
         return f"{P}{self.domain}.{field}"
 
 
-def _domain_specs(domain: str, label: dict[str, str]) -> dict[str, Spec]:
-    en, ja = label.get("en", domain), label.get("ja", label.get("en", domain))
-    d = DomainPaths(domain)
-    specs = {
-        d.share(o): Spec(f"{en}: share from {ORIGIN_LABELS[o]['en']}",
-                         f"{ja}: {ORIGIN_LABELS[o]['ja']}からの供給シェア", low=0.0, high=1.0)
-        for o in ORIGINS
-    }
-    specs.update({
-        d.criticality_weight: Spec(f"{en}: criticality weight", f"{ja}: 重要度の重み", low=0.0,
-                                   high=1000.0),
-        d.substitutability: Spec(f"{en}: substitutability", f"{ja}: 代替可能性", low=0.0,
-                                 high=1.0),
-        d.max_domestic_share: Spec(f"{en}: ceiling on Japan's share", f"{ja}: 国内シェアの上限",
-                                   low=0.0, high=1.0),
-        d.investment_scale_jpy: Spec(f"{en}: yen scale of the investment response",
-                                     f"{ja}: 投資効果の規模(円)", unit="JPY", low=1.0e8,
-                                     high=1.0e14),
-        d.investment_jpy_per_year: Spec(f"{en}: investment", f"{ja}: 投資額", unit="JPY/year",
-                                        low=0.0, high=MAX_INVESTMENT_JPY_PER_YEAR, lever=True),
-        d.us_gap: Spec(f"{en}: US capability gap", f"{ja}: 米国の能力ギャップ", low=0.0, high=1.0),
-    })
-    return specs
+def _per_domain(en: str, ja: str, **kw: Any) -> Any:
+    """A per-domain input whose labels start with the domain's own (from the data library)."""
+    def spec(model: AutonomyModel, domain: str) -> Spec:
+        label = model.domain_labels[domain]
+        return Spec(en.format(d=label["en"]), ja.format(d=label["ja"]), **kw)
+    return spec
 
 
-OUTPUTS: dict[str, Spec] = {
-    P + "china_risk": Spec("China risk", "中国リスク", low=0.0, high=1.0, better="lower",
-                           headline=True),
-    P + "us_risk": Spec("US risk", "米国リスク", low=0.0, high=1.0, better="lower",
-                        headline=True),
-    P + "autonomy_index": Spec("Strategic autonomy index", "戦略的自律性指数", low=0.0,
-                               high=1.0, better="higher", headline=True),
-    P + "complementarity": Spec("Complementarity with US gaps", "米国の弱点を補う補完性",
-                                low=0.0, high=1.0, better="higher", headline=True),
-    P + "investment_cost_jpy": Spec("Investment over the horizon", "評価期間の投資総額",
-                                    unit="JPY", low=0.0, better="lower", headline=True),
-    P + "risk_by_origin": Spec("Coercion risk by origin", "供給元別の威圧リスク", low=0.0,
-                               high=1.0, dims=("origin",), better="lower"),
-    P + "share_after": Spec("Supply share after investment", "投資後の供給シェア", low=0.0,
-                            high=1.0, dims=("domain", "origin")),
-}
+def _share_member(origin: str) -> Input:
+    return Input(_per_domain(f"{{d}}: share from {ORIGIN_LABELS[origin]['en']}",
+                             f"{{d}}: {ORIGIN_LABELS[origin]['ja']}からの供給シェア",
+                             low=0.0, high=1.0))
 
 
 def domains_in(library: Library) -> list[str]:
@@ -177,7 +150,7 @@ def shares_after_investment(shares: np.ndarray, ceiling: np.ndarray, investment:
     return after
 
 
-class AutonomyModel:
+class AutonomyModel(DeclaredModel):
     """Dependence by technology domain and origin, the risks it carries, and what yen buys.
 
     References
@@ -186,24 +159,60 @@ class AutonomyModel:
     """
 
     name = NAME
-    stochastic = False
+    lever_group = {"en": "Economic-security investment", "ja": "経済安全保障への投資"}
+    report_section = "kaname.report.sections:autonomy_section"
+
+    per_domain = Family("domain", {
+        **{f"share.{o}": _share_member(o) for o in ORIGINS},
+        "criticality_weight": Input(_per_domain("{d}: criticality weight", "{d}: 重要度の重み",
+                                                low=0.0, high=1000.0)),
+        "substitutability": Input(_per_domain("{d}: substitutability", "{d}: 代替可能性",
+                                              low=0.0, high=1.0)),
+        "max_domestic_share": Input(_per_domain("{d}: ceiling on Japan's share",
+                                                "{d}: 国内シェアの上限", low=0.0, high=1.0)),
+        "investment_scale_jpy": Input(_per_domain(
+            "{d}: yen scale of the investment response", "{d}: 投資効果の規模(円)",
+            unit="JPY", low=1.0e8, high=1.0e14)),
+        "investment_jpy_per_year": Input(_per_domain(
+            "{d}: investment", "{d}: 投資額", unit="JPY/year", low=0.0,
+            high=MAX_INVESTMENT_JPY_PER_YEAR, lever=True)),
+        "us_gap": Input(_per_domain("{d}: US capability gap", "{d}: 米国の能力ギャップ", low=0.0,
+                                    high=1.0)),
+    })
+    per_coercing_origin = Family("coercing_origin", {
+        "coercion": Input(lambda model, o: Spec(
+            f"Annual probability of coercion by {ORIGIN_LABELS[o]['en']}",
+            f"{ORIGIN_LABELS[o]['ja']}による年間の威圧確率", low=0.0, high=1.0)),
+    }, path="{model}.{key}.{item}")
+    horizon_years = Input(Spec("Horizon for investment and risk", "投資とリスクの評価期間",
+                               unit="year", low=1.0, high=30.0))
+
+    china_risk = Output(Spec("China risk", "中国リスク", low=0.0, high=1.0, better="lower",
+                           headline=True))
+    us_risk = Output(Spec("US risk", "米国リスク", low=0.0, high=1.0, better="lower",
+                        headline=True))
+    autonomy_index = Output(Spec("Strategic autonomy index", "戦略的自律性指数", low=0.0,
+                               high=1.0, better="higher", headline=True))
+    complementarity = Output(Spec("Complementarity with US gaps", "米国の弱点を補う補完性",
+                                low=0.0, high=1.0, better="higher", headline=True))
+    investment_cost_jpy = Output(Spec("Investment over the horizon", "評価期間の投資総額",
+                                    unit="JPY", low=0.0, better="lower", headline=True))
+    risk_by_origin = Output(Spec("Coercion risk by origin", "供給元別の威圧リスク", low=0.0,
+                               high=1.0, dims=("origin",), better="lower"))
+    share_after = Output(Spec("Supply share after investment", "投資後の供給シェア", low=0.0,
+                            high=1.0, dims=("domain", "origin")))
 
     def __init__(self, domains: list[str], labels: Mapping[str, dict[str, str]]):
         self.domains = list(domains)
-        self.domain_labels = {d: dict(labels.get(d, {"en": d, "ja": d})) for d in domains}
-        self.inputs: dict[str, Spec] = {}
+        self.domain_labels = {}
         for d in self.domains:
-            self.inputs.update(_domain_specs(d, self.domain_labels[d]))
-        for origin in COERCING:
-            lab = ORIGIN_LABELS[origin]
-            self.inputs[f"{P}coercion.{origin}"] = Spec(
-                f"Annual probability of coercion by {lab['en']}", f"{lab['ja']}による年間の威圧確率",
-                low=0.0, high=1.0)
-        self.inputs[P + "horizon_years"] = Spec("Horizon for investment and risk",
-                                                "投資とリスクの評価期間", unit="year", low=1.0,
-                                                high=30.0)
-        self.outputs = dict(OUTPUTS)
+            label = dict(labels.get(d, {}))
+            en = label.get("en", d)
+            self.domain_labels[d] = {"en": en, "ja": label.get("ja", en)}
         self.coords: dict[str, list[str]] = {"domain": list(domains), "origin": list(ORIGINS)}
+
+    def items(self, dim: str) -> Sequence[str]:
+        return COERCING if dim == "coercing_origin" else super().items(dim)
 
     @classmethod
     def from_library(cls, library: Library, settings: Settings | None = None) -> AutonomyModel:
@@ -211,9 +220,7 @@ class AutonomyModel:
         domains = domains_in(library)
         validate_tables(library, domains)
         labels = {d: library.labels.get(f"{P}{d}", {}) for d in domains}
-        model = cls(domains, labels)
-        check_defaults(library, model.inputs)
-        return model
+        return cls(domains, labels)
 
     def _stack(self, x: Mapping[str, np.ndarray], field: str) -> np.ndarray:
         return np.stack([np.asarray(x[f"{P}{d}.{field}"], dtype=float) for d in self.domains],
