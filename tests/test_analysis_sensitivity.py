@@ -9,6 +9,7 @@ from kaname.analysis.sensitivity import morris, sobol
 from kaname.data import Library
 from kaname.engine import Engine
 from kaname.errors import InputError
+from kaname.models import DeclaredModel, Family, Input, Output
 from kaname.models.base import Settings, register
 from kaname.scenario import Uncertainty, parse_scenario
 from kaname.spec import Spec
@@ -28,18 +29,16 @@ parameters:
 """
 
 
-class Ishigami:
+class Ishigami(DeclaredModel):
     """y = sin x1 + a sin² x2 + b x3⁴ sin x1 (Ishigami & Homma 1990), as a kaname model."""
 
     name = "ishigami"
-    coords: dict = {}
-
-    def __init__(self):
-        self.inputs = {f"ishigami.x{i}": Spec(f"x{i}", f"x{i}", low=-np.pi, high=np.pi)
-                       for i in (1, 2, 3)}
-        self.inputs["ishigami.a"] = Spec("a", "a")
-        self.inputs["ishigami.b"] = Spec("b", "b")
-        self.outputs = {"ishigami.y": Spec("y", "出力 y", better="higher")}
+    x1 = Input(Spec("x1", "x1", low=-np.pi, high=np.pi))
+    x2 = Input(Spec("x2", "x2", low=-np.pi, high=np.pi))
+    x3 = Input(Spec("x3", "x3", low=-np.pi, high=np.pi))
+    a = Input(Spec("a", "a"))
+    b = Input(Spec("b", "b"))
+    y = Output(Spec("y", "出力 y", better="higher"))
 
     @classmethod
     def from_library(cls, library, settings):
@@ -120,16 +119,16 @@ def test_sobol_rejects_bad_n_and_constant_outcomes(ishigami_data, registered):
         sobol(engine, {"nope.x": (0, 1)}, "ishigami.y", n=8)
 
 
-class SobolG:
+class SobolG(DeclaredModel):
     """Sobol' G function, a user's own model (not registered): importance falls with a_i."""
 
     name = "g"
-    coords: dict = {}
     a = (0.0, 1.0, 4.5, 9.0, 99.0, 99.0)
+    inputs_ = Family("i", {"x": Input(Spec("x", "x", low=0, high=1))}, path="g.{key}{item}")
+    y = Output(Spec("G", "G"))
 
-    def __init__(self):
-        self.inputs = {f"g.x{i}": Spec(f"x{i}", f"x{i}", low=0, high=1) for i in range(6)}
-        self.outputs = {"g.y": Spec("G", "G")}
+    def items(self, dim):
+        return [str(i) for i in range(6)]
 
     def evaluate(self, x, *, rng=None, series=False):
         y = np.ones_like(x["g.x0"])
@@ -148,14 +147,13 @@ def test_morris_ranks_the_g_function():
     assert res.mu_star[4:].max() < 0.2 * res.mu_star[3]
 
 
-class Switch:
+class Switch(DeclaredModel):
     """y = 10·[category == b] + x: a categorical uncertainty with a known Sobol' index."""
 
     name = "switch"
-    coords: dict = {}
-    inputs = {"s.kind": Spec("kind", "種類", kind="category", categories=("a", "b", "c")),
-              "s.x": Spec("x", "x", low=0, high=1)}
-    outputs = {"s.y": Spec("y", "y")}
+    kind = Input(Spec("kind", "種類", kind="category", categories=("a", "b", "c")), path="s.kind")
+    x = Input(Spec("x", "x", low=0, high=1), path="s.x")
+    y = Output(Spec("y", "y"), path="s.y")
 
     def evaluate(self, x, *, rng=None, series=False):
         return {"s.y": 10.0 * (x["s.kind"] == 1) + x["s.x"]}

@@ -25,25 +25,24 @@ import time
 
 import numpy as np
 
+from kaname.models import DeclaredModel, Input, Output
 from kaname.models.base import register
 from kaname.spec import Spec
 
 
-class Toy:
+class Toy(DeclaredModel):
     name = "toy"
+    a = Input(Spec("a", "エー"))
+    b = Input(Spec("b", "ビー"))
+    w = Input(Spec("weight", "重み", lever=True, low=0, high=10))
+    mode = Input(Spec("mode", "モード", kind="category", categories=("x", "y"), lever=True))
+    y = Output(Spec("y", "ワイ", headline=True))
+    z = Output(Spec("z", "ゼット", dims=("kind",)))
+    n = Output(Spec("floor of y", "yの切り捨て", kind="integer"))
+    path = Output(Spec("path", "経路", dims=("day",), series=True))
 
     def __init__(self, library, settings):
         self.days = settings.horizon_days
-        self.inputs = {
-            "toy.a": Spec("a", "エー"), "toy.b": Spec("b", "ビー"),
-            "toy.w": Spec("weight", "重み", lever=True, low=0, high=10),
-            "toy.mode": Spec("mode", "モード", kind="category", categories=("x", "y"),
-                             lever=True)}
-        self.outputs = {
-            "toy.y": Spec("y", "ワイ", headline=True),
-            "toy.z": Spec("z", "ゼット", dims=("kind",)),
-            "toy.n": Spec("floor of y", "yの切り捨て", kind="integer"),
-            "toy.path": Spec("path", "経路", dims=("day",), series=True)}
         self.coords = {"kind": ["k1", "k2"], "day": list(range(self.days))}
 
     def evaluate(self, x, *, rng=None, series=False):

@@ -146,9 +146,9 @@ class Engine:
 
     def default(self, path: str) -> float:
         if path not in self._defaults:
-            raise InputError("has no default (not in the data library and its spec declares "
-                             "none); pass it as a column, a policy lever or an uncertainty",
-                             key=path)
+            raise InputError("has no value: it is not in the data library and its spec "
+                             "declares no default; pass it as a column, a fixed value, a "
+                             "policy lever or an uncertainty", key=path)
         return self._defaults[path]
 
     def columns_from(self, values: Mapping[str, Any], n: int | None = None

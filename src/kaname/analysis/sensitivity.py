@@ -39,11 +39,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaname.chunking import SAMPLES_PER_CHUNK, chunk_rng
 from kaname.errors import InputError
-from kaname.sampling import MODEL_STREAM, seed_sequence, transform
+from kaname.sampling import transform
 from kaname.scenario import Uncertainty
 
-CHUNK = 50_000  # samples per vectorised call
 Evaluator = Callable[[Mapping[str, np.ndarray], int, np.random.Generator], dict[str, np.ndarray]]
 
 
@@ -95,30 +95,26 @@ def as_uncertainties(space: Mapping[str, Uncertainty | tuple[float, float]]
     return out
 
 
+def as_engine(target: Any) -> Any:
+    """An :class:`~kaname.engine.Engine` as it is, or one model wrapped in an engine of its
+    own (its inputs then default to their specs' ``default``), so every evaluation goes
+    through :meth:`Engine.evaluate`."""
+    from kaname.engine import Engine
+
+    return target if isinstance(target, Engine) else Engine([target])
+
+
 def evaluator_for(target: Any, fixed: Mapping[str, float] | None = None) -> Evaluator:
     """A uniform ``f(columns, n, rng)`` over an Engine or a single model."""
+    engine = as_engine(target)
     fixed = dict(fixed or {})
-    if hasattr(target, "models"):  # an Engine: it fills defaults itself
-        def run_engine(columns: Mapping[str, np.ndarray], n: int,
-                       rng: np.random.Generator) -> dict[str, np.ndarray]:
-            cols = {p: np.full(n, v, dtype=float) for p, v in fixed.items()}
-            cols.update(columns)
-            return target.evaluate(cols, n, rng=rng)
-        return run_engine
 
-    def run_model(columns: Mapping[str, np.ndarray], n: int,
-                  rng: np.random.Generator) -> dict[str, np.ndarray]:
-        x = {}
-        for path in target.inputs:
-            if path in columns:
-                x[path] = np.asarray(columns[path], dtype=float)
-            elif path in fixed:
-                x[path] = np.full(n, float(fixed[path]))
-            else:
-                raise InputError(f"model {target.name} input has no value; make it an "
-                                 f"uncertainty or pass it in fixed=", key=path)
-        return target.evaluate(x, rng=rng)
-    return run_model
+    def run(columns: Mapping[str, np.ndarray], n: int,
+            rng: np.random.Generator) -> dict[str, np.ndarray]:
+        cols = {p: np.full(n, v, dtype=float) for p, v in fixed.items()}
+        cols.update(columns)
+        return engine.evaluate(cols, n, rng=rng)
+    return run
 
 
 def _evaluate_unit(target: Any, unc: dict[str, Uncertainty], u: np.ndarray, outcome: str,
@@ -131,11 +127,10 @@ def _evaluate_unit(target: Any, unc: dict[str, Uncertainty], u: np.ndarray, outc
     run = evaluator_for(target, fixed)
     paths = list(unc)
     y = np.empty(len(u))
-    for k, start in enumerate(range(0, len(u), CHUNK)):
-        part = u[start:start + CHUNK]
+    for k, start in enumerate(range(0, len(u), SAMPLES_PER_CHUNK)):
+        part = u[start:start + SAMPLES_PER_CHUNK]
         columns = {p: transform(part[:, j], unc[p]) for j, p in enumerate(paths)}
-        rng = np.random.default_rng(seed_sequence(seed, MODEL_STREAM, k))
-        y[start:start + len(part)] = pick(run(columns, len(part), rng))
+        y[start:start + len(part)] = pick(run(columns, len(part), chunk_rng(seed, k)))
     if not np.all(np.isfinite(y)):
         raise InputError(f"outcome {outcome!r} is not finite for some samples; "
                          f"sensitivity indices need finite values", key="--outcome")

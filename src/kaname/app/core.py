@@ -3,8 +3,8 @@
 - :func:`load_scenario_text` validates a scenario the way the CLI does (size cap, safe YAML,
   schema) and returns the CLI's one-line error on bad input.
 - :class:`Workbench` holds one scenario, its engine and a fixed set of sampled futures;
-  :meth:`Workbench.evaluate` re-runs only the models a lever change reaches, so a co-production
-  rate change re-runs ``sustainment`` and ``deterrence`` but not ``c2`` or ``homeland``.
+  :meth:`Workbench.evaluate` evaluates through the engine with a per-model cache, so a lever
+  change re-runs only the models it reaches.
 - :func:`lever_groups` builds controls generically from the engine's lever Specs.
 - :func:`export_yaml` writes the current settings back as a scenario file that validates.
 """
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,12 +21,13 @@ import numpy as np
 import yaml
 
 from kaname import yamlio
+from kaname.chunking import chunk_rng
+from kaname.engine import ModelCache
 from kaname.errors import KanameError
 from kaname.spec import Spec
 
 DEFAULT_FUTURES = 10_000
 CACHE_PER_MODEL = 8
-GROUP_ORDER = ("sustainment", "c2", "autonomy", "homeland")
 MONEY_SCALE = 1e9  # money levers are shown in billions
 
 
@@ -99,15 +99,29 @@ def settable(engine: Any, scenario: Any = None) -> list[str]:
 
 
 def lever_groups(engine: Any, scenario: Any = None) -> dict[str, list[Lever]]:
-    """Every settable lever, grouped by model (co-production, c2, investment, ...)."""
+    """Every settable lever, grouped by the model that declares it, in the models' display
+    order (a model added by a plugin gets its own group without editing this file)."""
+    from kaname.run import display_order
+
     groups: dict[str, list[Lever]] = {}
-    for path in settable(engine, scenario):
+    for path in display_order(settable(engine, scenario)):
         spec = engine.inputs[path]
         money = spec.unit.split("/")[0] in ("JPY", "USD") and (spec.high or 0) >= 1e9
-        groups.setdefault(path.split(".")[0], []).append(
+        groups.setdefault(owner(engine, path), []).append(
             Lever(path, spec, MONEY_SCALE if money else 1.0))
-    order = {g: i for i, g in enumerate(GROUP_ORDER)}
-    return dict(sorted(groups.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
+    return groups
+
+
+def owner(engine: Any, path: str) -> str:
+    """Name of the model that declares input `path`."""
+    return next(m.name for m in engine.models if path in m.inputs)
+
+
+def group_title(engine: Any, group: str, lang: str) -> str:
+    """The dashboard's title of a model's lever group (the model's ``lever_group``)."""
+    model = next((m for m in engine.models if m.name == group), None)
+    titles = getattr(model, "lever_group", None) or {}
+    return str(titles.get(lang) or titles.get("en") or group)
 
 
 def policy_levers(scenario: Any, engine: Any, policy: str) -> dict[str, float]:
@@ -128,7 +142,7 @@ class Workbench:
     futures: int = DEFAULT_FUTURES
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     last_seconds: float = 0.0
-    _cache: dict[str, OrderedDict] = field(default_factory=dict)
+    cache: ModelCache = field(default_factory=lambda: ModelCache(CACHE_PER_MODEL))
 
     def __post_init__(self) -> None:
         from kaname.sampling import sample_futures
@@ -136,56 +150,22 @@ class Workbench:
         sc = self.scenario
         self.columns = sample_futures(sc.uncertainties, self.futures, sc.settings.seed,
                                       sc.settings.design)
-        self._upstream: dict[str, list[str]] = {}
-        producer = {out: m.name for m in self.engine.models for out in m.outputs}
-        for m in self.engine.models:
-            links = getattr(m, "links", {}) or {}
-            ups = {producer[links.get(p, p)] for p in m.inputs if links.get(p, p) in producer
-                   and producer[links.get(p, p)] != m.name}
-            self._upstream[m.name] = sorted(ups)
 
     def evaluate(self, levers: Mapping[str, float]) -> dict[str, np.ndarray]:
         """Every output on the fixed futures with `levers` (engine-ready floats) applied.
 
-        A model is re-run only when its own lever values or an upstream model's result
-        changed; results are otherwise taken from a small per-model cache. Models draw no
-        randomness here (the built-in ones are deterministic), so this equals a full run.
+        Goes through :meth:`Engine.evaluate` with a per-model cache: a model re-runs only
+        when its inputs (its own levers or an upstream result) changed, so a co-production
+        rate change re-runs ``sustainment`` and ``deterrence`` but not ``c2`` or ``homeland``.
         """
         started = time.perf_counter()
-        n, engine = self.futures, self.engine
-        values: dict[str, np.ndarray] = {}
-        keys: dict[str, tuple] = {}
-        for m in engine.models:
-            links = getattr(m, "links", {}) or {}
-            own = tuple(sorted((p, float(levers[p])) for p in m.inputs
-                               if p in levers and links.get(p, p) not in values))
-            key = (own, tuple(keys[u] for u in self._upstream[m.name]))
-            cache = self._cache.setdefault(m.name, OrderedDict())
-            if key in cache:
-                cache.move_to_end(key)
-                out = cache[key]
-            else:
-                x: dict[str, np.ndarray] = {}
-                for path in m.inputs:
-                    src = links.get(path, path)
-                    if src in values:
-                        x[path] = values[src]
-                    elif path in levers:
-                        x[path] = np.full(n, float(levers[path]))
-                    elif path in self.columns:
-                        x[path] = np.asarray(self.columns[path], dtype=float)
-                    else:
-                        x[path] = np.full(n, engine.default(path))
-                raw = m.evaluate(x, rng=np.random.default_rng(self.scenario.settings.seed))
-                out = {p: np.asarray(raw[p]) for p, s in m.outputs.items()
-                       if not s.series and p in raw}
-                cache[key] = out
-                while len(cache) > CACHE_PER_MODEL:
-                    cache.popitem(last=False)
-            keys[m.name] = key
-            values.update(out)
+        n = self.futures
+        columns = dict(self.columns)
+        columns.update({p: np.full(n, float(v)) for p, v in levers.items()})
+        out = self.engine.evaluate(columns, n, rng=chunk_rng(self.scenario.settings.seed, 0),
+                                   cache=self.cache)
         self.last_seconds = time.perf_counter() - started
-        return values
+        return out
 
 
 def prewarm(workbench: Workbench, levers: Mapping[str, float]) -> None:

@@ -209,7 +209,7 @@ def main() -> None:
     side.subheader(tr("levers", lang))
     levers: dict[str, float] = {}
     for group, items in groups.items():
-        title = tr(f"group_{group}", lang) if f"group_{group}" in tr_keys() else group
+        title = core.group_title(engine, group, lang)
         with side.expander(title, expanded=group in ("sustainment", "c2")):
             for lever in items:
                 levers[lever.path] = _engine_value(lever, _lever_widget(lever, lang))
