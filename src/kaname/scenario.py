@@ -287,6 +287,14 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
                 raise ScenarioError(f"is not a policy lever (levers: {', '.join(levers_)})",
                                     file=file, key=key)
             policies[name][path] = _lever_value(raw, spec, file, key)
+        coded = {path: float(engine.inputs[path].code(v)) if isinstance(v, str) else float(v)
+                 for path, v in policies[name].items()}
+        try:  # the models' cross-input checks on the policy's fixed values
+            engine.validate(coded, file=file)
+        except InputError as exc:
+            raise ScenarioError(exc.message, file=file,
+                                key=f"policies.{name}.{exc.key}" if exc.key else
+                                f"policies.{name}") from None
     uncertainties = {}
     for path, raw in model.uncertainties.items():
         key = f"uncertainties.{path}"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from kaname.models.base import Model
+from kaname.models.base import PROTOCOL, Model
 from kaname.spec import Spec
 
 
@@ -43,9 +43,12 @@ def check_model(model: Model, defaults: Mapping[str, float] | None = None, n: in
     `defaults` gives a typical value per input (for sampling around it); without it,
     inputs are sampled inside their declared bounds (or [0, 1]).
     """
-    for attr in ("name", "inputs", "outputs", "coords"):
-        assert hasattr(model, attr), f"model lacks attribute {attr!r}"
-    assert callable(getattr(model, "evaluate", None)), "model lacks evaluate()"
+    for attr in PROTOCOL:
+        assert hasattr(model, attr), f"model lacks attribute {attr!r} of the model protocol"
+    assert callable(model.evaluate) and callable(model.validate), "evaluate/validate not callable"
+    for path, upstream in model.links.items():
+        assert path in model.inputs, f"link from {path}, which is not an input"
+        assert isinstance(upstream, str) and upstream, f"{path}: link must name an output path"
     assert model.outputs, "model declares no outputs"
     for path, spec in {**model.inputs, **model.outputs}.items():
         assert isinstance(spec, Spec), f"{path}: declaration is not a Spec"
@@ -59,7 +62,8 @@ def check_model(model: Model, defaults: Mapping[str, float] | None = None, n: in
 
     rng = np.random.default_rng(seed)
     defaults = defaults or {}
-    x = {p: _sample(s, defaults.get(p), n, rng) for p, s in model.inputs.items()}
+    x = {p: _sample(s, defaults.get(p, s.default if isinstance(s.default, (int, float))
+                                   else None), n, rng) for p, s in model.inputs.items()}
     frozen = {p: v.copy() for p, v in x.items()}
     out = model.evaluate(x, rng=np.random.default_rng(seed), series=True)
     again = model.evaluate({p: v.copy() for p, v in frozen.items()},
@@ -80,7 +84,7 @@ def check_model(model: Model, defaults: Mapping[str, float] | None = None, n: in
 
     # Bit-identical results whatever the batch: reproducibility across chunk sizes,
     # executors and worker counts rests on it.
-    if not getattr(model, "stochastic", False):
+    if not model.stochastic:
         subsets = {"the first half": np.arange(n // 2), "a single sample": np.array([n - 1]),
                    "a scattered subset": np.sort(rng.choice(n, size=n // 3, replace=False))}
         for what, idx in subsets.items():

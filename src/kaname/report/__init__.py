@@ -22,15 +22,20 @@ from kaname.results import Results
 __all__ = ["build_report", "render_report", "write_report"]
 
 
-def _engine_and_library(engine: Any) -> tuple[Any, Any]:
-    """The engine (for input labels and defaults) and the data library; a report still
-    renders, with raw paths for labels, if the models cannot be built."""
+def _engine_and_library(engine: Any, inp: ReportInput) -> tuple[Any, Any]:
+    """The engine (input labels, defaults, the models' report sections) for the run's own
+    settings and model list, and the data library; a report still renders, with raw paths
+    for labels, if the models cannot be built."""
     library = getattr(engine, "library", None)
     if engine is None:
         try:
             from kaname.engine import Engine
+            from kaname.models.base import Settings
 
-            engine = Engine.build()
+            attrs = inp.results.dataset.attrs
+            settings = Settings(int(attrs.get("base_year", Settings.base_year)),
+                                int(attrs.get("horizon_days", Settings.horizon_days)))
+            engine = Engine.build(settings=settings, names=_run_models(inp))
             library = engine.library
         except Exception:  # noqa: BLE001 - labels are a nicety; the report must still render
             engine = None
@@ -44,6 +49,46 @@ def _engine_and_library(engine: Any) -> tuple[Any, Any]:
     return engine, library
 
 
+def _run_models(inp: ReportInput) -> list[str] | None:
+    """The `models:` list of the run's scenario (None: every model)."""
+    from kaname import yamlio
+
+    try:
+        data = yamlio.loads(inp.scenario_text, name="scenario.yaml") if inp.scenario_text \
+            else {}
+    except Exception:  # noqa: BLE001 - a scenario the report only quotes
+        return None
+    models = data.get("models") if isinstance(data, dict) else None
+    return [str(m) for m in models] if isinstance(models, list) else None
+
+
+def model_sections(ctx: Any) -> list[dict[str, Any]]:
+    """One section per model, in the models' display order, from each model's declared
+    ``report_section`` (``"module:function"``); a model without one gets a generic table of
+    its headline outcomes, so a plugin model is reported without editing this package."""
+    from importlib import import_module
+
+    from kaname.report import sections as sx
+    from kaname.run import display_order
+
+    models: dict[str, Any] = {m.name: m for m in getattr(ctx.engine, "models", [])}
+    if ctx.engine is None:  # the models could not be built: the built-ins' declarations
+        from kaname.models import BUILTIN
+
+        for name, target in BUILTIN.items():
+            module, _, attr = target.partition(":")
+            models[name] = getattr(import_module(module), attr.split(".")[0])
+    out = []
+    for name in display_order(models):
+        target = getattr(models[name], "report_section", None)
+        if target:
+            module, _, attr = str(target).partition(":")
+            out.append(getattr(import_module(module), attr)(ctx))
+        else:
+            out.append(sx.generic_section(ctx, models[name]))
+    return out
+
+
 def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict[str, Any]:
     """Everything the template shows: banner, sections with figures and tables."""
     from kaname import __version__
@@ -51,18 +96,14 @@ def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict
 
     if lang not in LANGS:
         raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="--lang")
-    engine, library = _engine_and_library(engine)
+    engine, library = _engine_and_library(engine, inp)
     ctx = sx.Context(inp, lang, engine, library)
     bib = sx.Bibliography()
+    ctx.cite = bib.cite
     sections = [
         sx.scenario_section(ctx),
         sx.headline_section(ctx),
-        sx.sustainment_section(ctx),
-        sx.c2_section(ctx),
-        sx.homeland_section(ctx, bib.cite),
-        sx.posture_section(ctx),
-        sx.deterrence_section(ctx),
-        sx.autonomy_section(ctx),
+        *model_sections(ctx),
         sx.sensitivity_section(ctx),
         sx.discovery_section(ctx),
         sx.assumptions_section(ctx, bib),

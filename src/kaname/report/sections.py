@@ -35,6 +35,7 @@ class Context:
         self.library = library
         self.policies = [str(p) for p in self.ds["policy"].values]
         self._cache: dict[str, np.ndarray] = {}
+        self.cite: Callable[[Any], int] = lambda source: 0  # the report's bibliography
 
     def has(self, name: str) -> bool:
         return name in self.ds.data_vars
@@ -257,36 +258,49 @@ def c2_section(ctx: Context) -> dict[str, Any]:
 
 
 def c2_by_structure(ctx: Context, names: Sequence[str]) -> dict[str, dict[str, np.ndarray]] | None:
-    """The c2 model alone under every structure, on the run's own sampled c2 inputs (first
-    policy's levers, data-library defaults elsewhere). None when that is not possible."""
+    """The c2 model alone under every structure, through the engine, on the run's own sampled
+    c2 inputs and settings (first policy's levers, defaults elsewhere). None when that is
+    not possible (no c2 model, or a c2 input computed by another model)."""
+    from kaname.engine import Engine
+
     engine = ctx.engine
     model = next((m for m in getattr(engine, "models", []) if m.name == "c2"), None)
     if model is None or "c2.structure" not in model.inputs:
         return None
+    if any(engine.computed_by(path) is not None for path in model.inputs):
+        return None
     ds, n = ctx.ds, min(ctx.ds.sizes["future"], C2_FUTURES)
-    x: dict[str, np.ndarray] = {}
-    for path, spec in model.inputs.items():
-        if path == "c2.structure":
-            continue
-        if engine.computed_by(path) is not None:
-            return None
-        if path in ds.coords and ds[path].dims in (("future",), ("policy",)):
-            raw = np.asarray(ds[path].values)
-            raw = raw[:n] if ds[path].dims == ("future",) else np.full(n, raw[0])
-            if spec.kind == "category":
-                raw = np.array([spec.code(str(v)) for v in raw], dtype=float)
-            x[path] = np.asarray(raw, dtype=float)
-        else:
-            x[path] = np.full(n, engine.default(path))
-    spec = model.inputs["c2.structure"]
+    values: dict[str, Any] = {}
+    for path in model.inputs:
+        if path != "c2.structure" and path in ds.coords and ds[path].dims == ("future",):
+            values[path] = np.asarray(ds[path].values)[:n]
+        elif path != "c2.structure" and path in ds.coords and ds[path].dims == ("policy",):
+            values[path] = np.asarray(ds[path].values)[0]
+    c2 = Engine([model], engine.library)
     out: dict[str, dict[str, np.ndarray]] = {}
     try:
-        for code, kind in enumerate(spec.categories):
-            result = model.evaluate({**x, "c2.structure": np.full(n, float(code))})
+        columns = c2.columns_from(values, n)
+        for code, kind in enumerate(model.inputs["c2.structure"].categories):
+            result = c2.evaluate({**columns, "c2.structure": np.full(n, float(code))}, n)
             out[kind] = {name: np.asarray(result[name]) for name in names}
     except Exception:  # noqa: BLE001 - fall back to the run's single structure
         return None
     return out
+
+
+def generic_section(ctx: Context, model: Any) -> dict[str, Any]:
+    """The section of a model that declares none: its scalar outputs per policy."""
+    names = [path for path, spec in model.outputs.items()
+             if not spec.series and not spec.dims and ctx.has(path)]
+    title = ctx.library.label(model.name, ctx.lang) if ctx.library is not None else model.name
+    if not names:
+        return {"id": model.name, "title": title,
+                "blocks": [note(ctx.t("not_in_run", what=title))]}
+    rows = [[ctx.label(n), pol, band_text(ctx, ctx.values(n)[i],
+                                          str(ctx.ds[n].attrs.get("unit", "")))]
+            for n in names for i, pol in enumerate(ctx.policies)]
+    return {"id": model.name, "title": title,
+            "blocks": [table([ctx.t("outcome"), ctx.t("policy"), ctx.t("median")], rows)]}
 
 
 # --------------------------------------------------------------------------- homeland
@@ -308,7 +322,7 @@ def headline_figures(ctx: Context) -> list[tuple[str, float, list[Any], str | No
     return out
 
 
-def homeland_section(ctx: Context, cite: Callable[[Any], int]) -> dict[str, Any]:
+def homeland_section(ctx: Context) -> dict[str, Any]:
     cost_name, leak_name = "homeland.cost_20y_usd", "homeland.expected_leakers_total"
     if not ctx.has(cost_name) or not ctx.has(leak_name):
         return missing(ctx, "homeland", ctx.t("sec_homeland"))
@@ -333,7 +347,7 @@ def homeland_section(ctx: Context, cite: Callable[[Any], int]) -> dict[str, Any]
         blocks.append({"kind": "h3", "text": ctx.t("headline_figures")})
         rows = []
         for label, usd, sources, extra in figs:
-            refs = " ".join(f"[{cite(s)}]" for s in sources)
+            refs = " ".join(f"[{ctx.cite(s)}]" for s in sources)
             rows.append([label, fmt_number(usd, "USD", ctx.lang),
                          refs + (f" — {extra}" if extra else "")])
         blocks.append(table([ctx.t("figure"), ctx.t("value"), ctx.t("basis")], rows))
