@@ -3,6 +3,10 @@
 Every command body runs inside :func:`guard`: a :class:`KanameError` becomes one line on
 stderr and exit code 2, never a traceback. Output files are written atomically (temp file
 then rename) so a failed or interrupted command leaves no half-written file.
+
+``--lang`` and ``--format`` are declared here once: a command takes ``lang: LangOpt = "en"``
+and ``fmt: str = format_option(("table", "json"))``, and :func:`guarded` checks their
+values (one line naming the option and what is allowed) before the command body runs.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 import numpy as np
 import typer
 
 from kaname import files
 from kaname.errors import InputError, KanameError
+from kaname.text import LANGS
 
 T = TypeVar("T")
 Format = Literal["table", "csv", "json"]
@@ -31,28 +36,112 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# Python parameter -> the option's parameter name where the two differ (run(policies=...)
+# is `--policy NAME ...` on the command line).
+PYTHON_TO_OPTION = {"policies": "policy", "levers": "lever", "objectives": "objective",
+                    "outcomes": "outcome", "thresholds": "threshold"}
+
+
+def option_for(key: str) -> str | None:
+    """The current command's option (``--futures``) for an error's Python parameter
+    (``futures``), so one error reads in the caller's own terms on either side."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    wanted = PYTHON_TO_OPTION.get(key, key)
+    for param in ctx.command.params:
+        if param.name in (key, wanted) and isinstance(param, click.Option) and param.opts:
+            return max(param.opts, key=len)
+    return None
+
+
 @contextmanager
 def guard() -> Iterator[None]:
-    """Turn user-facing errors into one line and exit code 2."""
+    """Turn user-facing errors into one line and exit code 2 (a Python parameter named in
+    the error becomes the command's option)."""
     try:
         yield
     except KanameError as exc:
+        if exc.key and not exc.file:
+            exc.key = option_for(exc.key) or exc.key
         fail(exc.line())
     except KeyboardInterrupt:
         fail("interrupted", 130)
 
 
 def guarded(fn: Callable[..., T]) -> Callable[..., T]:
-    """Decorator form of :func:`guard` that keeps typer's signature introspection."""
+    """Decorator form of :func:`guard` that keeps typer's signature introspection, and
+    checks every ``--lang``/``--format`` value (see :data:`LangOpt`, :func:`format_option`)
+    before the command body runs."""
     import functools
+
+    choices: list[dict[str, tuple[str, tuple[str, ...]]]] = []
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
         with guard():
+            if not choices:
+                choices.append(_declared_choices(fn))
+            for param, (option, allowed) in choices[0].items():
+                if kwargs.get(param) is not None:
+                    check_choice(kwargs[param], allowed, option)
             return fn(*args, **kwargs)
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+# --------------------------------------------------------------------------- --lang, --format
+
+_CHOICES = "kaname_choices"  # attribute of an option whose values guarded() checks
+
+
+def _choice_option(info: Any, option: str, allowed: Sequence[str]) -> Any:
+    setattr(info, _CHOICES, (option, tuple(allowed)))
+    return info
+
+
+LANG_HELP = "Language of labels and messages: en or ja."
+LangOpt = Annotated[str, _choice_option(typer.Option("--lang", help=LANG_HELP), "--lang",
+                                        LANGS)]
+"""The ``--lang`` option: ``lang: LangOpt = "en"``."""
+
+
+def format_option(allowed: Sequence[str], default: str | None = None, *,
+                  required: bool = False) -> Any:
+    """The ``--format`` option of a command offering `allowed` formats (default: the first,
+    or none when `required`): ``fmt: str = format_option(("table", "json"))``."""
+    allowed = tuple(allowed)
+    value = ... if required else (default or allowed[0])
+    listed = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
+    return _choice_option(typer.Option(value, "--format", help=f"Output format: {listed}."),
+                          "--format", allowed)
+
+
+def check_lang(lang: str) -> None:
+    """One-line error unless `lang` is a language kaname speaks."""
+    check_choice(lang, LANGS, "--lang")
+
+
+def _declared_choices(fn: Callable[..., Any]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Parameter name -> (option, allowed values) for the options declared above."""
+    import inspect
+
+    try:
+        hints = get_type_hints(fn, include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: only defaults are seen
+        hints = {}
+    found = {}
+    for name, param in inspect.signature(fn).parameters.items():
+        hint = hints.get(name)
+        infos = [param.default, *(get_args(hint)[1:] if get_origin(hint) is Annotated else ())]
+        for info in infos:
+            choice = getattr(info, _CHOICES, None)
+            if choice is not None:
+                found[name] = choice
+    return found
 
 
 def check_choice(value: str, allowed: Sequence[str], key: str) -> None:

@@ -17,8 +17,12 @@ class KanameError(Exception):
         return f"{where}: {self.message}" if where else self.message
 
 
-class InputError(KanameError):
-    """Bad input: a scenario, data file or command-line value that is not allowed."""
+class InputError(KanameError, ValueError):
+    """Bad input: a scenario, data file, argument or command-line value that is not allowed.
+
+    A ``ValueError``, as Python callers expect of a bad argument. Raised from Python, `key`
+    names the Python parameter (``futures``); the command line maps it to its option
+    (``--futures``) before printing."""
 
 
 class DataError(InputError):

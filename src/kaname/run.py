@@ -8,13 +8,13 @@ import numpy as np
 import xarray as xr
 
 from kaname import __version__
+from kaname.chunking import SAMPLES_PER_CHUNK, chunk_rng, futures_per_chunk, plan_chunks
 from kaname.engine import Engine
 from kaname.errors import InputError
-from kaname.results import Results
-from kaname.chunking import SAMPLES_PER_CHUNK, chunk_rng, futures_per_chunk, plan_chunks
+from kaname.results import Results, variable_attrs
 from kaname.sampling import sample_futures
 from kaname.scenario import Scenario
-from kaname.spec import Spec
+
 
 def display_order(paths: Iterable[str]) -> list[str]:
     """Outcome paths grouped by model in the order of the built-in model list (the order a
@@ -31,7 +31,7 @@ def select_policies(scenario: Scenario, names: Sequence[str] | None) -> list[str
     unknown = [n for n in names if n not in scenario.policies]
     if unknown:
         raise InputError(f"unknown policy {unknown[0]!r}; allowed: "
-                         f"{', '.join(scenario.policies)}", file=scenario.source, key="--policy")
+                         f"{', '.join(scenario.policies)}", file=scenario.source, key="policies")
     return list(names)
 
 
@@ -59,23 +59,54 @@ def evaluate_futures(engine: Engine, futures: dict[str, np.ndarray],
     return {k: v.reshape(n_policies, n, *v.shape[1:]) for k, v in out.items()}
 
 
-def run(scenario: Scenario, engine: Engine, *, futures: int | None = None,
+def run_arguments(scenario: Scenario, *, futures: int | None = None, seed: int | None = None,
+                  design: str | None = None, keep_series: int = 0) -> tuple[int, int, str, int]:
+    """(futures, seed, design, futures whose series are kept) for a run of `scenario`: the
+    scenario's settings where an argument is None, each checked in one place for
+    :func:`run` and ``explore`` (errors name the Python parameter)."""
+    from kaname.scenario import DESIGNS, MAX_FUTURES
+
+    n = scenario.settings.futures if futures is None else futures
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_FUTURES:
+        raise InputError(f"{n!r} not allowed; must be an integer in [1, {MAX_FUTURES}]",
+                         key="futures")
+    seed = scenario.settings.seed if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed <= 2**63 - 1:
+        raise InputError(f"{seed!r} not allowed; must be an integer in [0, 2**63-1]",
+                         key="seed")
+    design = design or scenario.settings.design
+    if design not in DESIGNS:
+        raise InputError(f"{design!r} not allowed; allowed: {', '.join(DESIGNS)}",
+                         key="design")
+    if isinstance(keep_series, bool) or not isinstance(keep_series, (int, np.integer)) \
+            or keep_series < 0:
+        raise InputError(f"{keep_series!r} not allowed; must be an integer >= 0",
+                         key="keep_series")
+    return int(n), int(seed), design, min(int(keep_series), int(n))
+
+
+def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None = None,
         seed: int | None = None, design: str | None = None,
         policies: Sequence[str] | None = None, keep_series: int = 0,
         chunk_size: int = SAMPLES_PER_CHUNK,
         progress: Callable[[int, int], None] | None = None) -> Results:
-    """Evaluate `futures` futures × the chosen policies and return labelled Results."""
-    n = int(futures or scenario.settings.futures)
-    seed = scenario.settings.seed if seed is None else int(seed)
-    design = design or scenario.settings.design
+    """Evaluate `futures` futures × the chosen policies in memory and return labelled
+    Results (the scenario's own settings where an argument is None).
+
+    `engine` defaults to the one the scenario was validated against. The numbers equal
+    those of ``explore`` on the same scenario and seed (one chunk plan, one seeding rule).
+    """
+    from kaname.scenario import engine_for
+
+    engine = engine or engine_for(scenario.settings, scenario.models, scenario)
+    n, seed, design, keep_series = run_arguments(scenario, futures=futures, seed=seed,
+                                                 design=design, keep_series=keep_series)
     names = select_policies(scenario, policies)
-    if n < 1:
-        raise InputError("must be at least 1", key="--futures")
     P = len(names)
     sampled = sample_futures(scenario.uncertainties, n, seed, design)
     levers = policy_columns(scenario, engine, names)
     per_chunk = futures_per_chunk(P, chunk_size)
-    keep_series = min(int(keep_series), n)
 
     scalars: dict[str, np.ndarray] = {}
     series: dict[str, np.ndarray] = {}
@@ -120,22 +151,13 @@ def _dataset(scenario: Scenario, engine: Engine, policies: list[str], n: int,
     data_vars = {}
     for path, arr in scalars.items():
         spec = engine.outputs[path]
-        data_vars[path] = (("policy", "future", *spec.dims), arr, _attrs(spec))
+        data_vars[path] = (("policy", "future", *spec.dims), arr, variable_attrs(spec))
     if series:
         coords["series_future"] = np.arange(next(iter(series.values())).shape[1])
     for path, arr in series.items():
         spec = engine.outputs[path]
-        data_vars[path] = (("policy", "series_future", *spec.dims), arr, _attrs(spec))
+        data_vars[path] = (("policy", "series_future", *spec.dims), arr, variable_attrs(spec))
     return xr.Dataset(data_vars, coords=coords, attrs={
         "scenario": scenario.name, "seed": seed, "design": design, "futures": n,
         "base_year": scenario.settings.base_year,
         "horizon_days": scenario.settings.horizon_days, "kaname_version": __version__})
-
-
-def _attrs(spec: Spec) -> dict[str, object]:
-    attrs: dict[str, object] = {"label_en": spec.label_en, "label_ja": spec.label_ja,
-                                "unit": spec.unit, "headline": int(spec.headline),
-                                "kind": spec.kind}
-    if spec.better:
-        attrs["better"] = spec.better
-    return attrs

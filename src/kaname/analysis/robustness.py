@@ -68,7 +68,7 @@ class Condition:
         return f"{self.name} {self.op} {value}"
 
 
-def parse_condition(text: str, key: str = "--threshold") -> Condition:
+def parse_condition(text: str, key: str = "thresholds") -> Condition:
     """One condition ``NAME OP VALUE``; a clear one-line error otherwise."""
     match = _CONDITION.match(text or "")
     if not match:
@@ -94,7 +94,7 @@ def parse_condition(text: str, key: str = "--threshold") -> Condition:
     return Condition(name, op, value, text.strip())
 
 
-def parse_conditions(texts: str | Sequence[str], key: str = "--where") -> list[Condition]:
+def parse_conditions(texts: str | Sequence[str], key: str = "where") -> list[Condition]:
     """Conditions joined with ``and`` (or ``&``), from one string or several."""
     texts = [texts] if isinstance(texts, str) else list(texts)
     out = []
@@ -108,7 +108,7 @@ def parse_conditions(texts: str | Sequence[str], key: str = "--where") -> list[C
 
 
 def resolve_name(name: str, available: Sequence[str], what: str = "outcome",
-                 key: str = "--outcome") -> str:
+                 key: str = "outcomes") -> str:
     """The column `name` refers to: an exact match, or the one column ending in ``.name``."""
     if name in available:
         return name
@@ -193,7 +193,7 @@ def robustness(results: Results | xr.Dataset, outcomes: Sequence[str],
     """
     ds = results.dataset if isinstance(results, Results) else results
     if not outcomes:
-        raise InputError("give at least one outcome", key="--outcome")
+        raise InputError("give at least one outcome", key="outcomes")
     columns = outcome_columns(ds)
     policies = [str(p) for p in ds["policy"].values]
     qs = tuple(float(q) for q in quantiles)
@@ -209,7 +209,7 @@ def robustness(results: Results | xr.Dataset, outcomes: Sequence[str],
         better = direction or attrs.get("better")
         if better not in ("higher", "lower"):
             raise InputError(f"outcome {name!r} declares no better direction; write "
-                             f"max:{name} or min:{name}", key="--outcome")
+                             f"max:{name} or min:{name}", key="outcomes")
         values = np.asarray(columns[name], dtype=float)
         r = regret(values, better)
         if primary_regret is None:
@@ -232,7 +232,7 @@ def robustness(results: Results | xr.Dataset, outcomes: Sequence[str],
     labels: list[str] = []
     all_ok = np.ones((len(policies), ds.sizes["future"]), dtype=bool)
     for cond in conditions:
-        name = resolve_name(cond.name, list(columns), key="--threshold")
+        name = resolve_name(cond.name, list(columns), key="thresholds")
         ok = cond.apply(columns[name])
         all_ok &= ok
         label = str(Condition(name, cond.op, cond.value))
@@ -255,7 +255,7 @@ def robustness(results: Results | xr.Dataset, outcomes: Sequence[str],
 
 
 def condition_mask(frame: Mapping[str, np.ndarray], conditions: Sequence[Condition],
-                   key: str = "--where") -> np.ndarray:
+                   key: str = "where") -> np.ndarray:
     """Rows of `frame` (column -> 1-d array) meeting every condition."""
     names = list(frame)
     mask: np.ndarray | None = None

@@ -104,7 +104,7 @@ class Objective:
         return self.stat
 
 
-def parse_objective(text: str, problem: LeverProblem, key: str = "--objective") -> Objective:
+def parse_objective(text: str, problem: LeverProblem, key: str = "objectives") -> Objective:
     """Parse ``[max:|min:]OUTCOME[@STAT]`` against the problem's outcomes."""
     direction, rest = split_direction(text)
     name, _, stat_text = rest.partition("@")
@@ -138,7 +138,7 @@ def _bounds(spec: Spec, path: str) -> tuple[float, float]:
         return 0.0, 1.0
     if spec.low is None or spec.high is None:
         raise InputError(f"lever has no declared range; give one as {path}=LOW:HIGH",
-                         key="--lever")
+                         key="levers")
     return float(spec.low), float(spec.high)
 
 
@@ -147,7 +147,7 @@ def narrow_levers(available: Mapping[str, Spec], requests: Sequence[str]) -> dic
     out: dict[str, Spec] = {}
     for text in requests:
         path, sep, rng = text.partition("=")
-        path = resolve_name(path.strip(), list(available), what="lever", key="--lever")
+        path = resolve_name(path.strip(), list(available), what="lever", key="levers")
         spec = available[path]
         if sep:
             lo_text, colon, hi_text = rng.partition(":")
@@ -157,7 +157,7 @@ def narrow_levers(available: Mapping[str, Spec], requests: Sequence[str]) -> dic
                 lo = hi = float("nan")
             if not colon or not (lo < hi) or spec.kind in ("category", "bool"):
                 raise InputError(f"cannot read range {rng!r}; write {path}=LOW:HIGH with "
-                                 f"LOW < HIGH (numeric levers only)", key="--lever")
+                                 f"LOW < HIGH (numeric levers only)", key="levers")
             for v in (lo, hi):
                 problem = spec.check(v)
                 if problem:
@@ -197,7 +197,7 @@ class ScenarioProblem:
                      if s.lever and engine.computed_by(p) is None}
         if not available:
             raise InputError("the scenario's models declare no policy levers to search",
-                             key="--lever")
+                             key="levers")
         if levers and list(levers) != ["all"]:
             self.levers = narrow_levers(available, levers)
         elif levers or not scenario.levers():
@@ -205,7 +205,7 @@ class ScenarioProblem:
         else:
             self.levers = {p: available[p] for p in scenario.levers() if p in available}
         if futures < 1:
-            raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
+            raise InputError(f"{futures} not allowed; must be at least 1", key="futures")
         self.seed = scenario.settings.seed if seed is None else int(seed)
         self.n_futures = int(futures)
         self.futures = sample_futures(scenario.uncertainties, self.n_futures, self.seed,
@@ -213,7 +213,7 @@ class ScenarioProblem:
         base = base_policy or next(iter(scenario.policies))
         if base not in scenario.policies:
             raise InputError(f"unknown policy {base!r}; allowed: "
-                             f"{', '.join(scenario.policies)}", key="--base-policy")
+                             f"{', '.join(scenario.policies)}", key="base_policy")
         self.base = {p: v for p, v in scenario.policy_inputs(base, engine).items()
                      if p not in self.levers}
         from kaname.analysis.sensitivity import outcome_names
@@ -315,13 +315,13 @@ def search(problem: LeverProblem, objectives: Sequence[str | Objective], *,
     from pymoo.optimize import minimize
 
     if not objectives:
-        raise InputError("give at least one objective", key="--objective")
+        raise InputError("give at least one objective", key="objectives")
     objs = [o if isinstance(o, Objective) else parse_objective(o, problem) for o in objectives]
     if population < 4:
         raise InputError(f"{population} not allowed; the population must be at least 4",
-                         key="--population")
+                         key="population")
     if generations < 1:
-        raise InputError(f"{generations} not allowed; must be at least 1", key="--generations")
+        raise InputError(f"{generations} not allowed; must be at least 1", key="generations")
     paths = list(problem.levers)
     specs = [problem.levers[p] for p in paths]
     bounds = np.array([_bounds(s, p) for s, p in zip(specs, paths, strict=True)])

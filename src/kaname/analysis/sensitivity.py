@@ -133,11 +133,11 @@ def _evaluate_unit(target: Any, unc: dict[str, Uncertainty], u: np.ndarray, outc
         y[start:start + len(part)] = pick(run(columns, len(part), chunk_rng(seed, k)))
     if not np.all(np.isfinite(y)):
         raise InputError(f"outcome {outcome!r} is not finite for some samples; "
-                         f"sensitivity indices need finite values", key="--outcome")
+                         f"sensitivity indices need finite values", key="outcome")
     if np.ptp(y) == 0:
         raise InputError(f"outcome {outcome!r} does not vary over these uncertainties "
                          f"(always {y[0]:g}); there is no variance to attribute",
-                         key="--outcome")
+                         key="outcome")
     return y
 
 
@@ -145,7 +145,7 @@ def _problem(paths: Sequence[str]) -> dict[str, Any]:
     return {"num_vars": len(paths), "names": list(paths), "bounds": [[0.0, 1.0]] * len(paths)}
 
 
-def check_power_of_two(n: int, key: str = "--n") -> None:
+def check_power_of_two(n: int, key: str = "n") -> None:
     if n < 2 or n & (n - 1):
         below = 1 << max(1, int(n).bit_length() - 1) if n >= 2 else 2
         raise InputError(
@@ -278,10 +278,10 @@ def morris(target: Any, uncertainties: Mapping[str, Uncertainty | tuple[float, f
 
     if trajectories < 2:
         raise InputError(f"{trajectories} trajectories; Morris needs at least 2",
-                         key="--trajectories")
+                         key="trajectories")
     if levels < 2 or levels % 2:
         raise InputError(f"{levels} levels; Morris needs an even number of levels >= 2",
-                         key="--levels")
+                         key="levels")
     unc = as_uncertainties(uncertainties)
     paths = list(unc)
     problem = _problem(paths)

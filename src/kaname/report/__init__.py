@@ -95,7 +95,7 @@ def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict
     from kaname.report import sections as sx
 
     if lang not in LANGS:
-        raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="--lang")
+        raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="lang")
     engine, library = _engine_and_library(engine, inp)
     ctx = sx.Context(inp, lang, engine, library)
     bib = sx.Bibliography()
@@ -170,7 +170,7 @@ def write_report(results_or_dir: Results | xr.Dataset | str | Path, path: str | 
     from kaname.clikit import atomic_write, check_output_path
 
     if lang not in LANGS:
-        raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="--lang")
+        raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="lang")
     check_output_path(path)
     inp = load_input(results_or_dir, scenario)
     html = render_report(build_report(inp, lang, engine))

@@ -279,9 +279,9 @@ def replicate(nets: Sequence[Network], days: float, warmup_days: float, replicat
     ``SeedSequence(seed)`` whatever the number of workers, so output is reproducible.
     """
     if replications < 1:
-        raise InputError("must be at least 1", key="--replications")
+        raise InputError("must be at least 1", key="replications")
     if days <= 0:
-        raise InputError("must be positive", key="--days")
+        raise InputError("must be positive", key="days")
     children = np.random.SeedSequence(seed).spawn(replications)
     jobs = [(net, days, warmup_days, child, records) for net in nets for child in children]
     workers = workers if workers is not None else min(len(jobs), os.cpu_count() or 1)
@@ -370,7 +370,7 @@ def simulate_single_node(arrivals_per_hour: float, service_minutes: float, serve
         if not np.isfinite(value) or value <= 0:
             raise InputError(f"must be a positive number (got {value:g})", key=key)
     if servers < 1:
-        raise InputError(f"must be at least 1 (got {servers})", key="--servers")
+        raise InputError(f"must be at least 1 (got {servers})", key="servers")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     count = int(rng.poisson(arrivals_per_hour * hours))
     arrivals = np.sort(rng.uniform(0.0, hours, count))
