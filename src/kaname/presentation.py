@@ -1,0 +1,192 @@
+"""The headline summary, decided once for every front end.
+
+:func:`headline_rows` turns results into one :class:`HeadlineRow` per headline outcome (one
+per label of an extra dimension, e.g. per munition) and policy. It decides here, and only
+here, how an outcome is summarised:
+
+- a yes/no outcome (``kind="bool"``, e.g. "Deterrence holds") by the **share of futures**
+  in which it holds, and the difference in shares from the first (baseline) policy;
+- any other outcome by its **median**, its **10–90 % band** across futures and the
+  **median of the paired differences** from the first policy (each policy meets exactly
+  the same futures, so the difference is taken future by future).
+
+``kaname run`` (table, JSON, CSV via :meth:`Results.summary`), the HTML report's headline
+section and the dashboard's headline metrics all call it, and show its cells with
+:meth:`HeadlineRow.texts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kaname.text import fmt_number, t, unit_label
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from kaname.results import Results
+
+__all__ = ["HeadlineRow", "headline_header", "headline_rows"]
+
+SHARE = "share"    # the statistic (and display unit) of a yes/no outcome
+MEDIAN = "median"  # the statistic of every other outcome
+FIELDS = ("outcome", "label", "unit", "better", "policy", "statistic", "median", "p10", "p90",
+          "mean", "diff_median")  # the JSON/CSV fields of `kaname run --format json|csv`
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """One headline outcome (or one label of it) under one policy.
+
+    For a yes/no outcome ``statistic`` is ``"share"``, ``unit`` is ``"share"`` and
+    ``median``, ``p10``, ``p90`` and ``mean`` all hold the share of futures (there is no
+    band); ``diff_median`` is the difference in shares. Otherwise ``median``/``p10``/``p90``
+    /``mean`` summarise the futures and ``diff_median`` is the median paired difference.
+    ``diff_median`` is None for the first (baseline) policy."""
+
+    outcome: str  # column name, e.g. "sustainment.days_to_depletion[pac3_mse]"
+    path: str     # the outcome variable, e.g. "sustainment.days_to_depletion"
+    label: str
+    unit: str
+    better: str | None
+    policy: str
+    statistic: str
+    median: float
+    p10: float
+    p90: float
+    mean: float
+    diff_median: float | None
+
+    @property
+    def is_share(self) -> bool:
+        return self.statistic == SHARE
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as ``kaname run --format json|csv`` writes it (stable field names)."""
+        return {name: getattr(self, name) for name in FIELDS}
+
+    def label_with_unit(self, lang: str = "en") -> str:
+        """The label followed by the unit as a reader sees it, e.g. "… [days]"."""
+        shown = unit_label(self.unit, lang)
+        return f"{self.label} [{shown}]" if shown else self.label
+
+    def texts(self, lang: str = "en") -> tuple[str, str, str]:
+        """(value, band, difference) as shown: "95.4%", "", "+0.6%" for a share;
+        "43.21", "20.95 – 84.58", "+4.36" otherwise ("" for the baseline's difference)."""
+        value = fmt_number(self.median, self.unit, lang)
+        band = "" if self.is_share else \
+            f"{fmt_number(self.p10, self.unit, lang)} – {fmt_number(self.p90, self.unit, lang)}"
+        return value, band, self.diff_text(lang)
+
+    def diff_text(self, lang: str = "en") -> str:
+        d = self.diff_median
+        if d is None:
+            return ""
+        return ("+" if d > 0 else "") + fmt_number(d, self.unit, lang)
+
+
+def headline_header(lang: str, first: str) -> list[str]:
+    """Column headers of the headline table: outcome, policy, median, band, Δ vs `first`."""
+    return [t("common.outcome", lang), t("common.policy", lang), t("common.median", lang),
+            t("common.band", lang), t("headline.diff", lang, first=first)]
+
+
+@dataclass(frozen=True)
+class _Column:
+    outcome: str
+    path: str
+    label: str
+    unit: str
+    kind: str
+    better: str | None
+    values: np.ndarray  # (policy, future)
+
+
+def headline_rows(source: Results | xr.Dataset | Mapping[str, Mapping[str, np.ndarray]],
+                  lang: str = "en", *, engine: Any = None,
+                  quantiles: tuple[float, float] = (0.1, 0.9)) -> list[HeadlineRow]:
+    """The headline summary of `source`, one row per headline outcome (per label of extra
+    dims) and policy, outcomes in display order, policies in the order given; the first
+    policy is the baseline of the differences.
+
+    `source` is :class:`~kaname.results.Results`, its Dataset, or — as the dashboard has
+    it — a mapping policy name -> engine outputs (path -> array over futures, extra dims
+    last, every policy over the same futures) together with the `engine` whose output
+    specs, coords and coordinate labels describe them."""
+    if isinstance(source, Mapping):
+        if engine is None:
+            raise TypeError("headline_rows: engine outputs need the engine (specs)")
+        policies = [str(p) for p in source]
+        columns: Iterator[_Column] = _output_columns(source, engine, lang)
+    else:
+        ds = getattr(source, "dataset", source)
+        policies = [str(p) for p in ds["policy"].values]
+        columns = _dataset_columns(ds, lang)
+    rows: list[HeadlineRow] = []
+    for col in columns:
+        v = np.asarray(col.values, dtype=float)
+        if col.kind == "bool":
+            shares = v.mean(axis=1)
+            stats = {"median": shares, "p10": shares, "p90": shares, "mean": shares}
+            diffs = shares - shares[0]
+            statistic, unit = SHARE, SHARE
+        else:
+            lo, hi = np.quantile(v, quantiles, axis=1)
+            stats = {"median": np.median(v, axis=1), "p10": lo, "p90": hi,
+                     "mean": v.mean(axis=1)}
+            diffs = np.median(v - v[0], axis=1)
+            statistic, unit = MEDIAN, col.unit
+        for i, policy in enumerate(policies):
+            rows.append(HeadlineRow(
+                outcome=col.outcome, path=col.path, label=col.label, unit=unit,
+                better=col.better, policy=policy, statistic=statistic,
+                **{k: float(s[i]) for k, s in stats.items()},
+                diff_median=None if i == 0 else float(diffs[i])))
+    return rows
+
+
+def _dataset_columns(ds: xr.Dataset, lang: str) -> Iterator[_Column]:
+    from kaname.results import flat_columns
+
+    headline = [str(n) for n in ds.data_vars if ds[n].attrs.get("headline")]
+    for column, cell, var in flat_columns(ds, headline, lang):
+        path = column.split("[")[0]
+        attrs = ds[path].attrs
+        label = str(attrs.get(f"label_{lang}") or attrs.get("label_en") or path)
+        yield _Column(column, path, f"{label} — {cell}" if cell else label,
+                      str(attrs.get("unit", "")), str(attrs.get("kind", "real")),
+                      attrs.get("better"), var.transpose("policy", "future").values)
+
+
+def _output_columns(runs: Mapping[str, Mapping[str, np.ndarray]], engine: Any,
+                    lang: str) -> Iterator[_Column]:
+    from kaname.run import display_order
+
+    for path in display_order(engine.outputs):
+        spec = engine.outputs[path]
+        if not spec.headline or spec.series or any(path not in out for out in runs.values()):
+            continue
+        arr = np.stack([np.asarray(out[path]) for out in runs.values()])  # (P, N, *dims)
+        cells: list[tuple[str, str, Any]] = [("", "", ())]
+        if arr.ndim == 3 and len(spec.dims) == 1:
+            dim = spec.dims[0]
+            names = engine.coord_labels.get(dim, {}).get(lang, {})
+            cells = [(str(code), names.get(code, str(code)), (j,))
+                     for j, code in enumerate(engine.coords[dim])]
+        elif arr.ndim > 3 and len(spec.dims) == arr.ndim - 2:
+            codes = [engine.coords[d] for d in spec.dims]
+            cells = []
+            for idx in np.ndindex(*arr.shape[2:]):
+                tag = ",".join(str(codes[k][i]) for k, i in enumerate(idx))
+                cells.append((tag, tag, idx))
+        elif arr.ndim != 2:
+            continue
+        label = spec.label(lang)
+        for code, name, idx in cells:
+            yield _Column(f"{path}[{code}]" if code else path, path,
+                          f"{label} — {name}" if name else label, spec.unit, spec.kind,
+                          spec.better, arr[(slice(None), slice(None), *idx)])
