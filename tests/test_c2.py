@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kaname.data import Library
 from kaname.engine import Engine
+from kaname.errors import InputError
 from kaname.models.c2 import C2Model
 from kaname.models.c2.approx import deferral_moments
 from kaname.models.c2.des import NodeParams
@@ -52,6 +53,28 @@ def test_no_samples_gives_empty_outputs(setup):
     out = model.evaluate({p: np.zeros(0) for p in defaults})
     assert out["c2.latency_median_h"].shape == (0,)
     assert out["c2.utilisation"].shape == (0, 3)
+
+
+def test_declarations_are_one_source(setup):
+    from kaname.models.c2 import specs
+
+    model, _ = setup
+    assert dict(specs.INPUTS) == dict(model.inputs)
+    assert dict(specs.OUTPUTS) == dict(model.outputs)
+    assert "c2.jjoc.principal_share" not in model.inputs  # JJOC decides nothing
+    assert "c2.usfj.jfhq_day_staff" in model.inputs
+    assert "c2.indopacom.jfhq_day_staff" not in model.inputs
+
+
+def test_engine_validates_before_evaluating(setup):
+    model, defaults = setup
+    bad = {**defaults, "c2.jjoc.day_staff": 0.0, "c2.jjoc.night_staff": 0.0}
+    with pytest.raises(InputError, match="zero staff at every hour") as err:
+        model.validate(bad)
+    assert err.value.line().count("\n") == 0 and "c2.jjoc" in err.value.line()
+    with pytest.raises(InputError, match="zero staff at every hour"):
+        model.evaluate_dict(bad)
+    model.validate({"c2.jjoc.day_staff": 0.0})  # a lone value: the pair check needs both
 
 
 def test_time_zones_from_iana(setup):

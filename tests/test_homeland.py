@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 from scipy.stats import poisson
 
+from kaname.engine import Engine
 from kaname.errors import InputError
 from kaname.models.base import Settings
 from kaname.models.homeland import HomelandModel
@@ -261,7 +262,21 @@ def test_vectorised_equals_one_by_one(model, defaults):
     ({"threats__icbm_solid__boost_time": 60.0}, "homeland.threats.icbm_solid.boost_time"),
     ({"threats__drone__raid_size": -3.0}, "homeland.threats.drone.raid_size"),
 ])
-def test_bad_input_names_key(model, defaults, override, key):
+def test_bad_input_names_key(model, defaults, library, override, key):
+    # the validate hook, and the engine (which calls it before every evaluation)
     with pytest.raises(InputError) as err:
-        model.evaluate(columns(defaults, **override))
+        model.validate(columns(defaults, **override))
     assert key in err.value.line() and "\n" not in err.value.line()
+    engine = Engine([model], library)
+    with pytest.raises(InputError) as err:
+        engine.evaluate(columns({}, **override), 1)
+    assert key in err.value.line()
+
+
+def test_validate_checks_only_the_inputs_given(model):
+    # a scenario's fixed values: a check runs when all its inputs are there; scalars work
+    model.validate({"homeland.sbi.inclination": 30.0})
+    model.validate({"homeland.threats.hgv.boost_time": 10.0, "homeland.sbi.pk": 0.5})
+    with pytest.raises(InputError, match="below the launch latitude"):
+        model.validate({"homeland.sbi.inclination": 30.0,
+                        "homeland.threat_latitude": np.array([20.0, 40.0])})

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -32,15 +33,14 @@ from kaname.models.base import Settings
 from kaname.models.c2.approx import approximate
 from kaname.models.c2.hours import HOURLY
 from kaname.models.c2.specs import (
-    COORDS,
     INPUTS,
     NAME,
     NODES,
     OUTPUTS,
+    C2Declarations,
     P,
     check_values,
 )
-from kaname.spec import Spec
 
 CHUNK = 4096  # samples per block: long numpy loops, bounded scratch memory (~60 MB)
 
@@ -134,16 +134,17 @@ def distinct_samples(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     return first, inverse
 
 
-class C2Model:
-    """Vectorised coordination-latency model (deterministic; see :mod:`.approx`)."""
+class C2Model(C2Declarations):
+    """Vectorised coordination-latency model (deterministic; see :mod:`.approx`). Inputs
+    and outputs are declared on :class:`~kaname.models.c2.specs.C2Declarations`."""
 
-    name = NAME
     stochastic = False
+    lever_group = {"en": "Command and control", "ja": "指揮統制"}
+    report_section = "kaname.report.sections:c2_section"
 
     def __init__(self, offsets: Mapping[str, float], horizon_days: float = 120.0):
-        self.inputs: Mapping[str, Spec] = dict(INPUTS)
-        self.outputs: Mapping[str, Spec] = dict(OUTPUTS)
-        self.coords: Mapping[str, Sequence[str]] = {k: list(v) for k, v in COORDS.items()}
+        self.coords: Mapping[str, Sequence[str]] = {"c2_node": list(NODES)}
+        self.coord_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = {}
         self.offsets = dict(offsets)
         self.horizon_h = float(horizon_days) * 24.0
 
@@ -153,10 +154,15 @@ class C2Model:
         check_library(library)
         return cls(utc_offsets(library, settings.base_year), settings.horizon_days)
 
+    def validate(self, x: Mapping[str, Any], *, file: str | None = None) -> None:
+        """Each value within its declared range, no node without staff at every hour, no
+        unknown c2 parameter (see :func:`~kaname.models.c2.specs.check_values`)."""
+        check_values(x, file=file)
+
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
-        """Evaluate unique input rows once (ensembles repeat them across futures)."""
-        check_values({p: x[p] for p in self.inputs})
+        """Evaluate unique input rows once (ensembles repeat them across futures). The
+        engine has called :meth:`validate` on `x` first."""
         names = list(self.inputs)
         columns = np.stack([np.asarray(x[p], dtype=float) for p in names])
         n = columns.shape[1]

@@ -318,12 +318,12 @@ def compare_structures(model: Any, values: Mapping[str, float], days: float,
     (`model`, a :class:`~kaname.models.c2.C2Model`) on the same two rows.
 
     Returns the replications per structure (as :func:`replicate`) and the approximation's
-    outputs, arrays indexed by structure code.
+    outputs (through the engine), arrays indexed by structure code.
     """
     rows = [{**values, P + "structure": float(code)} for code in range(len(STRUCTURES))]
     nets = [network_from_values(row, model.offsets, file=file) for row in rows]
     runs = replicate(nets, days, warmup_days, replications, seed, workers, records=records)
-    approx = model.evaluate({p: np.array([row[p] for row in rows]) for p in INPUTS})
+    approx = model.evaluate_dict({p: np.array([row[p] for row in rows]) for p in INPUTS})
     return runs, approx
 
 

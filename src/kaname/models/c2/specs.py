@@ -1,17 +1,23 @@
 """Declarations of the c2 model: nodes, inputs, outputs and the checks they share.
 
-The same flat mapping ``path -> float`` (category codes for categories) feeds the
-vectorised approximation (arrays over the sample axis) and the SimPy simulation (scalars),
-so both implementations read one set of declarations and one set of checks.
+The inputs and outputs are declared once, at class level, on :class:`C2Declarations`
+(which :class:`~kaname.models.c2.C2Model` subclasses); :data:`INPUTS` and :data:`OUTPUTS`
+are derived from them. The same flat mapping ``path -> float`` (category codes for
+categories) feeds the vectorised approximation (arrays over the sample axis) and the SimPy
+simulation (scalars), so both implementations read one set of declarations and one set of
+checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
 from kaname.errors import InputError
+from kaname.models.declare import DeclaredModel, Family, Input, Output
 from kaname.spec import Spec
 
 NAME = "c2"
@@ -28,106 +34,124 @@ NODE_LABELS = {
 }
 
 
-def _node_specs(node: str) -> dict[str, Spec]:
-    en, ja = NODE_LABELS[node]
-    q = f"{P}{node}."
-    specs = {
-        q + "day_staff": Spec(f"{en}: action officers on the day shift",
-                              f"{ja}:日勤の担当幕僚数", unit="person", kind="integer",
-                              low=0, high=200),
-        q + "night_staff": Spec(f"{en}: action officers on the night watch",
-                                f"{ja}:夜間当直の担当幕僚数", unit="person", kind="integer",
-                                low=0, high=200),
-        q + "duty_start_h": Spec(f"{en}: day shift starts (local hour)",
-                                 f"{ja}:日勤開始(現地時刻)", unit="hour", kind="integer",
-                                 low=0, high=23),
-        q + "duty_end_h": Spec(f"{en}: day shift ends (local hour)",
-                               f"{ja}:日勤終了(現地時刻)", unit="hour", kind="integer",
-                               low=1, high=24),
-        q + "service_median_min": Spec(f"{en}: staff work per request (median)",
-                                       f"{ja}:1件あたりの幕僚作業時間(中央値)",
-                                       unit="minute", low=1.0, high=1440.0),
-        q + "service_log_sd": Spec(f"{en}: spread of staff work (lognormal σ)",
-                                   f"{ja}:幕僚作業時間のばらつき(対数正規σ)", low=0.0,
-                                   high=2.0),
-    }
-    if node in DECIDING_NODES:
-        specs.update({
-            q + "principal_share": Spec(f"{en}: share needing the commander's decision",
-                                        f"{ja}:指揮官の決裁を要する割合", low=0.0, high=1.0),
-            q + "principal_decision_min": Spec(f"{en}: commander's decision time",
-                                               f"{ja}:指揮官の決裁所要時間", unit="minute",
-                                               low=0.0, high=1440.0),
-            q + "principal_wakeup_h": Spec(
-                f"{en}: delay to reach the commander off duty (crisis)",
-                f"{ja}:勤務時間外に指揮官へ到達するまでの遅延(危機時)", unit="hour",
-                low=0.0, high=48.0),
-        })
-    if node == "usfj":
-        specs.update({
-            q + "jfhq_day_staff": Spec(f"{en} as joint force HQ: day-shift action officers",
-                                       f"{ja}(統合軍司令部):日勤の担当幕僚数", unit="person",
-                                       kind="integer", low=0, high=200),
-            q + "jfhq_night_staff": Spec(
-                f"{en} as joint force HQ: night-watch action officers",
-                f"{ja}(統合軍司令部):夜間当直の担当幕僚数", unit="person", kind="integer",
-                low=0, high=200),
-        })
-    return specs
+def _per_node(en: str, ja: str, nodes: tuple[str, ...] = NODES, **kwargs: Any
+              ) -> Callable[[Any, str], Spec | None]:
+    """Spec factory of a per-node input: the node's labels filled in; None (no such input)
+    for a node outside `nodes`."""
+
+    def spec(model: Any, node: str) -> Spec | None:
+        if node not in nodes:
+            return None
+        node_en, node_ja = NODE_LABELS[node]
+        return Spec(en.format(node=node_en), ja.format(node=node_ja), **kwargs)
+
+    return spec
 
 
-INPUTS: dict[str, Spec] = {
-    P + "structure": Spec(
+_staff: dict[str, Any] = {"unit": "person", "kind": "integer", "low": 0, "high": 200}
+
+
+class C2Declarations(DeclaredModel):
+    """The c2 model's inputs and outputs, declared once. :class:`~kaname.models.c2.C2Model`
+    subclasses it; :data:`INPUTS` and :data:`OUTPUTS` (read by the DES and the checks) are
+    derived from it."""
+
+    name = NAME
+
+    def items(self, dim: str) -> Sequence[str]:
+        return NODES if dim == "c2_node" else super().items(dim)
+
+    # -- inputs ---------------------------------------------------------------------------
+    structure = Input(Spec(
         "Alliance command-and-control structure", "日米の指揮統制構造", kind="category",
         categories=STRUCTURES, lever=True,
         description="hawaii_centric: INDOPACOM decides everything; jfhq_in_japan: USFJ as a "
-                    "joint force HQ decides a delegated share."),
-    P + "delegated_share": Spec(
+                    "joint force HQ decides a delegated share."))
+    delegated_share = Input(Spec(
         "Share of decisions delegated to USFJ (JFHQ)", "在日米軍(統合軍司令部)に委任される決定の割合",
-        low=0.0, high=1.0, lever=True),
-    P + "situation": Spec("Situation (peacetime or crisis)", "情勢(平時・危機)",
-                          kind="category", categories=SITUATIONS),
-    P + "arrivals_per_day_peacetime": Spec(
+        low=0.0, high=1.0, lever=True))
+    situation = Input(Spec("Situation (peacetime or crisis)", "情勢(平時・危機)",
+                           kind="category", categories=SITUATIONS))
+    arrivals_per_day_peacetime = Input(Spec(
         "Coordination requests per day, peacetime", "平時の調整要求件数(1日あたり)",
-        unit="request/day", low=0.0, high=10000.0),
-    P + "arrivals_per_day_crisis": Spec(
+        unit="request/day", low=0.0, high=10000.0))
+    arrivals_per_day_crisis = Input(Spec(
         "Coordination requests per day, crisis", "危機時の調整要求件数(1日あたり)",
-        unit="request/day", low=0.0, high=10000.0),
-    P + "transit.jjoc_usfj_h": Spec("Transit JJOC ↔ USFJ per hop", "統合作戦司令部↔在日米軍の伝達時間",
-                                    unit="hour", low=0.0, high=72.0),
-    P + "transit.usfj_indopacom_h": Spec(
+        unit="request/day", low=0.0, high=10000.0))
+    transit_jjoc_usfj_h = Input(Spec(
+        "Transit JJOC ↔ USFJ per hop", "統合作戦司令部↔在日米軍の伝達時間", unit="hour", low=0.0,
+        high=72.0), path="{model}.transit.jjoc_usfj_h")
+    transit_usfj_indopacom_h = Input(Spec(
         "Transit USFJ ↔ INDOPACOM per hop", "在日米軍↔インド太平洋軍の伝達時間", unit="hour",
-        low=0.0, high=72.0),
-}
-for _node in NODES:
-    INPUTS.update(_node_specs(_node))
+        low=0.0, high=72.0), path="{model}.transit.usfj_indopacom_h")
 
-OUTPUTS: dict[str, Spec] = {
-    P + "latency_median_h": Spec(
+    # per node: c2.{node}.{key}; the commander's inputs only at deciding nodes, the joint
+    # force HQ's staffing only at USFJ
+    per_node = Family("c2_node", {
+        "day_staff": Input(_per_node("{node}: action officers on the day shift",
+                                     "{node}:日勤の担当幕僚数", **_staff)),
+        "night_staff": Input(_per_node("{node}: action officers on the night watch",
+                                       "{node}:夜間当直の担当幕僚数", **_staff)),
+        "duty_start_h": Input(_per_node("{node}: day shift starts (local hour)",
+                                        "{node}:日勤開始(現地時刻)", unit="hour",
+                                        kind="integer", low=0, high=23)),
+        "duty_end_h": Input(_per_node("{node}: day shift ends (local hour)",
+                                      "{node}:日勤終了(現地時刻)", unit="hour", kind="integer",
+                                      low=1, high=24)),
+        "service_median_min": Input(_per_node("{node}: staff work per request (median)",
+                                              "{node}:1件あたりの幕僚作業時間(中央値)",
+                                              unit="minute", low=1.0, high=1440.0)),
+        "service_log_sd": Input(_per_node("{node}: spread of staff work (lognormal σ)",
+                                          "{node}:幕僚作業時間のばらつき(対数正規σ)", low=0.0,
+                                          high=2.0)),
+        "principal_share": Input(_per_node("{node}: share needing the commander's decision",
+                                           "{node}:指揮官の決裁を要する割合", DECIDING_NODES,
+                                           low=0.0, high=1.0)),
+        "principal_decision_min": Input(_per_node("{node}: commander's decision time",
+                                                  "{node}:指揮官の決裁所要時間", DECIDING_NODES,
+                                                  unit="minute", low=0.0, high=1440.0)),
+        "principal_wakeup_h": Input(_per_node(
+            "{node}: delay to reach the commander off duty (crisis)",
+            "{node}:勤務時間外に指揮官へ到達するまでの遅延(危機時)", DECIDING_NODES,
+            unit="hour", low=0.0, high=48.0)),
+        "jfhq_day_staff": Input(_per_node("{node} as joint force HQ: day-shift action officers",
+                                          "{node}(統合軍司令部):日勤の担当幕僚数", ("usfj",),
+                                          **_staff)),
+        "jfhq_night_staff": Input(_per_node(
+            "{node} as joint force HQ: night-watch action officers",
+            "{node}(統合軍司令部):夜間当直の担当幕僚数", ("usfj",), **_staff)),
+    })
+
+    # -- outputs --------------------------------------------------------------------------
+    latency_median_h = Output(Spec(
         "Coordination latency, median", "調整所要時間(中央値)", unit="hour", low=0.0,
         headline=True, better="lower",
-        description="Request raised at JJOC to decision back at JJOC."),
-    P + "latency_mean_h": Spec("Coordination latency, mean", "調整所要時間(平均)", unit="hour",
-                               low=0.0, better="lower"),
-    P + "latency_p90_h": Spec("Coordination latency, 90th percentile",
-                              "調整所要時間(90パーセンタイル)", unit="hour", low=0.0,
-                              better="lower"),
-    P + "latency_p95_h": Spec("Coordination latency, 95th percentile",
-                              "調整所要時間(95パーセンタイル)", unit="hour", low=0.0,
-                              better="lower"),
-    P + "share_within_6h": Spec("Share of decisions within 6 hours", "6時間以内に決定される割合",
-                                low=0.0, high=1.0, headline=True, better="higher"),
-    P + "decisions_per_day": Spec("Decisions per day", "1日あたりの決定件数",
-                                  unit="request/day", low=0.0, better="higher"),
-    P + "max_utilisation": Spec("Highest staff utilisation of any node", "各司令部の最大稼働率",
-                                low=0.0, better="lower",
-                                description="Daily offered staff work / staffed hours; "
-                                            "above 1 the backlog grows."),
-    P + "utilisation": Spec("Staff utilisation by node", "司令部別の幕僚稼働率", low=0.0,
-                            dims=("c2_node",), better="lower"),
-}
+        description="Request raised at JJOC to decision back at JJOC."))
+    latency_mean_h = Output(Spec("Coordination latency, mean", "調整所要時間(平均)",
+                                 unit="hour", low=0.0, better="lower"))
+    latency_p90_h = Output(Spec("Coordination latency, 90th percentile",
+                                "調整所要時間(90パーセンタイル)", unit="hour", low=0.0,
+                                better="lower"))
+    latency_p95_h = Output(Spec("Coordination latency, 95th percentile",
+                                "調整所要時間(95パーセンタイル)", unit="hour", low=0.0,
+                                better="lower"))
+    share_within_6h = Output(Spec("Share of decisions within 6 hours",
+                                  "6時間以内に決定される割合", low=0.0, high=1.0, headline=True,
+                                  better="higher"))
+    decisions_per_day = Output(Spec("Decisions per day", "1日あたりの決定件数",
+                                    unit="request/day", low=0.0, better="higher"))
+    max_utilisation = Output(Spec("Highest staff utilisation of any node", "各司令部の最大稼働率",
+                                  low=0.0, better="lower",
+                                  description="Daily offered staff work / staffed hours; "
+                                              "above 1 the backlog grows."))
+    utilisation = Output(Spec("Staff utilisation by node", "司令部別の幕僚稼働率", low=0.0,
+                              dims=("c2_node",), better="lower"))
 
-COORDS: dict[str, list[str]] = {"c2_node": list(NODES)}
+
+# read-only views derived from the declarations (the DES and the checks read them)
+_DECLARED = C2Declarations()
+INPUTS: Mapping[str, Spec] = MappingProxyType(dict(_DECLARED.inputs))
+OUTPUTS: Mapping[str, Spec] = MappingProxyType(dict(_DECLARED.outputs))
 
 
 def _fail(path: str, message: str, file: str | None) -> None:

@@ -18,7 +18,7 @@ Harrison, T. (2025). *Build Your Own Golden Dome*. American Enterprise Institute
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ import numpy as np
 from kaname.data import Library
 from kaname.errors import InputError
 from kaname.models.base import Settings
+from kaname.models.declare import DeclaredModel, Family, Input, Output
 from kaname.models.homeland import cost as lifecycle
 from kaname.models.homeland.engagement import (
     constellation_for_salvo,
@@ -66,187 +67,39 @@ _count: dict[str, Any] = {"unit": "interceptor", "kind": "integer", "low": 0.0}
 _usd: dict[str, Any] = {"unit": "USD", "low": 0.0}
 _year_point: dict[str, Any] = {"unit": "calendar_year", "low": 2020.0, "high": 2060.0}
 
-# per threat class: suffix -> Spec (boost_time only for boosted classes, terminal_pk not drone)
-_THREAT_SPECS: dict[str, Spec] = {
-    "raid_size": Spec("Raid size", "攻撃規模(発射数)", unit="missile", kind="integer", low=0.0,
-                      high=5000.0),
-    "boost_time": Spec("Boost time", "ブースト段階の燃焼時間", unit="s", low=1.0, high=600.0),
-    "tracking_base": Spec("Tracking probability without space sensors",
-                          "宇宙センサーなしの追尾確率", **_prob),
-    "tracking_with_sensors": Spec("Tracking probability with space sensors",
-                                  "宇宙センサーありの追尾確率", **_prob),
-    "terminal_pk": Spec("Terminal single-shot kill probability", "終末段階の単発撃破確率",
-                        **_prob),
-}
 
-_ARCH_SPECS: dict[str, Spec] = {
-    "sbi_design_salvo": Spec("SBI design salvo (simultaneous solid ICBMs)",
-                             "SBI設計上の同時対処数(固体ICBM)", unit="missile", kind="integer",
-                             low=0.0, high=1000.0),
-    "sensor_layer": Spec("Space sensor layer", "宇宙センサー層", kind="bool"),
-    "midcourse_new_interceptors": Spec("New midcourse interceptors (NGI)",
-                                       "中間段階迎撃ミサイルの追加数(NGI)", **_count),
-    "midcourse_new_sites": Spec("New midcourse sites", "中間段階迎撃の新規サイト数",
-                                unit="dimensionless", kind="integer", low=0.0, high=10.0),
-    "gpi_interceptors": Spec("Glide-phase interceptors (GPI)", "滑空段階迎撃ミサイル(GPI)数",
-                             **_count),
-    "terminal_batteries": Spec("Terminal batteries", "終末段階の迎撃部隊(高射隊)数",
-                               unit="dimensionless", kind="integer", low=0.0, high=1000.0),
-    "counter_drone_interceptors": Spec("Counter-drone interceptors", "対ドローン迎撃弾数",
-                                       **_count),
-    "defended_share": Spec("Share of aim points under terminal defence", "終末防護下の目標の割合",
-                           **_prob),
-}
-
-_LAYER_SPECS: dict[str, Spec] = {
-    "threat_latitude": Spec("Launch latitude", "発射地点の緯度", unit="degree", low=-90.0,
-                            high=90.0),
-    "assessment_year": Spec("Assessment year", "評価年", **_year_point),
-    "os_share_per_year": Spec("Operations and support per year (share of acquisition)",
-                              "年間運用維持費(取得費比)", unit="1/year", low=0.0, high=1.0),
-    "acquisition_years": Spec("Years to field the other layers", "他の防衛層の整備年数",
-                              unit="year", low=1.0, high=20.0),
-    "sbi.altitude": Spec("SBI orbit altitude", "SBIの軌道高度", unit="km", low=150.0,
-                         high=2000.0),
-    "sbi.inclination": Spec("SBI orbit inclination", "SBIの軌道傾斜角", unit="degree", low=0.0,
-                            high=90.0),
-    "sbi.kill_vehicle_speed": Spec("SBI fly-out speed", "SBIの平均飛翔速度", unit="km/s",
-                                   low=0.1, high=12.0),
-    "sbi.detection_delay": Spec("Launch detection delay", "発射探知までの遅れ", unit="s",
-                                low=0.0, high=300.0),
-    "sbi.decision_delay": Spec("Decision and commit delay", "交戦決定までの遅れ", unit="s",
-                               low=0.0, high=300.0),
-    "sbi.pk": Spec("SBI single-shot kill probability", "SBIの単発撃破確率", **_prob),
-    "sbi.shots_per_missile": Spec("SBIs committed per missile", "1発あたり投入するSBI数",
-                                  unit="interceptor", kind="integer", low=1.0, high=8.0),
-    "sbi.design_confidence": Spec("Confidence of engaging the design salvo",
-                                  "設計上の同時対処の信頼度", low=0.01, high=0.9999),
-    "sbi.count_override": Spec("SBI count (0 = size for the design salvo)",
-                               "SBI数(0なら設計同時対処数から算出)", lever=True, **_count),
-    "sbi.unit_cost": Spec("Cost per SBI", "SBI 1基あたりの費用", **_usd),
-    "sbi.mass": Spec("Mass per SBI", "SBI 1基の質量", unit="kg", low=1.0),
-    "sbi.launch_price": Spec("Launch price", "打上げ単価", unit="USD/kg", low=0.0),
-    "sbi.service_life": Spec("SBI service life", "SBIの運用寿命", unit="year", low=1.0,
-                             high=30.0),
-    "sbi.buildup_years": Spec("SBI build-up years", "SBIの配備完了までの年数", unit="year",
-                              low=0.5, high=20.0),
-    "sbi.first_launch_year": Spec("First SBI launch year", "SBI初打上げ年", **_year_point),
-    "sbi.development_cost": Spec("SBI development cost", "SBI開発費", **_usd),
-    "midcourse.existing_interceptors": Spec("Existing GBIs", "既存GBI数", **_count),
-    "midcourse.pk": Spec("Midcourse single-shot kill probability", "中間段階の単発撃破確率",
-                         **_prob),
-    "midcourse.shots_per_threat": Spec("Midcourse shots per threat", "中間段階の1目標あたり射数",
-                                       unit="interceptor", kind="integer", low=1.0, high=8.0),
-    "midcourse.discrimination": Spec("Decoy discrimination probability", "おとり識別確率",
-                                     **_prob),
-    "midcourse.unit_cost": Spec("Cost per NGI", "NGI 1発の費用", **_usd),
-    "midcourse.site_cost": Spec("Cost per new midcourse site", "中間段階迎撃サイト1か所の費用",
-                                **_usd),
-    "midcourse.site_os_per_year": Spec("O&S per new site per year", "新サイトの年間運用維持費",
-                                       unit="USD/year", low=0.0),
-    "midcourse.os_per_interceptor_year": Spec("O&S per NGI per year", "NGIの年間運用維持費",
-                                              unit="USD/year", low=0.0),
-    "glide.available_year": Spec("Glide-phase interceptor availability year",
-                                 "滑空段階迎撃ミサイルの配備年", **_year_point),
-    "glide.pk": Spec("Glide-phase single-shot kill probability", "滑空段階の単発撃破確率",
-                     **_prob),
-    "glide.shots_per_threat": Spec("Glide-phase shots per threat", "滑空段階の1目標あたり射数",
-                                   unit="interceptor", kind="integer", low=1.0, high=8.0),
-    "glide.unit_cost": Spec("Cost per GPI", "GPI 1発の費用", **_usd),
-    "glide.development_cost": Spec("US share of GPI development", "GPI開発費(米国負担分)",
-                                   **_usd),
-    "terminal.battery_cost": Spec("Cost per terminal battery", "終末段階迎撃部隊1個の費用",
-                                  **_usd),
-    "terminal.interceptors_per_battery": Spec("Interceptors per battery",
-                                              "1個部隊あたりの迎撃ミサイル数", **_count),
-    "terminal.shots_per_threat": Spec("Terminal shots per threat", "終末段階の1目標あたり射数",
-                                      unit="interceptor", kind="integer", low=1.0, high=8.0),
-    "counter_drone.unit_cost": Spec("Cost per counter-drone interceptor",
-                                    "対ドローン迎撃弾1発の費用", **_usd),
-    "counter_drone.pk": Spec("Counter-drone single-shot kill probability",
-                             "対ドローンの単発撃破確率", **_prob),
-    "counter_drone.shots_per_threat": Spec("Counter-drone shots per drone",
-                                           "ドローン1機あたりの射数", unit="interceptor",
-                                           kind="integer", low=1.0, high=8.0),
-    "sensors.annual_cost": Spec("Space sensor layer cost per year", "宇宙センサー層の年間費用",
-                                unit="USD/year", low=0.0),
-}
-
-_OUTPUTS: dict[str, Spec] = {
-    "sbi_count": Spec("SBI constellation size", "SBI配備数", unit="interceptor", low=0.0,
-                      headline=True),
-    "sbi_deployed": Spec("SBIs in orbit in the assessment year", "評価年の軌道上SBI数",
-                         unit="interceptor", low=0.0),
-    "absentee_ratio": Spec("Absentee ratio (solid ICBM)", "不在率(固体ICBM)", low=1.0,
-                           better="lower"),
-    "share_in_reach": Spec("Share of SBIs within reach (solid ICBM)", "射程内SBIの割合(固体ICBM)",
-                           low=0.0, high=1.0, better="higher"),
-    "p_salvo_engaged": Spec("P(whole solid-ICBM raid engaged from orbit)",
-                            "固体ICBM攻撃の全弾を宇宙から交戦できる確率", low=0.0, high=1.0,
-                            better="higher"),
-    "expected_leakers": Spec("Expected leakers", "撃ち漏らし期待数", unit="missile", low=0.0,
-                             dims=("threat",), better="lower"),
-    "p_no_leak": Spec("P(no leaker)", "撃ち漏らしゼロの確率", low=0.0, high=1.0,
-                      dims=("threat",), better="higher"),
-    "interceptors_used": Spec("Interceptors used", "使用迎撃弾数", unit="interceptor", low=0.0,
-                              dims=("threat",)),
-    "expected_leakers_total": Spec("Expected leakers, all classes", "撃ち漏らし期待数(全種)",
-                                   unit="missile", low=0.0, headline=True, better="lower"),
-    "p_no_leak_total": Spec("P(no leaker), all classes", "撃ち漏らしゼロの確率(全種)", low=0.0,
-                            high=1.0, headline=True, better="higher"),
-    "cost_20y_usd": Spec("Golden Dome cost over the window", "ゴールデン・ドームの期間総費用",
-                         unit="USD", low=0.0, headline=True, better="lower"),
-    "sbi_layer_cost_20y_usd": Spec("SBI layer cost over the window", "SBI層の期間総費用",
-                                   unit="USD", low=0.0, better="lower"),
-    "annual_cost_usd": Spec("Golden Dome cost by year", "ゴールデン・ドームの年別費用",
-                            unit="USD/year", low=0.0, dims=("year",)),
-    "mean_annual_cost_10y_usd": Spec("Mean annual cost, first decade",
-                                     "最初の10年間の年平均費用", unit="USD/year", low=0.0),
-    "cost_per_leaker_averted_usd": Spec("Cost per expected leaker averted",
-                                        "撃ち漏らし1発を減らす費用", unit="USD", low=0.0,
-                                        better="lower"),
-}
+def _arrays(x: Mapping[str, Any], *paths: str) -> tuple[np.ndarray, ...]:
+    """The values at `paths` as float arrays broadcast together (scalars become 1-d)."""
+    return np.broadcast_arrays(*(np.atleast_1d(np.asarray(x[p], dtype=float)) for p in paths))
 
 
-def _input_specs(architectures: list[str]) -> dict[str, Spec]:
-    specs: dict[str, Spec] = {
-        P + "architecture": Spec("Golden Dome architecture", "ゴールデン・ドームの構成",
-                                 kind="category", categories=tuple(architectures), lever=True),
-    }
-    for k in THREATS:
-        for key, spec in _THREAT_SPECS.items():
-            if key == "boost_time" and k not in BOOSTED:
-                continue
-            if key == "terminal_pk" and k not in TERMINAL:
-                continue
-            specs[f"{P}threats.{k}.{key}"] = spec
-    for a in architectures:
-        for key, spec in _ARCH_SPECS.items():
-            specs[f"{P}architectures.{a}.{key}"] = spec
-    specs.update({P + key: spec for key, spec in _LAYER_SPECS.items()})
-    return specs
-
-
-def check_consistency(x: Mapping[str, np.ndarray], file: str | None = None) -> None:
+def check_consistency(x: Mapping[str, Any], file: str | None = None) -> None:
     """Refuse physically inconsistent inputs with one line naming the key.
 
     The orbit inclination must be at least the launch latitude (else no orbit passes over
     the launch point and the geometry's latitude density is zero there), and each boost time
-    must exceed the detection plus decision delay (else there is no time to engage).
+    must exceed the detection plus decision delay (else there is no time to engage). `x`
+    maps input paths to floats or arrays over the sample axis and may hold only some inputs
+    (a scenario's fixed values): a check runs when its inputs are there.
     """
-    lat = np.abs(np.asarray(x[P + "threat_latitude"], dtype=float))
-    incl = np.asarray(x[P + "sbi.inclination"], dtype=float)
-    bad = incl < lat
-    if np.any(bad):
-        i = int(np.argmax(bad))
-        raise InputError(
-            f"inclination {incl[i]:g}° is below the launch latitude {lat[i]:g}° "
-            f"({P}threat_latitude) in {int(bad.sum())} sample(s); allowed: inclination ≥ "
-            "|launch latitude|", file=file, key=P + "sbi.inclination")
-    delay = (np.asarray(x[P + "sbi.detection_delay"], dtype=float)
-             + np.asarray(x[P + "sbi.decision_delay"], dtype=float))
+    lat_path, incl_path = P + "threat_latitude", P + "sbi.inclination"
+    if lat_path in x and incl_path in x:
+        lat, incl = _arrays(x, lat_path, incl_path)
+        lat = np.abs(lat)
+        bad = incl < lat
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise InputError(
+                f"inclination {incl[i]:g}° is below the launch latitude {lat[i]:g}° "
+                f"({P}threat_latitude) in {int(bad.sum())} sample(s); allowed: inclination ≥ "
+                "|launch latitude|", file=file, key=incl_path)
+    delays = (P + "sbi.detection_delay", P + "sbi.decision_delay")
     for k in BOOSTED:
-        boost = np.asarray(x[f"{P}threats.{k}.boost_time"], dtype=float)
+        boost_path = f"{P}threats.{k}.boost_time"
+        if boost_path not in x or not all(d in x for d in delays):
+            continue
+        boost, detection, decision = _arrays(x, boost_path, *delays)
+        delay = detection + decision
         bad = boost <= delay
         if np.any(bad):
             i = int(np.argmax(bad))
@@ -254,12 +107,30 @@ def check_consistency(x: Mapping[str, np.ndarray], file: str | None = None) -> N
                 f"boost time {boost[i]:g} s is not longer than detection + decision delay "
                 f"{delay[i]:g} s in {int(bad.sum())} sample(s); allowed: boost time > "
                 f"{P}sbi.detection_delay + {P}sbi.decision_delay", file=file,
-                key=f"{P}threats.{k}.boost_time")
+                key=boost_path)
     for k in THREATS:
-        raid = np.asarray(x[f"{P}threats.{k}.raid_size"], dtype=float)
-        if np.any(raid < 0):
-            raise InputError("raid size must be ≥ 0 missiles", file=file,
-                             key=f"{P}threats.{k}.raid_size")
+        raid_path = f"{P}threats.{k}.raid_size"
+        if raid_path in x and np.any(np.asarray(x[raid_path], dtype=float) < 0):
+            raise InputError("raid size must be ≥ 0 missiles", file=file, key=raid_path)
+
+
+def _only(classes: tuple[str, ...], spec: Spec) -> Callable[[Any, str], Spec | None]:
+    """Spec factory of a per-threat input that exists only for the threat `classes`."""
+    return lambda model, threat: spec if threat in classes else None
+
+
+def _library_numbers(library: Library, inputs: Mapping[str, Spec]) -> dict[str, float]:
+    """The data library's base value of each numeric input that has a plain number (the
+    engine refuses the others, and out-of-range ones, with the data file named)."""
+    out: dict[str, float] = {}
+    for path, spec in inputs.items():
+        if spec.kind in ("category", "bool") or path not in library:
+            continue
+        entry = library.get(path)
+        if entry.table is None and isinstance(entry.base, (int, float)) \
+                and not isinstance(entry.base, bool):
+            out[path] = float(entry.value(spec.unit))
+    return out
 
 
 def _share_in_reach_deduplicated(lat: np.ndarray, incl: np.ndarray,
@@ -277,11 +148,188 @@ def _share_in_reach_deduplicated(lat: np.ndarray, incl: np.ndarray,
     return share_in_reach(rows[:, 0], rows[:, 1], rows[:, 2])[inverse.ravel()]
 
 
-class HomelandModel:
+class HomelandModel(DeclaredModel):
     """Golden Dome layered homeland defence and its lifecycle cost; see the module docstring."""
 
     name = NAME
-    stochastic = False
+    lever_group = {"en": "Golden Dome", "ja": "ゴールデン・ドーム"}
+    report_section = "kaname.report.sections:homeland_section"
+
+    # -- inputs ---------------------------------------------------------------------------
+    architecture = Input(lambda model, _: Spec(
+        "Golden Dome architecture", "ゴールデン・ドームの構成", kind="category",
+        categories=tuple(model.architectures), lever=True))
+    # per threat class (boost_time only for boosted classes, terminal_pk not for drones)
+    per_threat = Family("threat", {
+        "raid_size": Input(Spec("Raid size", "攻撃規模(発射数)", unit="missile",
+                                kind="integer", low=0.0, high=5000.0)),
+        "boost_time": Input(_only(BOOSTED, Spec("Boost time", "ブースト段階の燃焼時間",
+                                                unit="s", low=1.0, high=600.0))),
+        "tracking_base": Input(Spec("Tracking probability without space sensors",
+                                    "宇宙センサーなしの追尾確率", **_prob)),
+        "tracking_with_sensors": Input(Spec("Tracking probability with space sensors",
+                                            "宇宙センサーありの追尾確率", **_prob)),
+        "terminal_pk": Input(_only(TERMINAL, Spec("Terminal single-shot kill probability",
+                                                  "終末段階の単発撃破確率", **_prob))),
+    }, path="{model}.threats.{item}.{key}")
+    # per architecture (the architectures are the data library's)
+    per_architecture = Family("architecture", {
+        "sbi_design_salvo": Input(Spec("SBI design salvo (simultaneous solid ICBMs)",
+                                       "SBI設計上の同時対処数(固体ICBM)", unit="missile",
+                                       kind="integer", low=0.0, high=1000.0)),
+        "sensor_layer": Input(Spec("Space sensor layer", "宇宙センサー層", kind="bool")),
+        "midcourse_new_interceptors": Input(Spec("New midcourse interceptors (NGI)",
+                                                 "中間段階迎撃ミサイルの追加数(NGI)", **_count)),
+        "midcourse_new_sites": Input(Spec("New midcourse sites", "中間段階迎撃の新規サイト数",
+                                          unit="dimensionless", kind="integer", low=0.0,
+                                          high=10.0)),
+        "gpi_interceptors": Input(Spec("Glide-phase interceptors (GPI)",
+                                       "滑空段階迎撃ミサイル(GPI)数", **_count)),
+        "terminal_batteries": Input(Spec("Terminal batteries", "終末段階の迎撃部隊(高射隊)数",
+                                         unit="dimensionless", kind="integer", low=0.0,
+                                         high=1000.0)),
+        "counter_drone_interceptors": Input(Spec("Counter-drone interceptors",
+                                                 "対ドローン迎撃弾数", **_count)),
+        "defended_share": Input(Spec("Share of aim points under terminal defence",
+                                     "終末防護下の目標の割合", **_prob)),
+    }, path="{model}.architectures.{item}.{key}")
+    # the layers, the geometry and the cost window
+    threat_latitude = Input(Spec("Launch latitude", "発射地点の緯度", unit="degree", low=-90.0,
+                                 high=90.0))
+    assessment_year = Input(Spec("Assessment year", "評価年", **_year_point))
+    os_share_per_year = Input(Spec("Operations and support per year (share of acquisition)",
+                                   "年間運用維持費(取得費比)", unit="1/year", low=0.0, high=1.0))
+    acquisition_years = Input(Spec("Years to field the other layers", "他の防衛層の整備年数",
+                                   unit="year", low=1.0, high=20.0))
+    sbi_altitude = Input(Spec("SBI orbit altitude", "SBIの軌道高度", unit="km", low=150.0,
+                              high=2000.0), path="{model}.sbi.altitude")
+    sbi_inclination = Input(Spec("SBI orbit inclination", "SBIの軌道傾斜角", unit="degree",
+                                 low=0.0, high=90.0), path="{model}.sbi.inclination")
+    sbi_kill_vehicle_speed = Input(Spec("SBI fly-out speed", "SBIの平均飛翔速度", unit="km/s",
+                                        low=0.1, high=12.0),
+                                   path="{model}.sbi.kill_vehicle_speed")
+    sbi_detection_delay = Input(Spec("Launch detection delay", "発射探知までの遅れ", unit="s",
+                                     low=0.0, high=300.0), path="{model}.sbi.detection_delay")
+    sbi_decision_delay = Input(Spec("Decision and commit delay", "交戦決定までの遅れ", unit="s",
+                                    low=0.0, high=300.0), path="{model}.sbi.decision_delay")
+    sbi_pk = Input(Spec("SBI single-shot kill probability", "SBIの単発撃破確率", **_prob),
+                   path="{model}.sbi.pk")
+    sbi_shots_per_missile = Input(Spec("SBIs committed per missile", "1発あたり投入するSBI数",
+                                       unit="interceptor", kind="integer", low=1.0, high=8.0),
+                                  path="{model}.sbi.shots_per_missile")
+    sbi_design_confidence = Input(Spec("Confidence of engaging the design salvo",
+                                       "設計上の同時対処の信頼度", low=0.01, high=0.9999),
+                                  path="{model}.sbi.design_confidence")
+    sbi_count_override = Input(Spec("SBI count (0 = size for the design salvo)",
+                                    "SBI数(0なら設計同時対処数から算出)", lever=True, **_count),
+                               path="{model}.sbi.count_override")
+    sbi_unit_cost = Input(Spec("Cost per SBI", "SBI 1基あたりの費用", **_usd),
+                          path="{model}.sbi.unit_cost")
+    sbi_mass = Input(Spec("Mass per SBI", "SBI 1基の質量", unit="kg", low=1.0),
+                     path="{model}.sbi.mass")
+    sbi_launch_price = Input(Spec("Launch price", "打上げ単価", unit="USD/kg", low=0.0),
+                             path="{model}.sbi.launch_price")
+    sbi_service_life = Input(Spec("SBI service life", "SBIの運用寿命", unit="year", low=1.0,
+                                  high=30.0), path="{model}.sbi.service_life")
+    sbi_buildup_years = Input(Spec("SBI build-up years", "SBIの配備完了までの年数", unit="year",
+                                   low=0.5, high=20.0), path="{model}.sbi.buildup_years")
+    sbi_first_launch_year = Input(Spec("First SBI launch year", "SBI初打上げ年", **_year_point),
+                                  path="{model}.sbi.first_launch_year")
+    sbi_development_cost = Input(Spec("SBI development cost", "SBI開発費", **_usd),
+                                 path="{model}.sbi.development_cost")
+    midcourse_existing_interceptors = Input(Spec("Existing GBIs", "既存GBI数", **_count),
+                                            path="{model}.midcourse.existing_interceptors")
+    midcourse_pk = Input(Spec("Midcourse single-shot kill probability", "中間段階の単発撃破確率",
+                              **_prob), path="{model}.midcourse.pk")
+    midcourse_shots_per_threat = Input(Spec("Midcourse shots per threat",
+                                            "中間段階の1目標あたり射数", unit="interceptor",
+                                            kind="integer", low=1.0, high=8.0),
+                                       path="{model}.midcourse.shots_per_threat")
+    midcourse_discrimination = Input(Spec("Decoy discrimination probability", "おとり識別確率",
+                                          **_prob), path="{model}.midcourse.discrimination")
+    midcourse_unit_cost = Input(Spec("Cost per NGI", "NGI 1発の費用", **_usd),
+                                path="{model}.midcourse.unit_cost")
+    midcourse_site_cost = Input(Spec("Cost per new midcourse site",
+                                     "中間段階迎撃サイト1か所の費用", **_usd),
+                                path="{model}.midcourse.site_cost")
+    midcourse_site_os_per_year = Input(Spec("O&S per new site per year",
+                                            "新サイトの年間運用維持費", unit="USD/year",
+                                            low=0.0), path="{model}.midcourse.site_os_per_year")
+    midcourse_os_per_interceptor_year = Input(Spec(
+        "O&S per NGI per year", "NGIの年間運用維持費", unit="USD/year", low=0.0),
+        path="{model}.midcourse.os_per_interceptor_year")
+    glide_available_year = Input(Spec("Glide-phase interceptor availability year",
+                                      "滑空段階迎撃ミサイルの配備年", **_year_point),
+                                 path="{model}.glide.available_year")
+    glide_pk = Input(Spec("Glide-phase single-shot kill probability", "滑空段階の単発撃破確率",
+                          **_prob), path="{model}.glide.pk")
+    glide_shots_per_threat = Input(Spec("Glide-phase shots per threat",
+                                        "滑空段階の1目標あたり射数", unit="interceptor",
+                                        kind="integer", low=1.0, high=8.0),
+                                   path="{model}.glide.shots_per_threat")
+    glide_unit_cost = Input(Spec("Cost per GPI", "GPI 1発の費用", **_usd),
+                            path="{model}.glide.unit_cost")
+    glide_development_cost = Input(Spec("US share of GPI development", "GPI開発費(米国負担分)",
+                                        **_usd), path="{model}.glide.development_cost")
+    terminal_battery_cost = Input(Spec("Cost per terminal battery", "終末段階迎撃部隊1個の費用",
+                                       **_usd), path="{model}.terminal.battery_cost")
+    terminal_interceptors_per_battery = Input(Spec(
+        "Interceptors per battery", "1個部隊あたりの迎撃ミサイル数", **_count),
+        path="{model}.terminal.interceptors_per_battery")
+    terminal_shots_per_threat = Input(Spec("Terminal shots per threat",
+                                           "終末段階の1目標あたり射数", unit="interceptor",
+                                           kind="integer", low=1.0, high=8.0),
+                                      path="{model}.terminal.shots_per_threat")
+    counter_drone_unit_cost = Input(Spec("Cost per counter-drone interceptor",
+                                         "対ドローン迎撃弾1発の費用", **_usd),
+                                    path="{model}.counter_drone.unit_cost")
+    counter_drone_pk = Input(Spec("Counter-drone single-shot kill probability",
+                                  "対ドローンの単発撃破確率", **_prob),
+                             path="{model}.counter_drone.pk")
+    counter_drone_shots_per_threat = Input(Spec("Counter-drone shots per drone",
+                                                "ドローン1機あたりの射数", unit="interceptor",
+                                                kind="integer", low=1.0, high=8.0),
+                                           path="{model}.counter_drone.shots_per_threat")
+    sensors_annual_cost = Input(Spec("Space sensor layer cost per year",
+                                     "宇宙センサー層の年間費用", unit="USD/year", low=0.0),
+                                path="{model}.sensors.annual_cost")
+
+    # -- outputs --------------------------------------------------------------------------
+    sbi_count = Output(Spec("SBI constellation size", "SBI配備数", unit="interceptor", low=0.0,
+                            headline=True))
+    sbi_deployed = Output(Spec("SBIs in orbit in the assessment year", "評価年の軌道上SBI数",
+                               unit="interceptor", low=0.0))
+    absentee_ratio = Output(Spec("Absentee ratio (solid ICBM)", "不在率(固体ICBM)", low=1.0,
+                                 better="lower"))
+    share_in_reach = Output(Spec("Share of SBIs within reach (solid ICBM)",
+                                 "射程内SBIの割合(固体ICBM)", low=0.0, high=1.0,
+                                 better="higher"))
+    p_salvo_engaged = Output(Spec("P(whole solid-ICBM raid engaged from orbit)",
+                                  "固体ICBM攻撃の全弾を宇宙から交戦できる確率", low=0.0, high=1.0,
+                                  better="higher"))
+    expected_leakers = Output(Spec("Expected leakers", "撃ち漏らし期待数", unit="missile",
+                                   low=0.0, dims=("threat",), better="lower"))
+    p_no_leak = Output(Spec("P(no leaker)", "撃ち漏らしゼロの確率", low=0.0, high=1.0,
+                            dims=("threat",), better="higher"))
+    interceptors_used = Output(Spec("Interceptors used", "使用迎撃弾数", unit="interceptor",
+                                    low=0.0, dims=("threat",)))
+    expected_leakers_total = Output(Spec("Expected leakers, all classes",
+                                         "撃ち漏らし期待数(全種)", unit="missile", low=0.0,
+                                         headline=True, better="lower"))
+    p_no_leak_total = Output(Spec("P(no leaker), all classes", "撃ち漏らしゼロの確率(全種)",
+                                  low=0.0, high=1.0, headline=True, better="higher"))
+    cost_20y_usd = Output(Spec("Golden Dome cost over the window",
+                               "ゴールデン・ドームの期間総費用", unit="USD", low=0.0,
+                               headline=True, better="lower"))
+    sbi_layer_cost_20y_usd = Output(Spec("SBI layer cost over the window", "SBI層の期間総費用",
+                                         unit="USD", low=0.0, better="lower"))
+    annual_cost_usd = Output(Spec("Golden Dome cost by year", "ゴールデン・ドームの年別費用",
+                                  unit="USD/year", low=0.0, dims=("year",)))
+    mean_annual_cost_10y_usd = Output(Spec("Mean annual cost, first decade",
+                                           "最初の10年間の年平均費用", unit="USD/year", low=0.0))
+    cost_per_leaker_averted_usd = Output(Spec("Cost per expected leaker averted",
+                                              "撃ち漏らし1発を減らす費用", unit="USD", low=0.0,
+                                              better="lower"))
 
     def __init__(self, architectures: list[str], settings: Settings, horizon_years: int = 20):
         if not architectures:
@@ -289,16 +337,23 @@ class HomelandModel:
         self.architectures = list(architectures)
         self.settings = settings
         self.horizon = int(horizon_years)
-        self.inputs = _input_specs(self.architectures)
-        self.outputs = {P + k: v for k, v in _OUTPUTS.items()}
         years = [str(settings.base_year + t) for t in range(self.horizon)]
         self.coords = {"threat": list(THREATS), "year": years}
         self.coord_labels = {"threat": {lang: dict(v) for lang, v in THREAT_LABELS.items()}}
-        self.links: dict[str, str] = {}
+
+    def items(self, dim: str) -> Sequence[str]:
+        if dim == "architecture":
+            return self.architectures
+        return super().items(dim)
+
+    def validate(self, x: Mapping[str, Any], *, file: str | None = None) -> None:
+        """Physical consistency (see :func:`check_consistency`)."""
+        check_consistency(x, file=file)
 
     @classmethod
     def from_library(cls, library: Library, settings: Settings | None = None) -> HomelandModel:
-        """Build from the data library; refuse inconsistent defaults with one line."""
+        """Build from the data library; refuse a cost window shorter than the posture window
+        and inconsistent defaults with one line (the engine checks each default's range)."""
         settings = settings or Settings()
         architectures = library.groups(P + "architectures")
         horizon = int(library.get(P + "cost_horizon_years").value("year"))
@@ -307,30 +362,18 @@ class HomelandModel:
                              file=library.get(P + "cost_horizon_years").file,
                              key=P + "cost_horizon_years")
         model = cls(architectures, settings, horizon)
-        defaults = model.defaults(library)
-        check_consistency({k: np.atleast_1d(v) for k, v in defaults.items()},
-                          file=library.get(P + "sbi.inclination").file)
+        model.validate(_library_numbers(library, model.inputs),
+                       file=library.get(P + "sbi.inclination").file)
         return model
 
     def defaults(self, library: Library) -> dict[str, float]:
-        """Data-library base value of every input (category codes for categories)."""
-        out: dict[str, float] = {}
-        for path, spec in self.inputs.items():
-            entry = library.get(path)
-            value = entry.value(spec.unit)
-            if spec.kind == "category":
-                if value not in spec.categories:
-                    raise InputError(f"default {value!r} must be {spec.allowed()}",
-                                     file=entry.file, key=path)
-                out[path] = float(spec.code(value))
-            elif spec.kind == "bool":
-                out[path] = float(bool(value))
-            else:
-                problem = spec.check(float(value))
-                if problem:
-                    raise InputError(f"default {problem}", file=entry.file, key=path)
-                out[path] = float(value)
-        return out
+        """Engine-ready default of every input (category codes for categories), as the
+        engine assembles them from `library`."""
+        from kaname.engine import Engine
+
+        # the Model protocol's attributes are settable, DeclaredModel's derived read-only
+        engine = Engine([self], library)  # type: ignore[list-item]
+        return {path: engine.default(path) for path in self.inputs}
 
     # -- pieces reused by the CLI -----------------------------------------------------------
     @staticmethod
@@ -352,7 +395,7 @@ class HomelandModel:
 
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
-        check_consistency(x)
+        """Vectorised over the sample axis; the engine has called :meth:`validate` first."""
         v = {k: np.asarray(val, dtype=float) for k, val in x.items()}
         n = len(next(iter(v.values())))
         code = np.clip(np.rint(v[P + "architecture"]).astype(int), 0,
