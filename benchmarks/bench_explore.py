@@ -64,17 +64,18 @@ def _peak_mib() -> dict[str, float]:
 def one_kaname(futures: int, executor: str, workers: int, chunk_size: int | None,
                keep: bool) -> dict[str, object]:
     from kaname import executors as ex
+    from kaname import store
 
     started = time.perf_counter()
-    scenario, engine, key = ex.load(EXAMPLE)
+    scenario, engine, key = store.load(EXAMPLE)
     run_dir = Path(tempfile.mkdtemp(prefix=f"kaname-bench-{executor}-")) / "run"
     try:
-        prepared = ex.create_run(scenario, engine, key, run_dir, futures=futures,
-                                 chunk_size=chunk_size)
+        prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
+                                    chunk_size=chunk_size)
         setup = time.perf_counter() - started
         with ex.make_executor(executor, workers, engine=engine, key=key) as pool:
             ready = time.perf_counter()
-            summary = ex.execute(prepared, pool)
+            summary = store.execute(prepared, pool)
         wall = time.perf_counter() - started
         size = sum(f.stat().st_size for f in (run_dir / "chunks").glob("*.parquet"))
         result = {
@@ -172,9 +173,9 @@ def one_ema(seconds: float) -> dict[str, object]:
     logging.disable(logging.WARNING)
     from ema_workbench import SequentialEvaluator, __version__, perform_experiments
 
-    from kaname import executors as ex
+    from kaname.store import load
 
-    scenario, engine, _ = ex.load(EXAMPLE)
+    scenario, engine, _ = load(EXAMPLE)
     model, policies = _ema_model(scenario, engine)
     with SequentialEvaluator(model) as evaluator:  # calibrate on a small run
         t = time.perf_counter()

@@ -109,11 +109,12 @@ def test_a_failing_chunk_is_recorded_the_run_continues_and_the_cli_exits_non_zer
         open_results(run_dir)
 
     # Fixed cause: resume recomputes only the failed chunk, and the run is whole.
-    from kaname import executors as ex
+    from kaname.executors import make_executor
+    from kaname.store import execute, reopen_run
 
-    prepared = ex.reopen_run(run_dir)
-    with ex.make_executor("serial", engine=prepared.engine, key=prepared.key) as pool:
-        summary = ex.execute(prepared, pool)
+    prepared = reopen_run(run_dir)
+    with make_executor("serial", engine=prepared.engine, key=prepared.key) as pool:
+        summary = execute(prepared, pool)
     assert summary.status == "complete" and summary.samples == 5 * 2
     xr.testing.assert_identical(open_results(run_dir).dataset.load(),
                                 reference(scenario).dataset)
@@ -156,8 +157,8 @@ def test_worker_count_and_bad_executor_are_checked(toy, tmp_path) -> None:  # no
 def test_integrated_example_explore_equals_run(tmp_path) -> None:
     """The bundled Taiwan-2028 scenario through every built-in model: chunked, stored and
     reopened results equal the single-process run."""
-    from kaname.executors import load
     from kaname.run import run
+    from kaname.store import load
 
     example = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"
     scenario, engine, _ = load(example)

@@ -182,17 +182,20 @@ def test_failed_chunks_are_on_the_first_page(run_dir, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(run_dir, broken)
     manifest = json.loads((broken / "manifest.json").read_text())
-    manifest["chunks"][1].update(status="failed", error="ModelError: boom", files={})
+    # chunks 0-30 (the kept series), 30-200, 200-400, 400-600: the third one fails
+    assert [(c["start"], c["stop"]) for c in manifest["chunks"]] == \
+        [(0, 30), (30, 200), (200, 400), (400, 600)]
+    manifest["chunks"][2].update(status="failed", error="ModelError: boom", files={})
     manifest["status"] = "failed"
     (broken / "manifest.json").write_text(json.dumps(manifest))
     inp = load_input(broken)
-    assert inp.status.failed == [(1, "ModelError: boom")]
+    assert inp.status.failed == [(2, "ModelError: boom")]
     assert inp.results.dataset.sizes["future"] == 400
     out = write_report(broken, tmp_path / "r.html", "en")
     html = out.read_text(encoding="utf-8")
     banner = html.index('id="run-status"')
     assert banner < html.index('id="contents"')
-    assert "1 of 3 chunks failed" in html and "Chunk 1: ModelError: boom" in html
+    assert "1 of 4 chunks failed" in html and "Chunk 2: ModelError: boom" in html
     futures = inp.results.dataset["future"].values
     assert np.array_equal(futures, np.r_[0:200, 400:600])
 

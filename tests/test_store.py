@@ -26,9 +26,10 @@ from test_store_support import (  # noqa: F401 - `toy` is a fixture
 )
 from typer.testing import CliRunner
 
+from kaname.chunking import plan_chunks
 from kaname.cli import app
 from kaname.errors import InputError
-from kaname.store import CorruptChunkError, RunStore, chunk_bounds, open_results
+from kaname.store import CorruptChunkError, RunStore, open_results
 
 runner = CliRunner()
 
@@ -44,13 +45,15 @@ def chunk_hashes(run_dir: Path) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- chunking
 
-@given(n=st.integers(1, 10_000), k=st.integers(1, 3_000))
-def test_chunk_bounds_tile_the_futures_exactly_once(n: int, k: int) -> None:
-    bounds = chunk_bounds(n, k)
+@given(n=st.integers(1, 10_000), k=st.integers(1, 3_000), keep=st.integers(0, 12_000))
+def test_chunks_tile_the_futures_exactly_once(n: int, k: int, keep: int) -> None:
+    bounds = plan_chunks(n, k, keep)
     assert bounds[0][0] == 0 and bounds[-1][1] == n
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
     assert all(0 < e - s <= k for s, e in bounds)
-    assert len(bounds) == -(-n // k)
+    cut = 0 < keep < n and keep % k != 0  # the kept futures end a chunk of their own
+    assert len(bounds) == -(-n // k) + cut
+    assert not any(s < keep < e for s, e in bounds)  # no chunk straddles the kept futures
 
 
 # --------------------------------------------------------------------------- explore == run
@@ -65,7 +68,8 @@ def test_chunked_run_equals_the_single_process_pipeline(toy, design, n, k, keep)
     scenario = toy.write_scenario(futures=n, design=design)
     with tempfile.TemporaryDirectory() as tmp:
         summary = explore_api(scenario, Path(tmp) / "run", chunk_size=k, keep_series=keep)
-        assert summary.status == "complete" and summary.done == -(-n // min(k, n))
+        assert summary.status == "complete"
+        assert summary.done == len(plan_chunks(n, min(k, n), min(keep, n)))
         got = open_results(Path(tmp) / "run").dataset
         assert got["toy.y"].chunks is not None  # lazy: dask-backed until computed
         want = reference(scenario, keep_series=keep).dataset
@@ -179,11 +183,12 @@ def test_corrupted_and_half_written_chunks_are_detected_and_recomputed(toy, tmp_
     res = invoke("runs", "show", str(run_dir), "--format", "json")
     assert json.loads(res.stdout)["corrupted"] == [2, 5]
 
-    from kaname import executors as ex
+    from kaname.executors import make_executor
+    from kaname.store import execute, reopen_run
 
-    prepared = ex.reopen_run(run_dir)
-    with ex.make_executor("serial", engine=prepared.engine, key=prepared.key) as pool:
-        summary = ex.execute(prepared, pool)
+    prepared = reopen_run(run_dir)
+    with make_executor("serial", engine=prepared.engine, key=prepared.key) as pool:
+        summary = execute(prepared, pool)
     assert summary.samples == 2 * 5 * 2  # only the two damaged chunks, both policies
     assert not leftover.exists()
     assert chunk_hashes(run_dir) == before
@@ -238,11 +243,12 @@ def test_runs_list_show_query_export(toy, tmp_path) -> None:  # noqa: F811
 
     listed = json.loads(invoke("runs", "list", "--format", "json").stdout)
     assert [r["dir"] for r in listed["runs"]] == [str(run_dir.resolve())]
-    assert listed["runs"][0]["status"] == "complete" and listed["runs"][0]["done"] == 3
+    assert listed["runs"][0]["status"] == "complete" and listed["runs"][0]["done"] == 4
     assert "toy-run" in invoke("runs", "list", "--lang", "ja").stdout
 
     shown = json.loads(invoke("runs", "show", str(run_dir), "--format", "json").stdout)
-    assert shown["chunks"] == {"total": 3, "pending": 0, "done": 3, "failed": 0}
+    # 12 futures in chunks of 5, cut at the 3 kept series: 0-3, 3-5, 5-10, 10-12
+    assert shown["chunks"] == {"total": 4, "pending": 0, "done": 4, "failed": 0}
     assert shown["futures_per_chunk"] == 5 and shown["design"] == "lhs"
     assert "状態" in invoke("runs", "show", str(run_dir), "--lang", "ja").stdout
 
@@ -273,3 +279,89 @@ def test_runs_list_show_query_export(toy, tmp_path) -> None:  # noqa: F811
 def test_store_rejects_a_directory_that_is_not_a_run(tmp_path) -> None:
     with pytest.raises(InputError, match="not a kaname run directory"):
         RunStore.open(tmp_path)
+
+
+# --------------------------------------------------------------------------- the one reader
+
+def test_open_results_reads_a_partial_run_from_its_finished_chunks(toy, tmp_path,  # noqa: F811
+                                                                   monkeypatch) -> None:
+    """Chunk 1 fails: the run is refused as a whole, and read with allow_partial it holds
+    exactly the finished chunks' futures (and kept series), equal to the full pipeline's."""
+    monkeypatch.setenv("TOY_FAIL_CHUNK", "1")
+    scenario = toy.write_scenario(futures=20, design="lhs")
+    run_dir = tmp_path / "run"
+    summary = explore_api(scenario, run_dir, chunk_size=5, keep_series=7)
+    # chunks 0-5, 5-7 (the last kept series), 7-10, 10-15, 15-20; the second one failed
+    assert summary.status == "failed" and [k for k, _ in summary.failed] == [1]
+    with pytest.raises(InputError, match="1 failed"):
+        open_results(run_dir)
+    from kaname.results import Results
+    from kaname.store import run_status
+
+    status = run_status(run_dir)
+    assert (status.chunks, status.done, status.pending, status.complete) == (5, 4, 0, False)
+    assert status.failed[0][0] == 1 and "failed on purpose" in status.failed[0][1]
+    got = Results.open(run_dir, allow_partial=True).dataset
+    assert got["toy.y"].chunks is not None  # lazy, as for a complete run
+    kept = np.r_[0:5, 7:20]
+    np.testing.assert_array_equal(got["future"].values, kept)
+    np.testing.assert_array_equal(got["series_future"].values, np.arange(5))
+    monkeypatch.delenv("TOY_FAIL_CHUNK")
+    want = reference(scenario, keep_series=7).dataset.sel(future=kept,
+                                                          series_future=np.arange(5))
+    want.attrs["futures"] = kept.size
+    xr.testing.assert_identical(got.load(), want)
+
+
+def test_open_results_opens_a_netcdf_file_and_refuses_other_files(toy, tmp_path) -> None:  # noqa: F811
+    from kaname.results import Results
+
+    scenario = toy.write_scenario(futures=12, design="sobol")
+    explore_api(scenario, tmp_path / "run", chunk_size=5, keep_series=3)
+    nc = tmp_path / "results.nc"
+    open_results(tmp_path / "run").dataset.load().to_netcdf(nc)
+    for opened in (open_results(nc), Results.open(nc)):
+        xr.testing.assert_identical(opened.dataset, xr.load_dataset(nc))
+        np.testing.assert_array_equal(opened.dataset["toy.y"].values,
+                                      reference(scenario).dataset["toy.y"].values)
+    broken = tmp_path / "broken.nc"
+    broken.write_bytes(b"not a netcdf file")
+    other = tmp_path / "results.csv"
+    other.write_text("a,b\n")
+    for path, needle in ((broken, "cannot be read"), (other, "expected a run directory"),
+                         (tmp_path / "missing.nc", "no such run directory")):
+        with pytest.raises(InputError, match=needle):
+            open_results(path)
+
+
+def test_python_runs_leave_the_catalog_alone_unless_asked(toy, tmp_path) -> None:  # noqa: F811
+    from kaname.catalog import list_runs
+
+    scenario = toy.write_scenario(futures=6)
+    explore_api(scenario, tmp_path / "quiet", chunk_size=3)
+    assert list_runs() == []
+    from kaname import store
+    from kaname.executors import make_executor
+
+    scn, engine, key = store.load(scenario)
+    prepared = store.create_run(scn, engine, key, tmp_path / "listed", chunk_size=3)
+    with make_executor("serial", engine=engine, key=key) as pool:
+        store.execute(prepared, pool, catalog=True)
+    assert [r["dir"] for r in list_runs()] == [str((tmp_path / "listed").resolve())]
+
+
+def test_the_store_imports_without_the_run_pipeline() -> None:
+    """No import cycle results -> store -> run -> results: each module imports first in a
+    fresh interpreter, and the store (its reader included) never loads kaname.run."""
+    modules = ["kaname.results", "kaname.store", "kaname.store.reader", "kaname.store.layout",
+               "kaname.store.codec", "kaname.store.manifest", "kaname.store.lifecycle",
+               "kaname.executors", "kaname.catalog", "kaname.run", "kaname.report.load"]
+    code = ("import importlib, sys\n"
+            "importlib.import_module(sys.argv[1])\n"
+            "print('kaname.run' in sys.modules)\n")
+    for name in modules:
+        proc = subprocess.run([sys.executable, "-c", code, name], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0, (name, proc.stderr)
+        if name.startswith(("kaname.store", "kaname.results", "kaname.catalog")):
+            assert proc.stdout.strip() == "False", name

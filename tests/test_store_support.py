@@ -152,19 +152,20 @@ def free_port() -> int:
 
 def explore_api(scenario: Path, run_dir: Path, executor: str = "serial", workers: int = 1,
                 scheduler: str | None = None, **options):  # type: ignore[no-untyped-def]
-    """Create and execute a run in-process through the public executor API."""
-    from kaname import executors as ex
+    """Create and execute a run in-process through the public store and executor API."""
+    from kaname import store
+    from kaname.executors import make_executor
 
-    scn, engine, key = ex.load(scenario)
-    prepared = ex.create_run(scn, engine, key, run_dir, **options)
-    with ex.make_executor(executor, workers, scheduler, engine=engine, key=key) as pool:
-        return ex.execute(prepared, pool)
+    scn, engine, key = store.load(scenario)
+    prepared = store.create_run(scn, engine, key, run_dir, **options)
+    with make_executor(executor, workers, scheduler, engine=engine, key=key) as pool:
+        return store.execute(prepared, pool)
 
 
 def reference(scenario: Path, **options):  # type: ignore[no-untyped-def]
     """The same scenario through the single-process pipeline (kaname.run.run)."""
-    from kaname.executors import load
     from kaname.run import run
+    from kaname.store import load
 
     scn, engine, _ = load(scenario)
     return run(scn, engine, **options)

@@ -6,13 +6,27 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from kaname.i18n import t
+
+if TYPE_CHECKING:
+    from kaname.spec import Spec
+
+
+def variable_attrs(spec: Spec) -> dict[str, object]:
+    """The attributes of an outcome variable in a results Dataset (labels, unit, headline
+    flag, kind, better direction), from its spec."""
+    attrs: dict[str, object] = {"label_en": spec.label_en, "label_ja": spec.label_ja,
+                                "unit": spec.unit, "headline": int(spec.headline),
+                                "kind": spec.kind}
+    if spec.better:
+        attrs["better"] = spec.better
+    return attrs
 
 
 def flat_columns(ds: xr.Dataset, names: Sequence[str] | None = None, lang: str = "en"
@@ -46,11 +60,12 @@ class Results:
     dataset: xr.Dataset
 
     @classmethod
-    def open(cls, run_dir: str | Path) -> Results:
-        """The results of a run directory (``kaname explore``), loaded lazily."""
-        from kaname.store import open_results
+    def open(cls, path: str | Path, *, allow_partial: bool = False) -> Results:
+        """The results of a run directory (``kaname explore``, loaded lazily) or of a
+        ``.nc`` file (see :func:`kaname.store.reader.open_results`)."""
+        from kaname.store.reader import open_results
 
-        return open_results(run_dir)
+        return open_results(path, allow_partial=allow_partial)
 
     @property
     def policies(self) -> list[str]:

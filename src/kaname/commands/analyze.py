@@ -111,20 +111,10 @@ def _num(x: float) -> str:
 
 
 def load_results(path: Path) -> Any:
-    """Results from a run directory (the run store) or a ``.nc`` file."""
-    from kaname.results import Results
+    """Results from a run directory (the run store; a complete run only) or a ``.nc``
+    file, through the store's one reader."""
+    from kaname.store.reader import open_results
 
-    if path.is_file() and path.suffix == ".nc":
-        import xarray as xr
-
-        return Results(xr.load_dataset(path))
-    if not path.exists():
-        raise InputError("no such run directory or .nc file", file=str(path))
-    try:
-        from kaname.store import open_results
-    except ImportError:
-        raise InputError("the run store is not available in this installation; pass a .nc "
-                         "file from `kaname run --samples`", file=str(path)) from None
     return open_results(path)
 
 

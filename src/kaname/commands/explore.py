@@ -92,6 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate futures × policies in chunks into DIR; resumable, any executor."""
         from kaname import executors as ex
+        from kaname import store
 
         if fmt not in ("text", "json"):
             raise InputError(f"{fmt!r} not allowed; allowed: text, json", key="--format")
@@ -140,10 +141,10 @@ def register(app: typer.Typer) -> None:
             if scheduler:  # fail fast on an unreachable cluster, before any other work
                 pool = ex.make_executor("dask", workers, scheduler)
             if resume is not None:
-                prepared = ex.reopen_run(resume)
+                prepared = store.reopen_run(resume)
             else:
-                scenario, engine, key = ex.load(file)
-                prepared = ex.create_run(scenario, engine, key, run_dir, futures=futures,
+                scenario, engine, key = store.load(file)
+                prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
                                          design=design, chunk_size=chunk_size, seed=seed,
                                          keep_series=keep_series)
             if pool is None:
@@ -151,15 +152,15 @@ def register(app: typer.Typer) -> None:
                                         key=prepared.key)
             for text in prepared.warnings:
                 typer.echo(ui("warning", lang, text=text), err=True)
-            summary = _execute(ex, prepared, pool, lang, progress)
+            summary = _execute(prepared, pool, lang, progress)
         except KeyboardInterrupt:
             if pool is not None:
                 pool.close()
                 pool = None
             if prepared is not None:
-                store = prepared.store
-                typer.echo(ui("interrupted", lang, done=store.counts()["done"],
-                              chunks=len(store.chunks), dir=store.root), err=True)
+                run = prepared.store
+                typer.echo(ui("interrupted", lang, done=run.counts()["done"],
+                              chunks=len(run.chunks), dir=run.root), err=True)
             else:
                 typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
@@ -207,9 +208,12 @@ def _check_run_dir(run_dir: Path) -> None:
                          f"directory", file=str(run_dir), key="--run-dir")
 
 
-def _execute(ex, prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-def]
+def _execute(prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-def]
+    """Execute the run, recorded in the run catalog (the command line always records)."""
+    from kaname.store import execute
+
     if not show:
-        return ex.execute(prepared, pool)
+        return execute(prepared, pool, catalog=True)
     with _progress_bar(lang) as bar:
         task = bar.add_task(ui("task", lang, name=prepared.scenario.name), total=None)
 
@@ -222,4 +226,4 @@ def _execute(ex, prepared, pool, lang: str, show: bool):  # type: ignore[no-unty
             else:
                 bar.update(task, completed=done, total=total)
 
-        return ex.execute(prepared, pool, update)
+        return execute(prepared, pool, update, catalog=True)

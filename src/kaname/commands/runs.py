@@ -169,7 +169,7 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
     store.require_complete()
     with atomic_path(target) as tmp:
         if fmt == "netcdf":
-            ds = open_results(run_dir).dataset
+            ds = open_results(store).dataset
             ds.load().to_netcdf(tmp)
             rows = ds.sizes["policy"] * ds.sizes["future"]
         else:

@@ -1,8 +1,9 @@
 """What a report is made from: results (in memory, a ``.nc`` file, or a run directory), the
 frozen scenario text, the run's chunk status, and any analysis saved beside the run.
 
-A run directory with failed or unfinished chunks is still reported — from its finished
-chunks only, every one checksum-verified — and the report says so on its first page.
+Results on disk are read by :func:`kaname.store.reader.open_results`. A run directory with
+failed or unfinished chunks is still reported — from its finished chunks only, every one
+checksum-verified — and the report says so on its first page.
 """
 
 from __future__ import annotations
@@ -12,27 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from kaname.errors import InputError
 from kaname.results import Results
+from kaname.store.reader import RunStatus, open_results, run_status
 
 ANALYSIS_GLOBS = ("*.json", "analysis/*.json")
-
-
-@dataclass
-class RunStatus:
-    """Chunk accounting of a run directory (all zero for in-memory results)."""
-
-    chunks: int = 0
-    done: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)
-    pending: int = 0
-
-    @property
-    def complete(self) -> bool:
-        return not self.failed and self.pending == 0
 
 
 @dataclass
@@ -55,15 +42,10 @@ def load_input(source: Results | xr.Dataset | str | Path, scenario: Any = None) 
         inp = ReportInput(results=Results(source), source="<memory>")
     else:
         path = Path(source)
-        if path.is_file() and path.suffix == ".nc":
-            inp = ReportInput(results=Results(xr.load_dataset(path)), source=str(path))
-        elif path.is_dir():
+        if path.is_dir():
             inp = _from_run_dir(path)
-        elif not path.exists():
-            raise InputError("no such run directory or .nc file", file=str(path))
-        else:
-            raise InputError("expected a run directory or a .nc results file",
-                             file=str(path))
+        else:  # a .nc file, or the reader's one-line error
+            inp = ReportInput(results=open_results(path), source=str(path))
     if scenario is not None:
         inp.scenario_text = inp.scenario_text or getattr(scenario, "text", "")
         inp.description = getattr(scenario, "description", "") or inp.description
@@ -109,26 +91,18 @@ def describe_uncertainties(scenario: Any) -> dict[str, str]:
 
 
 def _from_run_dir(path: Path) -> ReportInput:
-    from kaname import store as st
+    from kaname.store import FROZEN_SCENARIO, RunStore
 
-    run = st.RunStore.open(path)
-    status = RunStatus(chunks=len(run.chunks))
-    for c in run.chunks:
-        if c["status"] == st.DONE:
-            status.done += 1
-        elif c["status"] == st.FAILED:
-            status.failed.append((int(c["index"]), str(c.get("error") or "")))
-        else:
-            status.pending += 1
+    run = RunStore.open(path)
+    status = run_status(run)
     if status.done == 0:
         raise InputError(f"the run has no finished chunk ({len(status.failed)} failed, "
                          f"{status.pending} pending); nothing to report", file=str(path))
-    results = st.open_results(path) if status.complete else _partial_results(run)
-    frozen = path / st.FROZEN_SCENARIO
+    results = open_results(run, allow_partial=True)
+    frozen = path / FROZEN_SCENARIO
     text = frozen.read_text(encoding="utf-8") if frozen.is_file() else ""
-    inp = ReportInput(results=results, source=str(path), scenario_text=text, status=status,
-                      analyses=_saved_analyses(path))
-    return inp
+    return ReportInput(results=results, source=str(path), scenario_text=text, status=status,
+                       analyses=_saved_analyses(path))
 
 
 def _saved_analyses(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -146,73 +120,3 @@ def _saved_analyses(path: Path) -> list[tuple[str, dict[str, Any]]]:
                                            or "boxes" in data):
                 found.append((str(file.relative_to(path)), data))
     return found
-
-
-def _partial_results(run: Any) -> Results:
-    """Results from the finished chunks of an incomplete run (checksums verified)."""
-    import pyarrow.parquet as pq
-
-    from kaname import store as st
-
-    m, layout = run.manifest, run.layout
-    policies = list(layout["policies"])
-    P = len(policies)
-    done = [c for c in run.chunks if c["status"] == st.DONE]
-    root = run.root / st.CHUNK_DIR
-    futures: list[np.ndarray] = []
-    unc: dict[str, list[np.ndarray]] = {u["path"]: [] for u in layout["uncertainties"]}
-    outs: dict[str, list[np.ndarray]] = {o["path"]: [] for o in layout["outputs"]}
-    series: dict[str, list[np.ndarray]] = {s["path"]: [] for s in layout["series"]}
-    keep = int(m.get("keep_series") or 0)
-    for c in done:
-        name = st.chunk_file(c["index"])
-        file = root / name
-        st.verify(file, c["files"][name]["sha256"], run_dir=run.root)
-        table = pq.read_table(file)
-        n = c["stop"] - c["start"]
-        futures.append(np.arange(c["start"], c["stop"]))
-        for u in layout["uncertainties"]:
-            unc[u["path"]].append(table.column(u["path"]).slice(0, n).to_numpy(
-                zero_copy_only=False))
-        for o in layout["outputs"]:
-            stacked = np.column_stack([table.column(col).to_numpy() for col in o["columns"]])
-            outs[o["path"]].append(stacked.reshape(P, n, *o["shape"]))
-        sname = st.series_file(c["index"])
-        if keep and c["start"] < keep and sname in c.get("files", {}):
-            sfile = root / sname
-            st.verify(sfile, c["files"][sname]["sha256"], run_dir=run.root)
-            stable = pq.read_table(sfile)
-            mm = min(c["stop"], keep) - c["start"]
-            for s in layout["series"]:
-                flat = stable.column(s["path"]).combine_chunks().flatten().to_numpy()
-                series[s["path"]].append(flat.reshape(P, mm, *s["shape"]))
-    coords: dict[str, Any] = {"policy": policies, "future": np.concatenate(futures)}
-    for dim, labels in layout["coords"].items():
-        coords[dim] = list(labels)
-        for lang, names in layout["coord_labels"].get(dim, {}).items():
-            coords[f"{dim}_label_{lang}"] = (dim, [names.get(x, str(x)) for x in labels])
-    for path, parts in unc.items():
-        coords[path] = ("future", np.concatenate(parts))
-    for lever in layout["levers"]:
-        values = np.array(lever["values"])
-        coords[lever["path"]] = ("policy", values if lever["categories"] is None else
-                                 np.asarray(lever["categories"], dtype=object)[
-                                     values.astype(int)])
-    data_vars: dict[str, Any] = {}
-    for o in layout["outputs"]:
-        data_vars[o["path"]] = (("policy", "future", *o["dims"]),
-                                np.concatenate(outs[o["path"]], axis=1), o["attrs"])
-    kept = [s for s in layout["series"] if series[s["path"]]]
-    if kept:
-        width = sum(p.shape[1] for p in series[kept[0]["path"]])
-        coords["series_future"] = np.arange(width)
-        for s in kept:
-            data_vars[s["path"]] = (("policy", "series_future", *s["dims"]),
-                                    np.concatenate(series[s["path"]], axis=1), s["attrs"])
-    settings = m["scenario"]["settings"]
-    ds = xr.Dataset(data_vars, coords=coords, attrs={
-        "scenario": m["scenario"]["name"], "seed": m["seed"]["root"],
-        "design": m["design"]["method"], "futures": int(coords["future"].size),
-        "base_year": settings["base_year"], "horizon_days": settings["horizon_days"],
-        "kaname_version": m["versions"]["kaname"]})
-    return Results(ds)

@@ -1,0 +1,142 @@
+"""Parquet encoding and decoding of a run's files: chunks, series and the joint design.
+
+Rows inside a chunk are policy-major (every future of the chunk under the first policy,
+then the second...), so an export ordered by policy then future is a merge, not a sort.
+Encoders return bytes (a worker needs no file system); decoders read one file and trust
+it — checking its checksum first is the caller's job (:mod:`kaname.store.reader`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kaname.store.layout import labels
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+# --------------------------------------------------------------------------- encoding
+
+def encode_chunk(layout: Mapping[str, Any], start: int, futures: Mapping[str, np.ndarray],
+                 outputs: Mapping[str, np.ndarray]) -> bytes:
+    """Parquet bytes of one chunk: rows policy-major, then future; outputs as (P, n, ...)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policies = layout["policies"]
+    P = len(policies)
+    n = len(next(iter(futures.values()))) if futures else \
+        next(iter(outputs.values())).shape[1]
+    names = ["policy", "future"]
+    arrays: list[pa.Array] = [
+        pa.array(np.repeat(np.asarray(policies, dtype=object), n), pa.string()),
+        pa.array(np.tile(np.arange(start, start + n, dtype=np.int64), P))]
+    for u in layout["uncertainties"]:
+        names.append(u["path"])
+        arrays.append(pa.array(np.tile(labels(futures[u["path"]], u["categories"]), P)))
+    for lever in layout["levers"]:
+        names.append(lever["path"])
+        arrays.append(pa.array(np.repeat(labels(np.array(lever["values"]),
+                                                lever["categories"]), n)))
+    for out in layout["outputs"]:
+        arr = np.asarray(outputs[out["path"]])
+        flat = arr.reshape(P * n, -1)
+        for j, column in enumerate(out["columns"]):
+            names.append(column)
+            arrays.append(pa.array(np.ascontiguousarray(flat[:, j])))
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), buf, compression="zstd",
+                   compression_level=1, row_group_size=1 << 20)
+    return buf.getvalue()
+
+
+def encode_series(layout: Mapping[str, Any], start: int, keep: int,
+                  outputs: Mapping[str, np.ndarray]) -> bytes | None:
+    """Daily series of the chunk's futures below `keep`; one list column per output.
+
+    The chunk planner (:func:`kaname.chunking.plan_chunks`) ends a chunk at `keep`, so a
+    chunk is either wholly kept (every future's series) or not at all (``None``). Runs
+    made before that rule may hold a chunk that straddles `keep`; resuming one writes
+    the kept part only, as it did then."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not layout["series"] or start >= keep:
+        return None
+    P = len(layout["policies"])
+    first = outputs[layout["series"][0]["path"]]
+    m = min(first.shape[1], keep - start)
+    names = ["policy", "future"]
+    arrays: list[pa.Array] = [
+        pa.array(np.repeat(np.asarray(layout["policies"], dtype=object), m)),
+        pa.array(np.tile(np.arange(start, start + m, dtype=np.int64), P))]
+    for s in layout["series"]:
+        arr = np.asarray(outputs[s["path"]], dtype=float)[:, :m]
+        width = int(np.prod(s["shape"])) if s["shape"] else 1
+        values = pa.array(np.ascontiguousarray(arr).reshape(-1))
+        names.append(s["path"])
+        arrays.append(pa.FixedSizeListArray.from_arrays(values, width))
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), buf, compression="zstd",
+                   compression_level=1)
+    return buf.getvalue()
+
+
+def encode_design(columns: Mapping[str, np.ndarray], futures_per_chunk: int) -> bytes:
+    """The joint design, one float column per uncertainty; row group k = chunk k."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({path: np.asarray(v, dtype=float) for path, v in columns.items()})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", compression_level=1,
+                   row_group_size=futures_per_chunk)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- decoding
+
+def decode_block(path: str | Path, columns: list[str], P: int, n: int,
+                 shape: tuple[int, ...]) -> np.ndarray:
+    """(P, n, *shape) from one chunk file's `columns` (an output's cells, in order)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=columns)
+    stacked = np.column_stack([table.column(c).to_numpy() for c in columns])
+    return stacked.reshape(P, n, *shape)
+
+
+def decode_future_column(path: str | Path, column: str, n: int) -> np.ndarray:
+    """An uncertainty's values for the chunk's `n` futures (the first policy's rows)."""
+    import pyarrow.parquet as pq
+
+    values = pq.read_table(path, columns=[column]).column(column).slice(0, n)
+    return values.to_numpy(zero_copy_only=False)
+
+
+def decode_series(path: str | Path, column: str, P: int, m: int,
+                  shape: tuple[int, ...]) -> np.ndarray:
+    """(P, m, *shape) daily series of one output from a chunk's series file."""
+    import pyarrow.parquet as pq
+
+    col = pq.read_table(path, columns=[column]).column(column).combine_chunks()
+    return col.values.to_numpy().reshape(P, m, *shape)
+
+
+def decode_dtypes(path: str | Path) -> dict[str, Any]:
+    """Column name -> numpy dtype of a chunk file, from its schema alone."""
+    import pyarrow.parquet as pq
+
+    return {f.name: f.type.to_pandas_dtype() for f in pq.read_schema(path)}
+
+
+def decode_design(path: str | Path) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)

@@ -1,0 +1,328 @@
+"""The manifest of a run directory, checksums, and :class:`RunStore` (the one writer).
+
+Why this shape: a chunk file is written whole or not at all (temp file, fsync, rename) and
+its SHA-256 goes into the manifest only after the rename, so a killed run leaves either a
+finished chunk with a checksum or nothing that will be trusted. Every read checks the
+checksum first: a half-written or corrupted file is never read, only recomputed on resume.
+The manifest itself is replaced atomically. :mod:`kaname.catalog` lists every run and
+gives SQL access to one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import uuid
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kaname import __version__, files
+from kaname.chunking import plan_chunks
+from kaname.errors import InputError
+from kaname.store.codec import decode_design, encode_design
+from kaname.store.layout import (
+    CHUNK_DIR,
+    DESIGN_FILE,
+    FORMAT,
+    FROZEN_SCENARIO,
+    MANIFEST,
+    chunk_file,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from kaname.scenario import Scenario
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+SAVE_EVERY_S = 0.5  # manifest rewrites are throttled; a lost update only means a recompute
+VERSIONED = ("numpy", "scipy", "pandas", "xarray", "pyarrow", "duckdb", "dask", "distributed")
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Temp file in the same directory, fsync, rename: whole or absent, never half."""
+    files.atomic_write(path, data)
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"kaname": __version__, "python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[name] = "absent"
+    return out
+
+
+def data_library_hashes() -> dict[str, str]:
+    """SHA-256 of each bundled data file and each file in ``$KANAME_DATA``: a changed
+    default would change the numbers, so a resume must notice."""
+    out = {}
+    pkg = resources.files("kaname.data")
+    for item in sorted(pkg.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".yaml"):
+            out[f"kaname/data/{item.name}"] = sha256_bytes(item.read_bytes())
+    for p in filter(None, os.environ.get("KANAME_DATA", "").split(os.pathsep)):
+        paths = sorted(Path(p).glob("*.yaml")) if Path(p).is_dir() else [Path(p)]
+        for f in paths:
+            if f.is_file():
+                out[str(f.resolve())] = sha256_file(f)
+    return out
+
+
+def versions_changed(recorded: Mapping[str, str]) -> list[str]:
+    current = package_versions()
+    return [f"{k} {recorded[k]} -> {current.get(k)}" for k in recorded
+            if current.get(k) != recorded[k]]
+
+
+# --------------------------------------------------------------------------- checksums
+
+_verified: dict[tuple[str, int, int], str] = {}
+
+
+class CorruptChunkError(InputError):
+    """A chunk file is missing or does not match its checksum."""
+
+
+def verify(path: Path, expected: str, *, run_dir: Path | None = None) -> None:
+    """Raise unless `path` hashes to `expected` (memoised per size and mtime)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise CorruptChunkError(_corrupt_message(path, "is missing", run_dir)) from None
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if _verified.get(key) == expected:
+        return
+    if sha256_file(path) != expected:
+        raise CorruptChunkError(_corrupt_message(path, "does not match its checksum "
+                                                 "(half-written or corrupted)", run_dir))
+    _verified[key] = expected
+
+
+def _corrupt_message(path: Path, what: str, run_dir: Path | None) -> str:
+    hint = f"; recompute it with `kaname explore --resume {run_dir}`" if run_dir else ""
+    return f"{path}: {what}{hint}"
+
+
+# --------------------------------------------------------------------------- the store
+
+class RunStore:
+    """A run directory and its manifest. Only the driver process writes the manifest."""
+
+    def __init__(self, root: Path, manifest: dict[str, Any]):
+        self.root = root
+        self.manifest = manifest
+        self._last_save = 0.0
+
+    # ---- creation and opening
+
+    @staticmethod
+    def prepare_dir(root: Path) -> None:
+        """Create `root` (refusing one that is not empty) and prove it is writable."""
+        if root.exists() and not root.is_dir():
+            raise InputError("exists and is not a directory", file=str(root), key="--run-dir")
+        if root.is_dir() and any(root.iterdir()):
+            raise InputError("run directory is not empty; choose a new one, or finish an "
+                             "interrupted run with `kaname explore --resume DIR`",
+                             file=str(root), key="--run-dir")
+        try:
+            (root / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
+            probe = root / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise InputError(f"cannot write the run directory: {exc.strerror or exc}",
+                             file=str(root), key="--run-dir") from None
+
+    @classmethod
+    def create(cls, root: Path, *, scenario: Scenario, layout: dict[str, Any], futures: int,
+               design: str, seed: int, futures_per_chunk: int, keep_series: int,
+               design_columns: Mapping[str, np.ndarray] | None) -> RunStore:
+        """Write the frozen scenario, the design (joint designs only) and the manifest
+        into `root`, which :meth:`prepare_dir` has made (it refuses a non-empty one)."""
+        text = scenario.text.encode("utf-8")
+        write_atomic(root / FROZEN_SCENARIO, text)
+        design_entry: dict[str, Any] = {"method": design, "futures": futures, "file": None}
+        if design_columns is not None:
+            data = encode_design(design_columns, futures_per_chunk)
+            write_atomic(root / DESIGN_FILE, data)
+            design_entry.update(file=DESIGN_FILE, sha256=sha256_bytes(data))
+        source = Path(scenario.source)
+        manifest = {
+            "format": FORMAT, "run_id": uuid.uuid4().hex, "created": now(), "updated": now(),
+            "status": "running",
+            "scenario": {"name": scenario.name, "file": FROZEN_SCENARIO,
+                         "source": str(source.resolve()) if source.exists() else scenario.source,
+                         "sha256": sha256_bytes(text),
+                         "settings": scenario.settings.model_dump(),
+                         "models": scenario.models},
+            "design": design_entry,
+            "seed": {"root": int(seed), "design_stream": "SeedSequence(root, spawn_key=(0, b)) "
+                     "per 4096-future block (mc) or (0,) for the joint design",
+                     "model_stream": "SeedSequence(root, spawn_key=(1, k)) for chunk k"},
+            "futures": futures, "keep_series": keep_series,
+            "chunking": {"futures_per_chunk": futures_per_chunk,
+                         "samples_per_chunk": futures_per_chunk * len(layout["policies"])},
+            "versions": package_versions(),
+            "data_library": data_library_hashes(),
+            "layout": layout,
+            "chunks": [{"index": k, "start": s, "stop": e, "status": PENDING}
+                       for k, (s, e) in enumerate(plan_chunks(futures, futures_per_chunk,
+                                                              keep_series))],
+        }
+        store = cls(root, manifest)
+        store.save(force=True)
+        return store
+
+    @classmethod
+    def open(cls, root: str | Path) -> RunStore:
+        root = Path(root)
+        path = root / MANIFEST
+        if not root.is_dir():
+            raise InputError("run directory does not exist", file=str(root))
+        if not path.is_file():
+            raise InputError("is not a kaname run directory (no manifest.json)", file=str(root))
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"manifest cannot be read: {exc}", file=str(path)) from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise InputError(f"unknown run format; expected {FORMAT}", file=str(path))
+        return cls(root, manifest)
+
+    # ---- manifest
+
+    def save(self, force: bool = False) -> None:
+        import time
+
+        t = time.monotonic()
+        if not force and t - self._last_save < SAVE_EVERY_S:
+            return
+        self.manifest["updated"] = now()
+        write_atomic(self.root / MANIFEST,
+                     json.dumps(self.manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._last_save = t
+
+    @property
+    def chunks(self) -> list[dict[str, Any]]:
+        return self.manifest["chunks"]
+
+    @property
+    def layout(self) -> dict[str, Any]:
+        return self.manifest["layout"]
+
+    @property
+    def policies(self) -> list[str]:
+        return list(self.layout["policies"])
+
+    def counts(self) -> dict[str, int]:
+        out = {PENDING: 0, DONE: 0, FAILED: 0}
+        for c in self.chunks:
+            out[c["status"]] += 1
+        return out
+
+    def finish(self) -> str:
+        counts = self.counts()
+        status = "complete" if counts[DONE] == len(self.chunks) else (
+            "failed" if counts[FAILED] else "incomplete")
+        self.manifest["status"] = status
+        self.save(force=True)
+        return status
+
+    # ---- chunks
+
+    def record_done(self, k: int, files: Mapping[str, bytes], seconds: float) -> None:
+        """Write a chunk's files atomically, then (and only then) record their checksums."""
+        entry = self.chunks[k]
+        recorded = {}
+        for name, data in files.items():
+            write_atomic(self.root / CHUNK_DIR / name, data)
+            recorded[name] = {"sha256": sha256_bytes(data), "bytes": len(data)}
+        entry.update(status=DONE, files=recorded, seconds=round(seconds, 4), error=None)
+        self.save()
+
+    def record_failed(self, k: int, error: str) -> None:
+        entry = self.chunks[k]
+        entry.update(status=FAILED, error=error, files={})
+        self.save()
+
+    def chunk_ok(self, k: int) -> bool:
+        entry = self.chunks[k]
+        if entry["status"] != DONE:
+            return False
+        try:
+            for name, meta in entry.get("files", {}).items():
+                verify(self.root / CHUNK_DIR / name, meta["sha256"])
+        except CorruptChunkError:
+            return False
+        return True
+
+    def todo(self) -> list[int]:
+        """Chunks to (re)compute: pending, failed, or done but missing/corrupted. Leftover
+        temp files from a killed writer are removed; an unrecorded chunk file is ignored."""
+        for tmp in (self.root / CHUNK_DIR).glob(".*.part"):
+            tmp.unlink(missing_ok=True)
+        out = []
+        for c in self.chunks:
+            if not self.chunk_ok(c["index"]):
+                if c["status"] == DONE:
+                    c.update(status=PENDING, files={}, error="recomputed: file missing or "
+                             "corrupted")
+                out.append(c["index"])
+        return out
+
+    def design_table(self) -> pa.Table | None:
+        """The stored joint design (row group k = chunk k), checksum-verified."""
+        entry = self.manifest["design"]
+        if not entry.get("file"):
+            return None
+        path = self.root / entry["file"]
+        verify(path, entry["sha256"], run_dir=self.root)
+        return decode_design(path)
+
+    def chunk_paths(self) -> list[Path]:
+        """Verified chunk files of done chunks, in chunk order (a corrupted one raises)."""
+        out = []
+        for c in self.chunks:
+            if c["status"] != DONE:
+                continue
+            name = chunk_file(c["index"])
+            verify(self.root / CHUNK_DIR / name, c["files"][name]["sha256"], run_dir=self.root)
+            out.append(self.root / CHUNK_DIR / name)
+        return out
+
+    def require_complete(self) -> None:
+        counts = self.counts()
+        if counts[DONE] != len(self.chunks):
+            raise InputError(
+                f"run is incomplete: {counts[DONE]} of {len(self.chunks)} chunks done, "
+                f"{counts[FAILED]} failed; finish it with `kaname explore --resume "
+                f"{self.root}`", file=str(self.root))
