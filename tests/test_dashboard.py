@@ -78,12 +78,20 @@ def test_headline_rows_and_deltas(bench):
     levers = core.policy_levers(sc, engine, list(sc.policies)[0])
     base = bench.evaluate(levers)
     rows = core.headline(engine, base, "ja", base)
-    assert rows and all(r["delta"] == 0 for r in rows)
-    holds = next(r for r in rows if r["path"] == "deterrence.holds")
-    assert holds["share"] and holds["median"] == pytest.approx(
+    assert rows and all(r.diff_median == 0 for r in rows)
+    holds = next(r for r in rows if r.path == "deterrence.holds")
+    assert holds.is_share and holds.median == pytest.approx(
         float(np.mean(base["deterrence.holds"])))
-    labels = [r["label"] for r in rows if r["path"] == "sustainment.days_to_depletion"]
+    assert holds.texts("ja")[0].endswith("%") and holds.texts("ja")[1] == ""
+    labels = [r.label for r in rows if r.path == "sustainment.days_to_depletion"]
     assert len(labels) == len(engine.coords["munition"])
+    # the CLI's and the report's rows: the same numbers from a run's Dataset
+    changed = bench.evaluate({**levers, "sustainment.pac3_mse.japan_rate": 333.0})
+    rows = core.headline(engine, changed, "en", base)
+    moved = next(r for r in rows if r.outcome == "sustainment.days_to_depletion[pac3_mse]")
+    paired = changed["sustainment.days_to_depletion"][:, list(engine.coords["munition"])
+                                                      .index("pac3_mse")]
+    assert moved.median == pytest.approx(float(np.median(paired)))
 
 
 @pytest.mark.parametrize(("data", "needle"), [

@@ -111,6 +111,27 @@ def test_sensitivity_and_prim_read_from_saved_analysis(demo):
     assert items == ["Box 1: conflict year at most 2028: coverage 70 %, density 85 %"]
 
 
+def test_headline_table_is_the_clis(demo):
+    """The report's headline rows are kaname run's: a yes/no outcome as a share of futures
+    (no band), every other outcome as median, 10–90 % band and paired difference."""
+    from kaname.commands.run import render
+    from kaname.presentation import headline_rows
+
+    _, engine, results = demo
+    doc = build_report(ReportInput(results=results), "en", engine)
+    sec = next(s for s in doc["sections"] if s["id"] == "headline")
+    rows = next(b for b in sec["blocks"] if b["kind"] == "table")["rows"]
+    want = headline_rows(results, "en")
+    assert [r[1:] for r in rows] == [[w.policy, *w.texts("en")] for w in want]
+    i = next(k for k, w in enumerate(want) if w.path == "deterrence.holds")
+    holds = rows[i]
+    assert "Deterrence holds [share of futures]" in holds[0]
+    assert holds[2].endswith("%") and holds[3] == "" and holds[2] in render(results, "table",
+                                                                            "en")
+    share = float(np.mean(results.dataset["deterrence.holds"].values[0]))
+    assert holds[2] == f"{share:.1%}"
+
+
 def test_missing_analysis_is_said_not_failed(demo):
     _, engine, results = demo
     doc = build_report(ReportInput(results=results), "ja", engine)

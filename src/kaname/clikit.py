@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import numpy as np
 import typer
@@ -120,22 +120,18 @@ def format_option(allowed: Sequence[str], default: str | None = None, *,
                           "--format", allowed)
 
 
-def check_lang(lang: str) -> None:
-    """One-line error unless `lang` is a language kaname speaks."""
-    check_choice(lang, LANGS, "--lang")
-
-
 def _declared_choices(fn: Callable[..., Any]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Parameter name -> (option, allowed values) for the options declared above."""
     import inspect
 
-    try:
-        hints = get_type_hints(fn, include_extras=True)
-    except Exception:  # noqa: BLE001 - unresolvable annotations: only defaults are seen
-        hints = {}
     found = {}
     for name, param in inspect.signature(fn).parameters.items():
-        hint = hints.get(name)
+        hint = param.annotation
+        if isinstance(hint, str):  # postponed annotations: resolve this one alone
+            try:
+                hint = eval(hint, getattr(fn, "__globals__", {}))  # noqa: S307 - own source
+            except Exception:  # noqa: BLE001 - not one of ours; only its default is seen
+                hint = None
         infos = [param.default, *(get_args(hint)[1:] if get_origin(hint) is Annotated else ())]
         for info in infos:
             choice = getattr(info, _CHOICES, None)

@@ -117,15 +117,20 @@ def headline_rows(source: Results | xr.Dataset | Mapping[str, Mapping[str, np.nd
     it — a mapping policy name -> engine outputs (path -> array over futures, extra dims
     last, every policy over the same futures) together with the `engine` whose output
     specs, coords and coordinate labels describe them."""
-    if isinstance(source, Mapping):
+    import xarray as xr
+
+    from kaname.results import Results
+
+    columns: Iterator[_Column]
+    if isinstance(source, (Results, xr.Dataset)):  # (a Dataset is a Mapping too)
+        ds = source.dataset if isinstance(source, Results) else source
+        policies = [str(p) for p in ds["policy"].values]
+        columns = _dataset_columns(ds, lang)
+    else:
         if engine is None:
             raise TypeError("headline_rows: engine outputs need the engine (specs)")
         policies = [str(p) for p in source]
-        columns: Iterator[_Column] = _output_columns(source, engine, lang)
-    else:
-        ds = getattr(source, "dataset", source)
-        policies = [str(p) for p in ds["policy"].values]
-        columns = _dataset_columns(ds, lang)
+        columns = _output_columns(source, engine, lang)
     rows: list[HeadlineRow] = []
     for col in columns:
         v = np.asarray(col.values, dtype=float)

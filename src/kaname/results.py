@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from kaname.i18n import t
+from kaname.text import t
 
 if TYPE_CHECKING:
     from kaname.spec import Spec
@@ -94,45 +94,16 @@ class Results:
                 ) -> list[dict[str, Any]]:
         """Per headline outcome and policy: median, band, and the median paired difference
         from the first policy (the same futures under each policy). Yes/no outcomes give the
-        share of futures where they hold, and the difference in shares."""
-        ds = self.dataset
-        rows: list[dict[str, Any]] = []
-        headline = [str(n) for n in ds.data_vars if ds[n].attrs.get("headline")]
-        for column, cell, var in flat_columns(ds, headline, lang):
-            attrs = ds[column.split("[")[0]].attrs
-            label = attrs.get(f"label_{lang}", column)
-            if cell:
-                label = f"{label} — {cell}"
-            values = var.transpose("policy", "future").values
-            if attrs.get("kind") == "bool":  # a yes/no outcome: report the share of futures
-                shares = values.astype(float).mean(axis=1)
-                for i, policy in enumerate(self.policies):
-                    rows.append({
-                        "outcome": column, "label": label, "unit": "share",
-                        "better": attrs.get("better"), "policy": policy, "statistic": "share",
-                        "median": shares[i], "p10": shares[i], "p90": shares[i],
-                        "mean": shares[i],
-                        "diff_median": None if i == 0 else float(shares[i] - shares[0]),
-                    })
-                continue
-            first = values[0]
-            for i, policy in enumerate(self.policies):
-                v = values[i]
-                rows.append({
-                    "outcome": column, "label": label, "unit": attrs.get("unit", ""),
-                    "better": attrs.get("better"), "policy": policy, "statistic": "median",
-                    "median": float(np.median(v)),
-                    "p10": float(np.quantile(v, quantiles[0])),
-                    "p90": float(np.quantile(v, quantiles[1])),
-                    "mean": float(np.mean(v)),
-                    "diff_median": None if i == 0 else float(np.median(v - first)),
-                })
-        return rows
+        share of futures where they hold, and the difference in shares. The rows of
+        :func:`kaname.presentation.headline_rows`, as plain dicts."""
+        from kaname.presentation import headline_rows
+
+        return [row.as_dict() for row in headline_rows(self, lang, quantiles=quantiles)]
 
     def summary_frame(self, lang: str = "en") -> pd.DataFrame:
         return pd.DataFrame(self.summary(lang))
 
     def describe(self, lang: str = "en") -> str:
         a = self.dataset.attrs
-        return t("run_title", lang, name=a.get("scenario", ""), n=self.dataset.sizes["future"],
+        return t("run.title", lang, name=a.get("scenario", ""), n=self.dataset.sizes["future"],
                  p=self.dataset.sizes["policy"], seed=a.get("seed"), design=a.get("design"))

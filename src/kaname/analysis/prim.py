@@ -36,27 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from kaname.errors import InputError
-from kaname.i18n import lookup
-
-TEXT: dict[str, dict[str, str]] = {
-    "between": {"en": "{label} between {lo} and {hi}", "ja": "{label}が{lo}〜{hi}"},
-    "below": {"en": "{label} below {hi}", "ja": "{label}が{hi}以下"},
-    "above": {"en": "{label} above {lo}", "ja": "{label}が{lo}以上"},
-    "int_between": {"en": "{label} from {lo} to {hi}", "ja": "{label}が{lo}〜{hi}"},
-    "int_below": {"en": "{label} at most {hi}", "ja": "{label}が{hi}以下"},
-    "int_above": {"en": "{label} at least {lo}", "ja": "{label}が{lo}以上"},
-    "int_equal": {"en": "{label} equal to {lo}", "ja": "{label}が{lo}"},
-    "category": {"en": "{label} is {values}", "ja": "{label}が{values}"},
-    "or": {"en": " or ", "ja": "または"},
-    "and": {"en": " and ", "ja": "、かつ"},
-    "stats": {"en": "coverage {coverage:.0f} %, density {density:.0f} %",
-              "ja": "カバー率 {coverage:.0f} %、密度 {density:.0f} %"},
-    "everywhere": {"en": "all futures", "ja": "すべての将来"},
-}
-
-
-def ui(key: str, lang: str, **kwargs: Any) -> str:
-    return lookup(TEXT, key, lang, **kwargs)
+from kaname.text import t
 
 
 def get_quantile(data: np.ndarray, quantile: float) -> float:
@@ -140,8 +120,8 @@ class PrimBox:
             if isinstance(label, Mapping):
                 label = label.get(lang) or label.get("en") or name
             if isinstance(lim, (set, frozenset)):
-                values = ui("or", lang).join(sorted(str(v) for v in lim))
-                parts.append(ui("category", lang, label=label, values=values))
+                values = t("prim.or", lang).join(sorted(str(v) for v in lim))
+                parts.append(t("prim.category", lang, label=label, values=values))
                 continue
             lo, hi = lim
             init_lo, init_hi = self.initial.get(name, (-np.inf, np.inf))
@@ -149,17 +129,18 @@ class PrimBox:
             if name in self.integer_columns:
                 lo_i, hi_i = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
                 if low_cut and high_cut:
-                    key = "int_equal" if lo_i == hi_i else "int_between"
+                    key = "prim.int_equal" if lo_i == hi_i else "prim.int_between"
                 else:
-                    key = "int_above" if low_cut else "int_below"
-                parts.append(ui(key, lang, label=label, lo=lo_i, hi=hi_i))
+                    key = "prim.int_above" if low_cut else "prim.int_below"
+                parts.append(t(key, lang, label=label, lo=lo_i, hi=hi_i))
             else:
-                key = "between" if low_cut and high_cut else ("above" if low_cut else "below")
-                parts.append(ui(key, lang, label=label, lo=_fmt(lo), hi=_fmt(hi)))
-        where = ui("and", lang).join(parts) if parts else ui("everywhere", lang)
+                key = "prim.between" if low_cut and high_cut else \
+                    ("prim.above" if low_cut else "prim.below")
+                parts.append(t(key, lang, label=label, lo=_fmt(lo), hi=_fmt(hi)))
+        where = t("prim.and", lang).join(parts) if parts else t("prim.everywhere", lang)
         sep = ": " if lang != "ja" else ": "
-        return where + sep + ui("stats", lang, coverage=100 * self.coverage,
-                                density=100 * self.density)
+        return where + sep + t("prim.stats", lang, coverage=100 * self.coverage,
+                               density=100 * self.density)
 
     def to_dict(self, lang: str = "en",
                 labels: Mapping[str, str | Mapping[str, str]] | None = None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from kaname import yamlio
 from kaname.chunking import chunk_rng
 from kaname.engine import ModelCache
 from kaname.errors import KanameError
+from kaname.presentation import HeadlineRow, headline_rows
 from kaname.spec import Spec
 
 DEFAULT_FUTURES = 10_000
@@ -180,37 +181,14 @@ def prewarm(workbench: Workbench, levers: Mapping[str, float]) -> None:
 
 
 def headline(engine: Any, outputs: Mapping[str, np.ndarray], lang: str,
-             baseline: Mapping[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
-    """Median of every headline outcome (one row per label of extra dims), and the median
-    paired difference from `baseline` (same futures)."""
-    rows = []
-    for path, spec in engine.outputs.items():
-        if not spec.headline or spec.series or path not in outputs:
-            continue
-        arr = outputs[path]
-        cells: list[tuple[str, np.ndarray, np.ndarray | None]] = []
-        base = None if baseline is None else baseline.get(path)
-        if arr.ndim == 1:
-            cells.append(("", arr, base))
-        elif arr.ndim == 2 and len(spec.dims) == 1:
-            dim = spec.dims[0]
-            names = engine.coord_labels.get(dim, {}).get(lang, {})
-            for j, label in enumerate(engine.coords[dim]):
-                cells.append((names.get(label, str(label)), arr[:, j],
-                              None if base is None else base[:, j]))
-        else:
-            continue
-        for cell, v, b in cells:
-            # A yes/no outcome (deterrence holds) is summarised by its share, not its median.
-            binary = bool(np.isin(v, (0.0, 1.0)).all())
-            stat = np.mean if binary else np.median
-            rows.append({"path": path, "label": spec.label(lang) + (f" — {cell}" if cell else ""),
-                         "unit": spec.unit, "better": spec.better, "share": binary,
-                         "median": float(stat(v)),
-                         "delta": None if b is None else (
-                             float(np.mean(v) - np.mean(b)) if binary
-                             else float(np.median(v - b)))})
-    return rows
+             baseline: Mapping[str, np.ndarray] | None = None) -> list[HeadlineRow]:
+    """The headline rows (:func:`kaname.presentation.headline_rows`, the CLI's and the
+    report's) of the current settings' `outputs`: median, 10–90 % band and the median
+    paired difference from `baseline` (the policy as written, same futures); a yes/no
+    outcome gives its share of futures and the difference in shares."""
+    runs = {"current": outputs} if baseline is None else \
+        {"baseline": baseline, "current": outputs}
+    return [r for r in headline_rows(runs, lang, engine=engine) if r.policy == "current"]
 
 
 # --------------------------------------------------------------------------- export

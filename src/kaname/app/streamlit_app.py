@@ -16,8 +16,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kaname.app import core
+from kaname.presentation import HeadlineRow
 from kaname.report import figures as fg
-from kaname.report.i18n import LANGS, fmt_number, tr, unit_text
+from kaname.text import LANGS, t, unit_label
 
 
 def _args() -> argparse.Namespace:
@@ -101,9 +102,9 @@ def _engine_value(lever: core.Lever, shown: Any) -> float:
 
 def _lever_widget(lever: core.Lever, lang: str) -> Any:
     spec, key = lever.spec, f"lever:{lever.path}"
-    unit = unit_text(spec.unit, lang)
+    unit = unit_label(spec.unit, lang)
     if lever.scale != 1.0:
-        unit = tr("billion", lang, unit=unit)
+        unit = t("app.billion", lang, unit=unit)
     label = f"{lever.label(lang)}" + (f" [{unit}]" if unit else "")
     helptext = lever.path
     if spec.kind == "category":
@@ -124,41 +125,38 @@ def _lever_widget(lever: core.Lever, lang: str) -> Any:
                            key=key, help=helptext)
 
 
-def _metric_text(row: dict[str, Any], lang: str) -> tuple[str, str | None, str]:
-    color = {"higher": "normal", "lower": "inverse"}.get(row["better"] or "", "off")
-    if row.get("share"):
-        delta = row["delta"]
-        return (f"{row['median']:.1%}", None if not delta else f"{delta:+.1%}", color)
-    value = fmt_number(row["median"], row["unit"], lang)
-    unit = unit_text(row["unit"], lang)
-    if unit and not row["unit"].startswith(("USD", "JPY")):
+def _metric_text(row: HeadlineRow, lang: str) -> tuple[str, str | None, str]:
+    """(value, delta, colour) of one headline metric, from the shared headline row."""
+    color = {"higher": "normal", "lower": "inverse"}.get(row.better or "", "off")
+    value, _, delta = row.texts(lang)
+    unit = unit_label(row.unit, lang)
+    if unit and not row.is_share and not row.unit.startswith(("USD", "JPY")):
         value = f"{value} {unit}"
-    delta = row["delta"]
-    delta_text = None if delta is None or abs(delta) < 1e-12 else \
-        ("+" if delta > 0 else "") + fmt_number(delta, row["unit"], lang)
-    return value, delta_text, color
+    d = row.diff_median
+    return value, None if d is None or abs(d) < 1e-12 else delta, color
 
 
 def _charts(wb: core.Workbench, out: dict, base: dict, lang: str, policy: str) -> None:
     engine = wb.engine
-    you, written = tr("current_settings", lang), tr("as_written", lang, policy=policy)
+    you, written = t("app.current_settings", lang), t("app.as_written", lang, policy=policy)
     specs = []
     if "sustainment.days_to_depletion" in out:
         labels = engine.coord_labels.get("munition", {}).get(lang, {})
         horizon = float(wb.scenario.settings.horizon_days)
         for j, m in enumerate(engine.coords["munition"]):
-            title = tr("depletion_title", lang, munition=labels.get(m, m))
+            title = t("report.depletion_title", lang, munition=labels.get(m, m))
             specs.append(fg.histograms(
                 {written: base["sustainment.days_to_depletion"][:, j],
                  you: out["sustainment.days_to_depletion"][:, j]},
-                title, tr("day", lang), tr("share_futures", lang),
+                title, t("report.day", lang), t("report.share_futures", lang),
                 bins=np.linspace(0, horizon, 31)))
-    for path, x_key in (("deterrence.margin", "margin"), ("c2.latency_median_h", "hours"),
-                        ("posture.indo_pacific_index", "index")):
+    for path, x_key in (("deterrence.margin", "report.margin"),
+                        ("c2.latency_median_h", "report.hours"),
+                        ("posture.indo_pacific_index", "report.index")):
         if path in out:
             specs.append(fg.histograms({written: base[path], you: out[path]},
-                                       engine.outputs[path].label(lang), tr(x_key, lang),
-                                       tr("share_futures", lang)))
+                                       engine.outputs[path].label(lang), t(x_key, lang),
+                                       t("report.share_futures", lang)))
     cols = st.columns(2)
     for i, spec in enumerate(specs):
         spec["layout"]["height"] = 330
@@ -173,18 +171,18 @@ def main() -> None:
     _initial_state(args)
     ss = st.session_state
     side = st.sidebar
-    side.radio(tr("language", ss.lang), LANGS, key="lang", horizontal=True,
-               format_func=lambda code: tr("lang_name", code))
+    side.radio(t("app.language", ss.lang), LANGS, key="lang", horizontal=True,
+               format_func=lambda code: t("app.lang_name", code))
     lang = ss.lang
     pick_box = side.container()
-    uploaded = side.file_uploader(tr("upload", lang), type=["yaml", "yml"], key="upload")
+    uploaded = side.file_uploader(t("app.upload", lang), type=["yaml", "yml"], key="upload")
     _handle_upload(uploaded, args.futures)
     if ss.upload_error:
         side.error(ss.upload_error)
-        side.caption(tr("upload_kept", lang))
+        side.caption(t("app.upload_kept", lang))
     elif ss.upload_ok:
-        side.success(tr("upload_ok", lang, name=ss.upload_ok[0], file=ss.upload_ok[1]))
-    pick_box.selectbox(tr("scenario_pick", lang), list(ss.sources), key="scenario_pick")
+        side.success(t("app.upload_ok", lang, name=ss.upload_ok[0], file=ss.upload_ok[1]))
+    pick_box.selectbox(t("common.scenario", lang), list(ss.sources), key="scenario_pick")
     ss.current = ss.scenario_pick
     text = ss.sources[ss.current]
     try:
@@ -194,19 +192,19 @@ def main() -> None:
         return
     if ss.get("policy_pick") not in policy_options:
         ss.policy_pick = policy_options[0]
-    side.selectbox(tr("policy_pick", lang), policy_options, key="policy_pick")
+    side.selectbox(t("common.policy", lang), policy_options, key="policy_pick")
     policy = ss.policy_pick
-    with st.spinner(tr("loading", lang)):
+    with st.spinner(t("app.loading", lang)):
         wb = workbench_for(text, ss.current, args.futures, policy_options[0])
     engine, scenario = wb.engine, wb.scenario
     as_written = core.policy_levers(scenario, engine, policy)
     groups = core.lever_groups(engine, scenario)
-    if ss.applied != (ss.current, policy) or side.button(tr("reset", lang)):
+    if ss.applied != (ss.current, policy) or side.button(t("app.reset", lang)):
         for group_levers in groups.values():
             for lever in group_levers:
                 ss[f"lever:{lever.path}"] = _display(lever, as_written[lever.path])
         ss.applied = (ss.current, policy)
-    side.subheader(tr("levers", lang))
+    side.subheader(t("app.levers", lang))
     levers: dict[str, float] = {}
     for group, items in groups.items():
         title = core.group_title(engine, group, lang)
@@ -217,20 +215,20 @@ def main() -> None:
     out = wb.evaluate(levers)
     seconds = wb.last_seconds
     base = wb.evaluate(as_written)
-    st.title(tr("app_title", lang))
-    st.caption(f"{scenario.name} — " + tr("futures_line", lang, n=wb.futures, seconds=seconds))
-    st.subheader(tr("headline_now", lang))
+    st.title(t("app.title", lang))
+    st.caption(f"{scenario.name} — " + t("app.futures_line", lang, n=wb.futures, seconds=seconds))
+    st.subheader(t("app.headline_now", lang))
     rows = core.headline(engine, out, lang, base)
     cols = st.columns(4)
     for i, row in enumerate(rows):
         value, delta, color = _metric_text(row, lang)
         with cols[i % 4]:
-            st.metric(row["label"], value, delta, delta_color=color)  # type: ignore[arg-type]
-    st.subheader(tr("charts", lang))
+            st.metric(row.label, value, delta, delta_color=color)  # type: ignore[arg-type]
+    st.subheader(t("app.charts", lang))
     _charts(wb, out, base, lang, policy)
-    st.subheader(tr("export", lang))
+    st.subheader(t("app.export", lang))
     yaml_text = core.export_yaml(scenario, engine, policy, levers)
-    st.download_button(tr("export", lang), yaml_text, file_name=f"{scenario.name}-custom.yaml",
+    st.download_button(t("app.export", lang), yaml_text, file_name=f"{scenario.name}-custom.yaml",
                        mime="application/x-yaml", key="export")
     with st.expander("YAML"):
         st.code(yaml_text, language="yaml")
@@ -250,12 +248,6 @@ def workbench_policies(text: str, name: str) -> list[str]:
         raise core.UploadError(f"kaname: error: {name}: policies: a scenario needs at least "
                                f"one policy")
     return [str(p) for p in policies]
-
-
-def tr_keys() -> set[str]:
-    from kaname.report.i18n import TEXT
-
-    return set(TEXT)
 
 
 main()

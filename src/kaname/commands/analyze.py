@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import check_choice, dumps_json, emit, guarded
+from kaname.clikit import LangOpt, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
-from kaname.i18n import lookup
+from kaname.text import LANGS
+from kaname.text import t as tx
 
 name = "analyze"
 app = typer.Typer(help="Robustness, sensitivity (Sobol, Morris) and scenario discovery (PRIM).",
@@ -27,68 +28,10 @@ app = typer.Typer(help="Robustness, sensitivity (Sobol, Morris) and scenario dis
 
 RunDir = Annotated[Path, typer.Argument(metavar="DIR", help="Run directory or .nc results.")]
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
-Format = Annotated[str, typer.Option("--format", help="table or json.")]
-Lang = Annotated[str, typer.Option("--lang", help="en or ja.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed (default: the scenario's).")]
 Policy = Annotated[str | None, typer.Option("--policy", help="Policy whose levers hold "
                                             "(default: the first).")]
 Outcome = Annotated[str, typer.Option("--outcome", help="Outcome, e.g. sustainment_days.")]
-
-TEXT: dict[str, dict[str, str]] = {
-    "robust_title": {"en": "{label} [{unit}] — {better} is better; {n} futures",
-                     "ja": "{label} [{unit}] — {better}ほど良い。将来{n}件"},
-    "higher": {"en": "higher", "ja": "高い"},
-    "lower": {"en": "lower", "ja": "低い"},
-    "rank": {"en": "Rank", "ja": "順位"},
-    "policy": {"en": "Policy", "ja": "政策"},
-    "mean": {"en": "Mean", "ja": "平均"},
-    "regret_mean": {"en": "Mean regret", "ja": "平均後悔"},
-    "regret_p90": {"en": "Regret p90", "ja": "後悔 p90"},
-    "regret_max": {"en": "Max regret", "ja": "最大後悔"},
-    "satisficing_title": {"en": "Share of futures meeting the thresholds",
-                          "ja": "閾値を満たす将来の割合"},
-    "all": {"en": "All thresholds", "ja": "全閾値"},
-    "ranking": {"en": "Ranking: most satisficing first, then least maximum regret on {first}",
-                "ja": "順位: 閾値充足率の高い順、次に{first}の最大後悔の小さい順"},
-    "sobol_title": {"en": "Sobol' indices of {outcome} — N = {n}, {evals} runs, policy "
-                          "'{policy}', ± {conf:.0f} % confidence",
-                    "ja": "{outcome}のSobol指数 — N = {n}、{evals}回評価、政策「{policy}」、"
-                          "± {conf:.0f} %信頼区間"},
-    "input": {"en": "Uncertainty", "ja": "不確実要因"},
-    "s1": {"en": "First order S1", "ja": "一次 S1"},
-    "st": {"en": "Total ST", "ja": "全効果 ST"},
-    "s2_title": {"en": "Largest interactions (S2)", "ja": "主な交互作用 (S2)"},
-    "pair": {"en": "Pair", "ja": "組"},
-    "morris_title": {"en": "Morris screening of {outcome} — {r} trajectories, {evals} runs, "
-                           "policy '{policy}' (effects per unit of quantile)",
-                     "ja": "{outcome}のMorrisスクリーニング — 軌道{r}本、{evals}回評価、"
-                           "政策「{policy}」(分位1単位あたりの効果)"},
-    "prim_title": {"en": "Scenario discovery: {where} in {k} of {n} cases ({share:.0f} %)",
-                   "ja": "シナリオ探索: {where} は {n}件中{k}件({share:.0f} %)"},
-    "box": {"en": "Box {i}", "ja": "ボックス{i}"},
-    "no_box": {"en": "No box reaches density {threshold:.0%}; lower --threshold to see "
-                     "weaker patterns.",
-               "ja": "密度{threshold:.0%}に達するボックスはありません。--thresholdを下げると"
-                     "弱いパターンも表示されます。"},
-    "quasi_p": {"en": "quasi-p", "ja": "準p値"},
-    "side_lower": {"en": "lower", "ja": "下限"},
-    "side_upper": {"en": "upper", "ja": "上限"},
-    "side_categories": {"en": "categories", "ja": "区分"},
-    "pruned": {"en": "dropped (quasi-p above {p:g}): {names}",
-               "ja": "削除した制約(準p値が{p:g}超): {names}"},
-    "selects_nothing": {"en": "the condition {where!r} selects no case (0 of {n}); nothing to "
-                              "discover — check the outcome's values with `kaname analyze "
-                              "robustness`",
-                        "ja": "条件{where!r}に当てはまるケースがありません({n}件中0件)"},
-    "selects_all": {"en": "the condition {where!r} selects every case ({n} of {n}); nothing "
-                          "to tell apart",
-                    "ja": "条件{where!r}はすべてのケース({n}件中{n}件)に当てはまります"},
-}
-
-
-def ui(key: str, lang: str, **kwargs: Any) -> str:
-    return lookup(TEXT, key, lang, **kwargs)
-
 
 def _render(table: Table | Sequence[Table]) -> str:
     console = Console(width=150, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
@@ -139,7 +82,7 @@ def _input_labels(paths: Sequence[str]) -> dict[str, dict[str, str]]:
         engine = Engine.build()
     except Exception:  # labels are a nicety; a model that fails to build must not stop PRIM
         return {}
-    return {p: {lang: input_label(engine, p, lang) for lang in ("en", "ja")}
+    return {p: {lang: input_label(engine, p, lang) for lang in LANGS}
             for p in paths if p in engine.inputs}
 
 
@@ -151,15 +94,13 @@ def robustness_cmd(
                                       "max:NAME / min:NAME sets the direction.")],
     threshold: Annotated[list[str] | None, typer.Option("--threshold",
                                         help='Condition like "NAME>=X" (repeatable).')] = None,
-    fmt: Format = "table",
-    lang: Lang = "en",
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """Per policy: mean, percentiles, regret against the best policy in each future, and
     the share of futures meeting every threshold; policies ranked."""
     from kaname.analysis.robustness import robustness
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     res = robustness(load_results(run_dir), outcome, threshold or ())
     if fmt == "json":
         emit(dumps_json(res.to_dict()))
@@ -167,12 +108,14 @@ def robustness_cmd(
     rank = {p: i + 1 for i, p in enumerate(res.ranking)}
     tables = []
     for o in res.outcomes:
-        t = Table(title=escape(ui("robust_title", lang, label=o[f"label_{lang}"], unit=o["unit"],
-                                  better=ui(o["better"], lang), n=res.futures)))
+        t = Table(title=escape(tx("analyze.robust_title", lang, label=o[f"label_{lang}"],
+                                  unit=o["unit"], better=tx(f"analyze.better_{o['better']}", lang),
+                                  n=res.futures)))
         qcols = [f"p{round(q * 100):d}" for q in res.quantiles]
-        for h in [ui("rank", lang), ui("policy", lang), ui("mean", lang), *qcols,
-                  ui("regret_mean", lang), ui("regret_p90", lang), ui("regret_max", lang)]:
-            t.add_column(h, justify="right" if h != ui("policy", lang) else "left")
+        for h in [tx("analyze.rank", lang), tx("common.policy", lang), tx("analyze.mean", lang),
+                  *qcols, tx("analyze.regret_mean", lang), tx("analyze.regret_p90", lang),
+                  tx("analyze.regret_max", lang)]:
+            t.add_column(h, justify="right" if h != tx("common.policy", lang) else "left")
         rows = sorted((r for r in res.stats if r["outcome"] == o["name"]),
                       key=lambda r: rank[r["policy"]])
         for r in rows:
@@ -181,10 +124,10 @@ def robustness_cmd(
                       _num(r["regret_p90"]), _num(r["regret_max"]))
         tables.append(t)
     if res.thresholds:
-        t = Table(title=ui("satisficing_title", lang))
-        t.add_column(ui("rank", lang), justify="right")
-        t.add_column(ui("policy", lang))
-        t.add_column(ui("all", lang), justify="right")
+        t = Table(title=tx("analyze.satisficing_title", lang))
+        t.add_column(tx("analyze.rank", lang), justify="right")
+        t.add_column(tx("common.policy", lang))
+        t.add_column(tx("analyze.all", lang), justify="right")
         for th in res.thresholds:
             t.add_column(escape(th), justify="right")
         for p in res.ranking:
@@ -192,7 +135,7 @@ def robustness_cmd(
             t.add_row(str(rank[p]), escape(p), f"{100 * s['all']:.1f} %",
                       *[f"{100 * s[th]:.1f} %" for th in res.thresholds])
         tables.append(t)
-    emit(_render(tables) + ui("ranking", lang, first=res.outcomes[0]["name"]))
+    emit(_render(tables) + tx("analyze.ranking", lang, first=res.outcomes[0]["name"]))
 
 
 def _scenario_target(file: Path, policy: str | None) -> tuple[Any, Any, str, dict[str, float]]:
@@ -226,14 +169,12 @@ def sobol_cmd(
     seed: Seed = None,
     second_order: Annotated[bool, typer.Option("--second-order/--no-second-order",
                                       help="Also estimate pairwise interactions S2.")] = True,
-    fmt: Format = "table",
-    lang: Lang = "en",
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """Sobol' first-order, total and second-order indices with confidence intervals."""
     from kaname.analysis.sensitivity import check_power_of_two, sobol
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     check_power_of_two(n)
     sc, engine, chosen, fixed = _scenario_target(file, policy)
     res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
@@ -241,11 +182,11 @@ def sobol_cmd(
     if fmt == "json":
         emit(dumps_json({**res.to_dict(), "policy": chosen, "scenario": sc.name}))
         return
-    t = Table(title=escape(ui("sobol_title", lang, outcome=res.outcome, n=res.n,
+    t = Table(title=escape(tx("analyze.sobol_title", lang, outcome=res.outcome, n=res.n,
                               evals=res.evaluations, policy=chosen,
                               conf=100 * res.conf_level)))
-    for h in (ui("input", lang), ui("s1", lang), ui("st", lang)):
-        t.add_column(h, justify="left" if h == ui("input", lang) else "right")
+    for h in (tx("analyze.input", lang), tx("analyze.s1", lang), tx("analyze.st", lang)):
+        t.add_column(h, justify="left" if h == tx("analyze.input", lang) else "right")
     for i in np.argsort(-res.ST, kind="stable"):
         t.add_row(escape(_label(engine, res.names[i], lang)),
                   f"{res.S1[i]:.3f} ± {res.S1_conf[i]:.3f}",
@@ -255,8 +196,8 @@ def sobol_cmd(
         pairs = [(res.S2[i, j], res.S2_conf[i, j], i, j) for i in range(len(res.names))
                  for j in range(i + 1, len(res.names)) if np.isfinite(res.S2[i, j])]
         pairs.sort(key=lambda p: -p[0])
-        t2 = Table(title=ui("s2_title", lang))
-        t2.add_column(ui("pair", lang))
+        t2 = Table(title=tx("analyze.s2_title", lang))
+        t2.add_column(tx("analyze.pair", lang))
         t2.add_column("S2", justify="right")
         for s2, conf, i, j in pairs[:5]:
             t2.add_row(escape(f"{res.names[i]} × {res.names[j]}"), f"{s2:.3f} ± {conf:.3f}")
@@ -274,24 +215,23 @@ def morris_cmd(
     levels: Annotated[int, typer.Option("--levels", help="Grid levels p (even).")] = 4,
     policy: Policy = None,
     seed: Seed = None,
-    fmt: Format = "table",
-    lang: Lang = "en",
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """Morris elementary-effects screening: rank the uncertainties cheaply."""
     from kaname.analysis.sensitivity import morris
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     sc, engine, chosen, fixed = _scenario_target(file, policy)
     res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
                  seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     if fmt == "json":
         emit(dumps_json({**res.to_dict(), "policy": chosen, "scenario": sc.name}))
         return
-    t = Table(title=escape(ui("morris_title", lang, outcome=res.outcome, r=res.trajectories,
+    t = Table(title=escape(tx("analyze.morris_title", lang, outcome=res.outcome,
+                              r=res.trajectories,
                               evals=res.evaluations, policy=chosen)))
-    t.add_column(ui("rank", lang), justify="right")
-    t.add_column(ui("input", lang))
+    t.add_column(tx("analyze.rank", lang), justify="right")
+    t.add_column(tx("analyze.input", lang))
     for h in ("mu*", "mu", "sigma"):
         t.add_column(h, justify="right")
     for k, i in enumerate(np.argsort(-res.mu_star, kind="stable")):
@@ -340,16 +280,14 @@ def prim_cmd(
     mass_min: Annotated[float, typer.Option("--mass-min", help="Smallest box mass.")] = 0.05,
     prune_p: Annotated[float, typer.Option(
         "--prune-p", help="Drop limits whose quasi-p exceeds this (1 keeps all).")] = 0.05,
-    fmt: Format = "table",
-    lang: Lang = "en",
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """PRIM: the futures (boxes of uncertainty ranges) where the condition holds, in words,
     with coverage, density and quasi-p values."""
     from kaname.analysis.prim import Prim
     from kaname.analysis.robustness import condition_mask, parse_conditions
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     conditions = parse_conditions(where)
     results = load_results(run_dir)
     ds = results.dataset
@@ -366,28 +304,31 @@ def prim_cmd(
     y = condition_mask(columns, conditions)
     text = " and ".join(c.text or str(c) for c in conditions)
     if not y.any():
-        raise InputError(ui("selects_nothing", "en", where=text, n=len(y)), key="--where")
+        raise InputError(tx("analyze.selects_nothing", "en", where=text, n=len(y)),
+                         key="--where")
     if y.all():
-        raise InputError(ui("selects_all", "en", where=text, n=len(y)), key="--where")
+        raise InputError(tx("analyze.selects_all", "en", where=text, n=len(y)), key="--where")
     model = Prim(threshold=threshold, max_boxes=max_boxes, max_restricted=max_restricted,
                  peel_alpha=peel_alpha, mass_min=mass_min,
                  prune_p=None if prune_p >= 1 else prune_p).fit(X, y)
     labels: Mapping[str, Any] = _input_labels(list(X.columns))
-    labels = {**labels, "policy": {"en": "policy", "ja": "政策"}}
+    labels = {**labels, "policy": {lang: tx("prim.policy", lang) for lang in LANGS}}
     if fmt == "json":
         emit(dumps_json({"where": text, "cases": int(y.sum()), "n": len(y),
                          "policies": chosen,
                          "boxes": [b.to_dict(lang, labels) for b in model.boxes_]}))
         return
-    lines = [ui("prim_title", lang, where=text, k=int(y.sum()), n=len(y),
+    lines = [tx("analyze.prim_title", lang, where=text, k=int(y.sum()), n=len(y),
                 share=100 * y.mean())]
     if not model.boxes_:
-        lines.append(ui("no_box", lang, threshold=threshold))
+        lines.append(tx("analyze.no_box", lang, threshold=threshold))
     for i, box in enumerate(model.boxes_, start=1):
-        lines.append(f"{ui('box', lang, i=i)}: {box.describe(lang, labels)}")
+        lines.append(f"{tx('analyze.box', lang, i=i)}: {box.describe(lang, labels)}")
         for unc, sides in box.quasi_p.items():
-            qp = ", ".join(f"{ui('side_' + side, lang)} {p:.2g}" for side, p in sides.items())
-            lines.append(f"    {unc}: {ui('quasi_p', lang)} {qp}")
+            qp = ", ".join(tx(f"analyze.side_{side}", lang) + f" {p:.2g}"
+                           for side, p in sides.items())
+            lines.append(f"    {unc}: {tx('analyze.quasi_p', lang)} {qp}")
         if box.pruned:
-            lines.append("    " + ui("pruned", lang, p=prune_p, names=", ".join(box.pruned)))
+            lines.append("    " + tx("analyze.pruned", lang, p=prune_p,
+                                     names=", ".join(box.pruned)))
     emit("\n".join(lines))

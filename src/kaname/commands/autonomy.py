@@ -11,39 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import dumps_json, emit, guarded
+from kaname.clikit import LangOpt, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
-from kaname.i18n import lookup
+from kaname.text import t
 
 name = "autonomy"
 app = typer.Typer(help="Economic security: dependence by domain and origin, China and US risk.",
                   no_args_is_help=True)
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "{scenario}: supply shares by domain and origin, before → after policy "
-                    "'{policy}' ({years:g}-year horizon)",
-              "ja": "{scenario}: 分野・供給元別の供給シェア(政策「{policy}」の投資前 → 投資後、"
-                    "評価期間{years:g}年)"},
-    "domain": {"en": "Domain", "ja": "分野"},
-    "investment": {"en": "Investment (¥ bn/yr)", "ja": "投資額(十億円/年)"},
-    "measure": {"en": "Measure", "ja": "指標"},
-    "before": {"en": "Before", "ja": "投資前"},
-    "after": {"en": "After", "ja": "投資後"},
-    "change": {"en": "Change", "ja": "変化"},
-    "risks_title": {"en": "Risks before and after the investments",
-                    "ja": "投資前後のリスク"},
-    "cost_unit": {"en": "¥ bn", "ja": "十億円"},
-    "no_policy": {"en": "no policy named {policy!r}; policies: {names}",
-                  "ja": "政策{policy!r}はありません。政策: {names}"},
-    "bad_choice": {"en": "{value!r} is not allowed; allowed: {allowed}",
-                   "ja": "{value!r}は指定できません。指定可能: {allowed}"},
-}
-
 MEASURES = ("china_risk", "us_risk", "autonomy_index", "complementarity", "investment_cost_jpy")
-
-
-def ui(key: str, lang: str, **kwargs: object) -> str:
-    return lookup(TEXT, key, lang, **kwargs)
 
 
 def _choose_policy(policies: Mapping[str, Mapping[str, Any]], requested: str | None,
@@ -51,8 +27,8 @@ def _choose_policy(policies: Mapping[str, Mapping[str, Any]], requested: str | N
     """The requested policy, else the first that invests in a domain, else the first."""
     if requested is not None:
         if requested not in policies:
-            raise InputError(ui("no_policy", "en", policy=requested,
-                                names=", ".join(policies)), key="--policy")
+            raise InputError(t("autonomy.no_policy", "en", policy=requested,
+                               names=", ".join(policies)), key="--policy")
         return requested
     for policy, levers in policies.items():
         if any(p.startswith(prefix) and p.endswith(".investment_jpy_per_year") for p in levers):
@@ -95,12 +71,12 @@ def _render(table: Mapping[str, Any], model: Any, scenario: str, policy: str,
     from kaname.models.autonomy import ORIGIN_LABELS
 
     console = Console(width=200)
-    grid = Table(title=ui("title", lang, scenario=scenario, policy=policy,
-                          years=table["horizon_years"]))
-    grid.add_column(ui("domain", lang))
+    grid = Table(title=t("autonomy.title", lang, scenario=scenario, policy=policy,
+                         years=table["horizon_years"]))
+    grid.add_column(t("common.domain", lang))
     for origin in table["origins"]:
         grid.add_column(ORIGIN_LABELS[origin][lang], justify="right")
-    grid.add_column(ui("investment", lang), justify="right")
+    grid.add_column(t("autonomy.investment", lang), justify="right")
     for d in table["domains"]:
         cells = []
         for o in table["origins"]:
@@ -110,14 +86,14 @@ def _render(table: Mapping[str, Any], model: Any, scenario: str, policy: str,
         grid.add_row(model.domain_labels[d].get(lang) or d, *cells)
     console.print(grid)
 
-    risks = Table(title=ui("risks_title", lang))
-    for key in ("measure", "before", "after", "change"):
-        risks.add_column(ui(key, lang), justify="left" if key == "measure" else "right")
+    risks = Table(title=t("autonomy.risks_title", lang))
+    for key in ("autonomy.measure", "autonomy.before", "autonomy.after", "autonomy.change"):
+        risks.add_column(t(key, lang), justify="left" if key == "autonomy.measure" else "right")
     for m in MEASURES:
         spec = model.outputs[f"autonomy.{m}"]
         b, a = table["before"][m], table["after"][m]
         if m == "investment_cost_jpy":
-            unit = ui("cost_unit", lang)
+            unit = t("autonomy.cost_unit", lang)
             risks.add_row(f"{spec.label(lang)} ({unit})", f"{b / 1e9:,.0f}", f"{a / 1e9:,.0f}",
                           f"{(a - b) / 1e9:+,.0f}")
         else:
@@ -132,8 +108,8 @@ def table_(
     policy: str | None = typer.Option(None, "--policy",
                                help="Policy whose investments to apply (default: the first "
                                     "that invests in a domain, else the first)."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    lang: str = typer.Option("en", "--lang", help="en or ja"),
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """Print the domain × origin dependence table and the risks before and after a policy's
     investments, at the data library's base values."""
@@ -141,11 +117,6 @@ def table_(
     from kaname.models.autonomy import AutonomyModel
     from kaname.scenario import load_scenario
 
-    for option, value, allowed in (("--format", fmt, ("table", "json")),
-                                   ("--lang", lang, ("en", "ja"))):
-        if value not in allowed:
-            raise InputError(ui("bad_choice", "en", value=value, allowed=", ".join(allowed)),
-                             key=option)
     library = Library.load()
     model = AutonomyModel.from_library(library)
     scenario = load_scenario(file)

@@ -18,40 +18,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
+from kaname.clikit import (
+    LangOpt,
+    check_choice,
+    check_output_path,
+    dumps_json,
+    emit,
+    format_option,
+    guarded,
+)
 from kaname.errors import InputError
-from kaname.i18n import lookup
+from kaname.text import t
 
 name = "c2"
 app = typer.Typer(help="Alliance coordination latency: simulation and checks.",
                   no_args_is_help=True)
 
-UI: dict[str, dict[str, str]] = {
-    "metric": {"en": "Outcome", "ja": "指標"},
-    "simulation": {"en": "simulation", "ja": "シミュレーション"},
-    "approximation": {"en": "approximation", "ja": "近似モデル"},
-    "hawaii_centric": {"en": "Hawaii-centric", "ja": "ハワイ中心"},
-    "jfhq_in_japan": {"en": "JFHQ in Japan", "ja": "在日統合軍司令部"},
-    "title": {"en": "{scenario} · policy {policy} · {situation} · {days:g} days × {reps} "
-                    "replications (seed {seed})",
-              "ja": "{scenario}・政策 {policy}・{situation}・{days:g}日 × {reps}回反復"
-                    "(シード{seed})"},
-    "peacetime": {"en": "peacetime", "ja": "平時"},
-    "crisis": {"en": "crisis", "ja": "危機時"},
-    "ci": {"en": "± 95 % CI of the mean over replications",
-           "ja": "平均の95%信頼区間(反復間)"},
-    "mean_wait": {"en": "Mean wait (simulated)", "ja": "平均待ち時間(シミュレーション)"},
-    "erlang": {"en": "Mean wait (Erlang C)", "ja": "平均待ち時間(アーランC式)"},
-    "customers": {"en": "Requests measured", "ja": "計測した要求数"},
-    "utilisation": {"en": "Utilisation", "ja": "稼働率"},
-    "minutes": {"en": "min", "ja": "分"},
-}
 METRICS = ("latency_median_h", "latency_mean_h", "latency_p90_h", "latency_p95_h",
            "share_within_6h", "decisions_per_day", "max_utilisation")
-
-
-def ui(key: str, lang: str, **kwargs: object) -> str:
-    return lookup(UI, key, lang, **kwargs)
 
 
 def _policy_values(scenario_path: str | Path, policy: str | None, situation: str | None
@@ -61,14 +45,14 @@ def _policy_values(scenario_path: str | Path, policy: str | None, situation: str
     from kaname.engine import Engine
     from kaname.models.base import Settings
     from kaname.models.c2 import C2Model
-    from kaname.models.c2.specs import INPUTS, SITUATIONS
+    from kaname.models.c2.specs import SITUATIONS
     from kaname.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
     settings = scenario.settings
     library = Library.load()
     model = C2Model.from_library(library, Settings(settings.base_year, settings.horizon_days))
-    engine = Engine([model], library)
+    engine = Engine([model], library)  # type: ignore[list-item]  # see base.Model
     values = {p: engine.default(p) for p in model.inputs}
     names = list(scenario.policies)
     if not names:
@@ -79,7 +63,7 @@ def _policy_values(scenario_path: str | Path, policy: str | None, situation: str
                          file=str(scenario_path), key="--policy")
     for path, value in scenario.policies[chosen].items():
         if path.startswith("c2."):
-            spec = INPUTS[path]
+            spec = model.inputs[path]
             values[path] = float(spec.code(value)) if spec.kind == "category" else float(value)
     if situation is not None:
         check_choice(situation, SITUATIONS, "--situation")
@@ -116,17 +100,15 @@ def simulate(
     situation: str = typer.Option(None, "--situation", help="peacetime or crisis."),
     warmup_days: float = typer.Option(3.0, "--warmup-days", help="Days discarded first."),
     workers: int = typer.Option(None, "--workers", help="Worker processes (default: cores)."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = format_option(("table", "json")),
     records: str = typer.Option(None, "--records", help="Write one CSV row per request."),
-    lang: str = typer.Option("en", "--lang", help="en or ja"),
+    lang: LangOpt = "en",
 ) -> None:
     """Simulate both C2 structures for one policy and compare with the approximation."""
     from kaname.models.c2 import C2Model
     from kaname.models.c2.des import compare_structures, summarise
     from kaname.models.c2.specs import STRUCTURES
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     if not np.isfinite(days) or days <= 0 or days > 3650:
         raise InputError(f"must be in (0, 3650] days (got {days:g})", key="--days")
     if replications < 1 or replications > 10000:
@@ -161,14 +143,14 @@ def simulate(
     if fmt == "json":
         emit(dumps_json(report))
         return
-    table = Table(ui("metric", lang), title=ui("title", lang, scenario=scenario_name,
-                                                policy=chosen, days=days, reps=replications,
-                                                seed=seed,
-                                                situation=ui(situation_name, lang)))
+    situation_text = t(f"c2.situation_{situation_name}", lang)
+    table = Table(t("common.outcome", lang), title=t("c2.title", lang, scenario=scenario_name,
+                                                     policy=chosen, days=days, reps=replications,
+                                                     seed=seed, situation=situation_text))
     for structure in STRUCTURES:
-        table.add_column(f"{ui(structure, lang)}\n{ui('simulation', lang)}", justify="right")
-        table.add_column(f"{ui(structure, lang)}\n{ui('approximation', lang)}",
-                         justify="right")
+        name = t(f"c2.structure_{structure}", lang)
+        table.add_column(f"{name}\n{t('c2.simulation', lang)}", justify="right")
+        table.add_column(f"{name}\n{t('c2.approximation', lang)}", justify="right")
     for metric in METRICS:
         spec = model.outputs[f"c2.{metric}"]
         unit = "" if spec.unit == "dimensionless" else f" [{spec.unit}]"
@@ -182,8 +164,9 @@ def simulate(
     Console(width=140).print(table)
     for structure in STRUCTURES:
         sim = report["structures"][structure]["simulation"]
-        Console(width=140).print(f"{ui(structure, lang)}: {sim['latency_mean_h']:.2f} "
-                                 f"± {sim['latency_mean_ci95_h']:.2f} h ({ui('ci', lang)})")
+        Console(width=140).print(f"{t(f'c2.structure_{structure}', lang)}: "
+                                 f"{sim['latency_mean_h']:.2f} "
+                                 f"± {sim['latency_mean_ci95_h']:.2f} h ({t('c2.ci', lang)})")
 
 
 @app.command("queue")
@@ -195,25 +178,23 @@ def queue(
     servers: int = typer.Option(..., "--servers", help="Staff c (constant)."),
     hours: float = typer.Option(10000.0, "--hours", help="Simulated hours."),
     seed: int = typer.Option(0, "--seed", help="Seed."),
-    fmt: str = typer.Option("json", "--format", help="json or table"),
-    lang: str = typer.Option("en", "--lang", help="en or ja"),
+    fmt: str = format_option(("json", "table")),
+    lang: LangOpt = "en",
 ) -> None:
     """Simulate one stationary M/M/c desk; print the measured mean wait and Erlang C."""
     from kaname.models.c2.des import simulate_single_node
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     if hours > 1e7:
         raise InputError(f"must be at most 1e7 hours (got {hours:g})", key="--hours")
     result = simulate_single_node(arrivals_per_hour, service_minutes, servers, hours, seed)
     if fmt == "json":
         emit(dumps_json(result))
         return
-    table = Table(ui("metric", lang), "")
-    table.add_row(ui("mean_wait", lang),
-                  f"{result['mean_wait_minutes']:.2f} {ui('minutes', lang)}")
-    table.add_row(ui("erlang", lang),
-                  f"{result['erlang_c_mean_wait_minutes']:.2f} {ui('minutes', lang)}")
-    table.add_row(ui("utilisation", lang), f"{result['utilisation']:.3f}")
-    table.add_row(ui("customers", lang), str(result["customers"]))
+    table = Table(t("common.outcome", lang), "")
+    table.add_row(t("c2.mean_wait", lang),
+                  f"{result['mean_wait_minutes']:.2f} {t('c2.minutes', lang)}")
+    table.add_row(t("c2.erlang", lang),
+                  f"{result['erlang_c_mean_wait_minutes']:.2f} {t('c2.minutes', lang)}")
+    table.add_row(t("c2.utilisation", lang), f"{result['utilisation']:.3f}")
+    table.add_row(t("c2.customers", lang), str(result["customers"]))
     Console(width=100).print(table)

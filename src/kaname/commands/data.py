@@ -6,9 +6,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import dumps_json, emit, guarded
+from kaname.clikit import LangOpt, dumps_json, emit, format_option, guarded
 from kaname.data import Library
-from kaname.i18n import t
+from kaname.text import t
 
 name = "data"
 app = typer.Typer(help="Browse and check the sourced data library.", no_args_is_help=True)
@@ -45,8 +45,8 @@ def _entry_json(e) -> dict:  # type: ignore[no-untyped-def]
 
 def _markdown(entries, lang: str) -> str:  # type: ignore[no-untyped-def]
     """A Markdown table for docs pages: derived from the library, never typed twice."""
-    head = [t("path", lang), t("value", lang), t("range", lang), t("unit", lang),
-            t("source", lang) + " / " + t("assumption", lang)]
+    head = [t("common.parameter", lang), t("common.value", lang), t("data.range", lang),
+            t("common.unit", lang), t("common.source", lang) + " / " + t("data.assumption", lang)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in entries:
         value = ", ".join(f"{y}: {v:g}" for y, v in sorted(e.table.items())) \
@@ -65,8 +65,8 @@ def _markdown(entries, lang: str) -> str:  # type: ignore[no-untyped-def]
 @guarded
 def list_(
     prefix: str = typer.Argument("", help="Only paths starting with this."),
-    fmt: str = typer.Option("table", "--format", help="table, json or markdown"),
-    lang: str = typer.Option("en", "--lang", help="en or ja"),
+    fmt: str = format_option(("table", "json", "markdown")),
+    lang: LangOpt = "en",
 ) -> None:
     """List every entry: path, value or range, unit, and how it is backed."""
     lib = Library.load()
@@ -77,8 +77,9 @@ def list_(
     if fmt == "markdown":
         emit(_markdown(entries, lang))
         return
-    table = Table(t("path", lang), t("value", lang), t("range", lang), t("unit", lang),
-                  t("source", lang) + " / " + t("assumption", lang))
+    table = Table(t("common.parameter", lang), t("common.value", lang), t("data.range", lang),
+                  t("common.unit", lang),
+                  t("common.source", lang) + " / " + t("data.assumption", lang))
     for e in entries:
         value = "table" if e.table is not None else str(e.base)
         rng = "" if e.low is None and e.high is None else f"{e.low}–{e.high}"
@@ -91,7 +92,7 @@ def list_(
 @guarded
 def show(
     path: str = typer.Argument(..., help="Dotted path, e.g. sustainment.pac3_mse.stock_base_us"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = format_option(("table", "json")),
 ) -> None:
     """Show one entry: value, unit, sources or assumption."""
     e = Library.load().get(path)
@@ -125,4 +126,4 @@ def check() -> None:
         for p in problems:
             typer.echo(p, err=True)
         raise typer.Exit(1)
-    typer.echo(t("data_ok", n=len(lib.entries)))
+    typer.echo(t("data.ok", n=len(lib.entries)))

@@ -12,32 +12,9 @@ from pathlib import Path
 
 import typer
 
-from kaname.clikit import check_choice, dumps_json, emit, guarded
+from kaname.clikit import LangOpt, check_choice, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
-from kaname.i18n import lookup
-
-UI: dict[str, dict[str, str]] = {
-    "task": {"en": "Exploring {name}", "ja": "{name}を探索中"},
-    "rate": {"en": "samples/s", "ja": "サンプル/秒"},
-    "complete": {"en": "run complete: {done}/{chunks} chunks, {samples:,} samples in "
-                         "{seconds:.1f} s ({rate:,.0f} samples/s) → {dir}",
-                 "ja": "実行完了: チャンク{done}/{chunks}、{samples:,}サンプルを{seconds:.1f}秒で"
-                       "評価({rate:,.0f}サンプル/秒)→ {dir}"},
-    "failed": {"en": "run finished with {n} failed chunk(s) of {chunks}; fix the cause and "
-                     "rerun them with `kaname explore --resume {dir}`",
-               "ja": "{chunks}チャンク中{n}件が失敗しました。原因を直し、"
-                     "`kaname explore --resume {dir}`で再実行してください"},
-    "chunk_failed": {"en": "chunk {k} failed: {error}", "ja": "チャンク{k}が失敗: {error}"},
-    "interrupted": {"en": "interrupted: {done} of {chunks} chunks kept; finish with "
-                          "`kaname explore --resume {dir}`",
-                    "ja": "中断しました: {chunks}チャンク中{done}件を保存。"
-                          "`kaname explore --resume {dir}`で再開できます"},
-    "warning": {"en": "warning: {text}", "ja": "警告: {text}"},
-}
-
-
-def ui(key: str, lang: str, **kwargs: object) -> str:
-    return lookup(UI, key, lang, **kwargs)
+from kaname.text import t
 
 
 def _progress_bar(lang: str):  # type: ignore[no-untyped-def]
@@ -56,7 +33,7 @@ def _progress_bar(lang: str):  # type: ignore[no-untyped-def]
     class RateColumn(ProgressColumn):
         def render(self, task):  # type: ignore[no-untyped-def]
             speed = task.finished_speed or task.speed
-            return Text("" if speed is None else f"{speed:,.0f} {ui('rate', lang)}",
+            return Text("" if speed is None else f"{speed:,.0f} {t('explore.rate', lang)}",
                         style="progress.data.speed")
 
     return RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -86,18 +63,14 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(None, "--seed", help="Root seed (default: the scenario's)."),
         keep_series: int = typer.Option(0, "--keep-series",
                                         help="Keep daily series for the first N futures."),
-        fmt: str = typer.Option("text", "--format", help="text or json."),
-        lang: str = typer.Option("en", "--lang", help="en or ja."),
+        fmt: str = format_option(("text", "json")),
+        lang: LangOpt = "en",
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     ) -> None:
         """Evaluate futures × policies in chunks into DIR; resumable, any executor."""
         from kaname import executors as ex
         from kaname import store
 
-        if fmt not in ("text", "json"):
-            raise InputError(f"{fmt!r} not allowed; allowed: text, json", key="--format")
-        if lang not in ("en", "ja"):
-            raise InputError(f"{lang!r} not allowed; allowed: en, ja", key="--lang")
         if executor not in ex.EXECUTORS:
             raise InputError(f"{executor!r} not allowed; allowed: {', '.join(ex.EXECUTORS)}",
                              key="--executor")
@@ -151,7 +124,7 @@ def register(app: typer.Typer) -> None:
                 pool = ex.make_executor(executor, workers, engine=prepared.engine,
                                         key=prepared.key)
             for text in prepared.warnings:
-                typer.echo(ui("warning", lang, text=text), err=True)
+                typer.echo(t("explore.warning", lang, text=text), err=True)
             summary = _execute(prepared, pool, lang, progress)
         except KeyboardInterrupt:
             if pool is not None:
@@ -159,8 +132,8 @@ def register(app: typer.Typer) -> None:
                 pool = None
             if prepared is not None:
                 run = prepared.store
-                typer.echo(ui("interrupted", lang, done=run.counts()["done"],
-                              chunks=len(run.chunks), dir=run.root), err=True)
+                typer.echo(t("explore.interrupted", lang, done=run.counts()["done"],
+                             chunks=len(run.chunks), dir=run.root), err=True)
             else:
                 typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
@@ -168,9 +141,9 @@ def register(app: typer.Typer) -> None:
             if pool is not None:
                 pool.close()
         for text in summary.warnings:
-            typer.echo(ui("warning", lang, text=text), err=True)
+            typer.echo(t("explore.warning", lang, text=text), err=True)
         for k, error in summary.failed:
-            typer.echo(ui("chunk_failed", lang, k=k, error=error), err=True)
+            typer.echo(t("explore.chunk_failed", lang, k=k, error=error), err=True)
         if fmt == "json":
             emit(dumps_json({"run_dir": str(summary.run_dir), "status": summary.status,
                              "chunks": summary.chunks, "done": summary.done,
@@ -178,13 +151,13 @@ def register(app: typer.Typer) -> None:
                              "samples": summary.samples, "seconds": summary.seconds,
                              "samples_per_second": summary.throughput}))
         if summary.failed:
-            typer.echo(ui("failed", lang, n=len(summary.failed), chunks=summary.chunks,
-                          dir=summary.run_dir), err=True)
+            typer.echo(t("explore.failed", lang, n=len(summary.failed), chunks=summary.chunks,
+                         dir=summary.run_dir), err=True)
             raise typer.Exit(1)
         if fmt == "text":
-            emit(ui("complete", lang, done=summary.done, chunks=summary.chunks,
-                    samples=summary.samples, seconds=summary.seconds,
-                    rate=summary.throughput, dir=summary.run_dir))
+            emit(t("explore.complete", lang, done=summary.done, chunks=summary.chunks,
+                   samples=summary.samples, seconds=summary.seconds,
+                   rate=summary.throughput, dir=summary.run_dir))
 
 
 def _check_run_dir(run_dir: Path) -> None:
@@ -215,7 +188,7 @@ def _execute(prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-
     if not show:
         return execute(prepared, pool, catalog=True)
     with _progress_bar(lang) as bar:
-        task = bar.add_task(ui("task", lang, name=prepared.scenario.name), total=None)
+        task = bar.add_task(t("explore.task", lang, name=prepared.scenario.name), total=None)
 
         first = [True]
 

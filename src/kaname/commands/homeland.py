@@ -10,46 +10,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import check_choice, dumps_json, emit, guarded
+from kaname.clikit import LangOpt, check_choice, dumps_json, emit, format_option, guarded
 from kaname.data import Library
 from kaname.errors import InputError
-from kaname.i18n import lookup
 from kaname.models.base import Settings
+from kaname.text import LANGS, has, t
 
 name = "homeland"
 app = typer.Typer(help="Golden Dome: constellation sizing and architecture costs.",
                   no_args_is_help=True)
 
-TEXT = {
-    "metric": {"en": "Metric", "ja": "指標"},
-    "headline": {"en": "Public headline totals", "ja": "公表された総額"},
-    "source": {"en": "Source", "ja": "出典"},
-    "value": {"en": "Value", "ja": "値"},
-    "threat": {"en": "Threat", "ja": "脅威"},
-    "salvo": {"en": "Salvo (missiles)", "ja": "同時発射数"},
-    "latitude": {"en": "Launch latitude (°)", "ja": "発射緯度(度)"},
-    "confidence": {"en": "Confidence", "ja": "信頼度"},
-    "time_available_s": {"en": "Time available (s)", "ja": "交戦可能時間(秒)"},
-    "reach_km": {"en": "Reach (km)", "ja": "到達距離(km)"},
-    "share_in_reach": {"en": "Share of SBIs in reach", "ja": "射程内SBIの割合"},
-    "absentee_ratio": {"en": "Absentee ratio", "ja": "不在率"},
-    "sbi_count": {"en": "SBI count", "ja": "SBI数"},
-    "p_salvo_engaged": {"en": "P(whole salvo engaged)", "ja": "全弾交戦確率"},
-    "sbi_layer_cost_20y_usd": {"en": "SBI layer cost, 20 y (US$B)", "ja": "SBI層費用・20年(十億ドル)"},
-    "cost_20y_usd": {"en": "Total cost, 20 y (US$B)", "ja": "総費用・20年(十億ドル)"},
-    "mean_annual_cost_10y_usd": {"en": "Mean annual cost, first decade (US$B)",
-                                 "ja": "最初の10年の年平均費用(十億ドル)"},
-    "expected_leakers_total": {"en": "Expected leakers (base raid)", "ja": "撃ち漏らし期待数(基準攻撃)"},
-    "p_no_leak_total": {"en": "P(no leaker)", "ja": "撃ち漏らしゼロの確率"},
-    "architecture": {"en": "Architecture", "ja": "構成"},
-}
 HEADLINES = ("white_house_usd", "programme_office_usd", "aei_low_usd", "aei_limited_sbi_usd",
              "aei_high_usd")
 BILLION = {"sbi_layer_cost_20y_usd", "cost_20y_usd", "mean_annual_cost_10y_usd"}
 
 
-def _t(key: str, lang: str) -> str:
-    return lookup(TEXT, key, lang)
+def _row(key: str, lang: str) -> str:
+    """The label of a result row (`key` of the result dict)."""
+    return t(f"homeland.row_{key}", lang)
 
 
 def _model_and_defaults(library: Library):
@@ -78,16 +56,13 @@ def size(
     confidence: float = typer.Option(None, "--confidence",
                                      help="P(whole salvo engaged); default from data."),
     sbi_count: int = typer.Option(None, "--sbi-count", help="Cost this constellation instead."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    lang: str = typer.Option("en", "--lang", help="en or ja"),
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """Smallest constellation engaging a salvo with a given confidence, and its 20-year cost."""
-    from kaname.models.homeland import check_consistency
     from kaname.models.homeland.engagement import constellation_for_salvo, prob_all_engaged
     from kaname.models.homeland.model import BOOSTED
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     check_choice(threat, BOOSTED, "--threat")
     if salvo < 1:
         raise InputError(f"{salvo} must be at least 1 missile", key="--salvo")
@@ -104,7 +79,7 @@ def size(
 
     x = {k: np.array([v]) for k, v in defaults.items()}
     x["homeland.threat_latitude"] = np.array([latitude])
-    check_consistency(x)
+    model.validate(x)
     geo = {k: float(v[0]) for k, v in model.geometry(x, threat).items()}
     shots = defaults["homeland.sbi.shots_per_missile"]
     if sbi_count is None:
@@ -112,8 +87,8 @@ def size(
     else:
         count = float(sbi_count)
     p_engaged = float(prob_all_engaged(salvo, shots, count * geo["share_in_reach"]))
-    x["homeland.sbi.count_override"] = np.array([count])
-    out = model.evaluate(x)
+    out = model.evaluate_dict({"homeland.threat_latitude": latitude,
+                               "homeland.sbi.count_override": count}, library=library)
     result = {
         "threat": threat, "salvo": salvo, "latitude": latitude, "confidence": confidence,
         "shots_per_missile": shots,
@@ -127,32 +102,29 @@ def size(
     if fmt == "json":
         emit(dumps_json(result))
         return
-    table = Table(_t("metric", lang), _t("value", lang))
+    table = Table(t("homeland.metric", lang), t("common.value", lang))
     for key in ("threat", "salvo", "latitude", "confidence", "time_available_s", "reach_km",
                 "share_in_reach", "absentee_ratio", "sbi_count", "p_salvo_engaged",
                 "sbi_layer_cost_20y_usd", "cost_20y_usd", "architecture"):
         value = result[key]
-        table.add_row(_t(key, lang), value if isinstance(value, str) else _fmt(key, value))
+        table.add_row(_row(key, lang), value if isinstance(value, str) else _fmt(key, value))
     Console(width=120).print(table)
 
 
 @app.command("compare")
 @guarded
 def compare(
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    lang: str = typer.Option("en", "--lang", help="en or ja"),
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
     """The named architectures side by side, with the public headline totals."""
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     library = Library.load()
-    model, defaults = _model_and_defaults(library)
+    model, _ = _model_and_defaults(library)
     metrics = ("sbi_count", "absentee_ratio", "expected_leakers_total", "p_no_leak_total",
                "sbi_layer_cost_20y_usd", "cost_20y_usd", "mean_annual_cost_10y_usd")
     n = len(model.architectures)
-    x = {k: np.full(n, v) for k, v in defaults.items()}
-    x["homeland.architecture"] = np.arange(n, dtype=float)
-    out = model.evaluate(x)
+    out = model.evaluate_dict({"homeland.architecture": np.arange(n, dtype=float)},
+                              library=library)
     rows = {a: {m: float(out[f"homeland.{m}"][i]) for m in metrics}
             for i, a in enumerate(model.architectures)}
     headlines: dict[str, dict[str, Any]] = {}
@@ -161,20 +133,21 @@ def compare(
         src = entry.sources[0] if entry.sources else None
         headlines[key] = {"usd": float(entry.value("USD")),
                           "label": {lang_: entry.label.get(lang_) or entry.label.get("en", key)
-                                    for lang_ in ("en", "ja")},
+                                    for lang_ in LANGS},
                           "source": src.cite() if src else entry.assumption}
     if fmt == "json":
         emit(dumps_json({"architectures": rows, "headlines": headlines}))
         return
     console = Console(width=140)
-    table = Table(_t("metric", lang), *[library.label(f"homeland.architectures.{a}", lang)
+    table = Table(t("homeland.metric", lang), *[library.label(f"homeland.architectures.{a}", lang)
                                         for a in model.architectures],
-                  title=_t("architecture", lang))
+                  title=t("homeland.row_architecture", lang))
     for m in metrics:
-        table.add_row(_t(m, lang) if m in TEXT else model.outputs[f"homeland.{m}"].label(lang),
+        table.add_row(_row(m, lang) if has(f"homeland.row_{m}")
+                      else model.outputs[f"homeland.{m}"].label(lang),
                       *[_fmt(m, rows[a][m]) for a in model.architectures])
     console.print(table)
-    heads = Table(_t("headline", lang), "US$B", _t("source", lang))
+    heads = Table(t("homeland.headline", lang), "US$B", t("common.source", lang))
     for h in headlines.values():
         heads.add_row(h["label"][lang], f"{h['usd'] / 1e9:,.0f}", h["source"])
     console.print(heads)

@@ -12,9 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
+from kaname.clikit import (
+    LangOpt,
+    check_choice,
+    check_output_path,
+    dumps_json,
+    emit,
+    format_option,
+    guarded,
+)
 from kaname.errors import InputError
-from kaname.i18n import fmt_number, t, unit_label
+from kaname.text import t
 
 if TYPE_CHECKING:
     from kaname.results import Results
@@ -23,34 +31,19 @@ FORMATS = ("table", "csv", "json")
 DEMO_SCENARIO = "taiwan-2028.yaml"
 
 
-def _fmt(x: float | None, unit: str, lang: str = "en") -> str:
-    if x is None:
-        return ""
-    return f"{x:.1%}" if unit == "share" else fmt_number(x, unit, lang)
-
-
 def summary_table(results: Results, lang: str) -> Table:
-    rows = results.summary(lang)
-    first = results.policies[0]
+    from kaname.presentation import headline_header, headline_rows
+
     table = Table(title=results.describe(lang), show_lines=False)
-    for header in (t("outcome", lang), t("policy", lang), t("median", lang), t("band", lang),
-                   t("diff", lang, first=first)):
+    for header in headline_header(lang, results.policies[0]):
         table.add_column(header, overflow="fold")
     last = None
-    for r in rows:
-        unit = str(r["unit"])
-        shown = unit_label(unit, lang)
-        label = f"{r['label']} [{shown}]" if shown else str(r["label"])
-        outcome = label if r["label"] != last else ""
-        if r["label"] != last and last is not None:
+    for r in headline_rows(results, lang):
+        if r.label != last and last is not None:
             table.add_section()
-        last = r["label"]
-        diff = r["diff_median"]
-        table.add_row(escape(outcome), escape(str(r["policy"])),
-                      _fmt(r["median"], unit, lang),  # type: ignore[arg-type]
-                      "" if r.get("statistic") == "share" else
-                      f"{_fmt(r['p10'], unit, lang)} – {_fmt(r['p90'], unit, lang)}",  # type: ignore[arg-type]
-                      "" if diff is None else ("+" if diff > 0 else "") + _fmt(diff, unit, lang))  # type: ignore[arg-type,operator]
+        outcome = r.label_with_unit(lang) if r.label != last else ""
+        last = r.label
+        table.add_row(escape(outcome), escape(r.policy), *r.texts(lang))
     return table
 
 
@@ -93,13 +86,12 @@ def register(app: typer.Typer) -> None:
     def demo(
         out_dir: Path = typer.Option(Path("kaname-demo"), "--out-dir", help="Where to write."),
         futures: int = typer.Option(2000, "--futures", "-n", help="Number of futures."),
-        lang: str = typer.Option("en", "--lang", help="en or ja."),
+        lang: LangOpt = "en",
     ) -> None:
         """Run the bundled Taiwan-2028 example end to end; write its results and report."""
         from kaname.run import run
         from kaname.scenario import engine_for, load_scenario
 
-        check_choice(lang, ("en", "ja"), "--lang")
         out_dir.mkdir(parents=True, exist_ok=True)
         with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
             sc = load_scenario(path)
@@ -116,7 +108,7 @@ def register(app: typer.Typer) -> None:
         report = write_report(results, out_dir / "report.html", lang, scenario=sc, engine=engine)
         typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s; "
                    f"report: {report}")
-        typer.echo(t("results_written", lang, path=out_dir))
+        typer.echo(t("run.results_written", lang, path=out_dir))
 
     @app.command("run")
     @guarded
@@ -126,21 +118,19 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(None, "--seed", help="Root seed (default: the scenario's)."),
         policy: list[str] = typer.Option(None, "--policy", help="Policy to run (repeatable)."),
         design: str = typer.Option(None, "--design", help="mc, lhs or sobol."),
-        fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        fmt: str = format_option(FORMATS),
         out: Path = typer.Option(None, "--out", "-o", help="Write the summary here."),
         samples: Path = typer.Option(None, "--samples",
                                      help="Also write every sample (.csv, .parquet, .nc)."),
         keep_series: int = typer.Option(0, "--keep-series", help="Keep daily series for N "
                                         "futures (in --samples .nc)."),
-        lang: str = typer.Option("en", "--lang", help="en or ja."),
+        lang: LangOpt = "en",
     ) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
         difference from the first policy for each headline outcome."""
         from kaname.run import run
         from kaname.scenario import DESIGNS, load_scenario
 
-        check_choice(fmt, FORMATS, "--format")
-        check_choice(lang, ("en", "ja"), "--lang")
         if design is not None:
             check_choice(design, DESIGNS, "--design")
         if futures is not None and futures < 1:
@@ -163,8 +153,8 @@ def register(app: typer.Typer) -> None:
     @app.command("validate")
     @guarded
     def validate(file: Path = typer.Argument(..., help="Scenario YAML file."),
-                 lang: str = typer.Option("en", "--lang", help="en or ja"),
-                 fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+                 lang: LangOpt = "en",
+                 fmt: str = format_option(("table", "json"))) -> None:
         """Check a scenario file; one line naming the key for any problem (exit 2)."""
         from kaname.scenario import load_scenario
 
@@ -174,5 +164,5 @@ def register(app: typer.Typer) -> None:
                              "policies": list(sc.policies),
                              "uncertainties": list(sc.uncertainties)}))
         else:
-            emit(t("scenario_ok", lang, file=file, n_pol=len(sc.policies),
+            emit(t("run.scenario_ok", lang, file=file, n_pol=len(sc.policies),
                    n_unc=len(sc.uncertainties)))

@@ -12,49 +12,27 @@ from typing import Any
 
 import typer
 
-from kaname.clikit import check_choice, check_output_path, dumps_json, emit, guarded
+from kaname.clikit import (
+    LangOpt,
+    check_output_path,
+    dumps_json,
+    emit,
+    format_option,
+    guarded,
+)
 from kaname.errors import InputError
-from kaname.i18n import lookup
+from kaname.text import has, t
 
 name = "runs"
 app = typer.Typer(help="List, inspect, export and query ensemble runs (run directories).",
                   no_args_is_help=True)
 
-UI: dict[str, dict[str, str]] = {
-    "dir": {"en": "Run directory", "ja": "実行ディレクトリ"},
-    "scenario": {"en": "Scenario", "ja": "シナリオ"},
-    "created": {"en": "Created", "ja": "作成日時"},
-    "updated": {"en": "Updated", "ja": "更新日時"},
-    "futures": {"en": "Futures", "ja": "将来シナリオ数"},
-    "policies": {"en": "Policies", "ja": "政策"},
-    "design": {"en": "Design", "ja": "実験計画"},
-    "seed": {"en": "Root seed", "ja": "ルートシード"},
-    "chunks": {"en": "Chunks (done/total)", "ja": "チャンク(完了/全体)"},
-    "failed": {"en": "Failed chunks", "ja": "失敗チャンク"},
-    "status": {"en": "Status", "ja": "状態"},
-    "chunk_size": {"en": "Futures per chunk", "ja": "チャンクあたり将来シナリオ数"},
-    "versions": {"en": "Versions", "ja": "バージョン"},
-    "source": {"en": "Scenario file", "ja": "シナリオファイル"},
-    "corrupted": {"en": "Corrupted chunk files", "ja": "破損したチャンクファイル"},
-    "missing": {"en": "missing", "ja": "存在しない"},
-    "no_runs": {"en": "no runs in the catalog {path}", "ja": "カタログ{path}に実行記録はありません"},
-    "exported": {"en": "{rows:,} rows written to {path}", "ja": "{rows:,}行を{path}に書き出しました"},
-    "item": {"en": "Item", "ja": "項目"},
-    "value": {"en": "Value", "ja": "値"},
-    "status_complete": {"en": "complete", "ja": "完了"},
-    "status_running": {"en": "running or killed", "ja": "実行中または強制終了"},
-    "status_incomplete": {"en": "incomplete", "ja": "未完了"},
-    "status_failed": {"en": "failed chunks", "ja": "失敗チャンクあり"},
-}
 EXPORT_FORMATS = ("parquet", "csv", "netcdf")
 
 
-def ui(key: str, lang: str, **kwargs: object) -> str:
-    return lookup(UI, key, lang, **kwargs)
-
-
 def _status(status: str, lang: str) -> str:
-    return ui(f"status_{status}", lang) if f"status_{status}" in UI else status
+    key = f"runs.status_{status}"
+    return t(key, lang) if has(key) else status
 
 
 def _print_table(headers: list[str], rows: list[list[Any]], title: str | None = None) -> None:
@@ -72,25 +50,23 @@ def _print_table(headers: list[str], rows: list[list[Any]], title: str | None = 
 
 @app.command("list")
 @guarded
-def list_cmd(fmt: str = typer.Option("table", "--format", help="table or json."),
-             lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
+def list_cmd(fmt: str = format_option(("table", "json")), lang: LangOpt = "en") -> None:
     """Every run recorded in the catalog (``$KANAME_CATALOG`` or ~/.kaname/catalog.duckdb)."""
     from kaname.catalog import catalog_path, list_runs
 
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     runs = list_runs()
     if fmt == "json":
         emit(dumps_json({"catalog": str(catalog_path()), "runs": runs}))
         return
     if not runs:
-        emit(ui("no_runs", lang, path=catalog_path()))
+        emit(t("runs.no_runs", lang, path=catalog_path()))
         return
-    _print_table([ui(k, lang) for k in ("dir", "scenario", "created", "futures", "policies",
-                                        "design", "chunks", "status")],
+    _print_table([t(k, lang) for k in ("runs.dir", "common.scenario", "runs.created",
+                                       "runs.futures", "runs.policies", "runs.design",
+                                       "runs.chunks", "runs.status")],
                  [[r["dir"], r["scenario"], r["created"], f"{r['futures']:,}", r["policies"],
                    r["design"], f"{r['done']}/{r['chunks']}",
-                   _status(r["status"], lang) if r["exists"] else ui("missing", lang)]
+                   _status(r["status"], lang) if r["exists"] else t("runs.missing", lang)]
                   for r in runs])
 
 
@@ -119,48 +95,43 @@ def _describe(run_dir: str) -> dict[str, Any]:
 @app.command("show")
 @guarded
 def show(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."),
-         fmt: str = typer.Option("table", "--format", help="table or json."),
-         lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
+         fmt: str = format_option(("table", "json")), lang: LangOpt = "en") -> None:
     """Scenario, design, seed, versions and each chunk's status (failed ones with errors)."""
-    check_choice(fmt, ("table", "json"), "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     info = _describe(run_dir)
     if fmt == "json":
         emit(dumps_json(info))
         return
     c = info["chunks"]
     rows = [
-        [ui("scenario", lang), info["scenario"]], [ui("source", lang), info["source"]],
-        [ui("status", lang), _status(info["status"], lang)],
-        [ui("created", lang), info["created"]], [ui("updated", lang), info["updated"]],
-        [ui("futures", lang), f"{info['futures']:,}"],
-        [ui("policies", lang), ", ".join(info["policies"])],
-        [ui("design", lang), info["design"]], [ui("seed", lang), info["seed"]],
-        [ui("chunk_size", lang), f"{info['futures_per_chunk']:,}"],
-        [ui("chunks", lang), f"{c['done']}/{c['total']}"],
-        [ui("versions", lang), ", ".join(f"{k} {v}" for k, v in info["versions"].items())],
+        [t("common.scenario", lang), info["scenario"]], [t("runs.source", lang), info["source"]],
+        [t("runs.status", lang), _status(info["status"], lang)],
+        [t("runs.created", lang), info["created"]], [t("runs.updated", lang), info["updated"]],
+        [t("runs.futures", lang), f"{info['futures']:,}"],
+        [t("runs.policies", lang), ", ".join(info["policies"])],
+        [t("runs.design", lang), info["design"]], [t("runs.seed", lang), info["seed"]],
+        [t("runs.chunk_size", lang), f"{info['futures_per_chunk']:,}"],
+        [t("runs.chunks", lang), f"{c['done']}/{c['total']}"],
+        [t("runs.versions", lang), ", ".join(f"{k} {v}" for k, v in info["versions"].items())],
     ]
     for f in info["failed"]:
-        rows.append([f"{ui('failed', lang)} #{f['chunk']}", f["error"]])
+        rows.append([f"{t('runs.failed', lang)} #{f['chunk']}", f["error"]])
     if info["corrupted"]:
-        rows.append([ui("corrupted", lang), ", ".join(map(str, info["corrupted"]))])
-    _print_table([ui("item", lang), ui("value", lang)], rows, title=info["dir"])
+        rows.append([t("runs.corrupted", lang), ", ".join(map(str, info["corrupted"]))])
+    _print_table([t("runs.item", lang), t("common.value", lang)], rows, title=info["dir"])
 
 
 @app.command("export")
 @guarded
 def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."),
-           fmt: str = typer.Option(..., "--format", help="parquet, csv or netcdf."),
+           fmt: str = format_option(EXPORT_FORMATS, required=True),
            out: str = typer.Option(..., "--out", "-o", help="Output file."),
-           lang: str = typer.Option("en", "--lang", help="en or ja.")) -> None:
+           lang: LangOpt = "en") -> None:
     """Every sample, one row per (policy, future) in a stable order: policy (scenario
     order), then future. NetCDF writes the labelled Dataset instead."""
     from kaname.catalog import connect_run, ordered_results_sql, sql_str
     from kaname.files import atomic_path
     from kaname.store import RunStore, open_results
 
-    check_choice(fmt, EXPORT_FORMATS, "--format")
-    check_choice(lang, ("en", "ja"), "--lang")
     check_output_path(out)
     target = Path(out)
     if target.is_dir():
@@ -179,7 +150,7 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
             con.execute(f"COPY ({ordered_results_sql()}) TO {sql_str(str(tmp))} ({options})")
             rows = con.execute("SELECT count(*) FROM results").fetchone()[0]
             con.close()
-    typer.echo(ui("exported", lang, rows=rows, path=target), err=True)
+    typer.echo(t("runs.exported", lang, rows=rows, path=target), err=True)
 
 
 def _plain(value: Any) -> Any:
@@ -202,7 +173,7 @@ def _plain(value: Any) -> Any:
 def query(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."),
           sql: str = typer.Argument(..., help="SQL over the views results, chunks, policies "
                                     "and design (joint designs)."),
-          fmt: str = typer.Option("table", "--format", help="table, csv or json.")) -> None:
+          fmt: str = format_option(("table", "csv", "json"))) -> None:
     """Run SQL (DuckDB) over the run's verified chunk files, e.g.
     ``SELECT policy, avg("deterrence.p_win") FROM results GROUP BY policy``."""
     import duckdb
@@ -210,7 +181,6 @@ def query(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory.
     from kaname.catalog import connect_run
     from kaname.store import RunStore
 
-    check_choice(fmt, ("table", "csv", "json"), "--format")
     store = RunStore.open(run_dir)
     counts = store.counts()
     if counts["done"] != len(store.chunks):

@@ -11,23 +11,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import atomic_write, check_output_path, dumps_json, emit, guarded, jsonable
+from kaname.clikit import (
+    LangOpt,
+    atomic_write,
+    check_output_path,
+    dumps_json,
+    emit,
+    format_option,
+    guarded,
+    jsonable,
+)
 from kaname.errors import InputError
-from kaname.i18n import lookup
-
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "{scenario}: Pareto set of {k} lever settings — {gens} generations × "
-                    "{pop} candidates, each over the same {futures} futures ({evals} policy "
-                    "evaluations)",
-              "ja": "{scenario}: パレート集合({k}件のレバー設定)— {gens}世代 × 候補{pop}件、"
-                    "各候補を同じ将来{futures}件で評価(政策評価{evals}回)"},
-    "written": {"en": "Pareto set written to {path}", "ja": "パレート集合を{path}に書き出しました"},
-    "objective": {"en": "Objective", "ja": "目的"},
-}
-
-
-def ui(key: str, lang: str, **kwargs: Any) -> str:
-    return lookup(TEXT, key, lang, **kwargs)
+from kaname.text import t
 
 
 def _cell(value: Any) -> str:
@@ -64,19 +59,14 @@ def register(app: typer.Typer) -> None:
             "--seed", help="Seed (default: the scenario's).")] = None,
         base_policy: Annotated[str | None, typer.Option(
             "--base-policy", help="Policy whose values hold for levers not searched.")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-        lang: Annotated[str, typer.Option("--lang", help="en or ja.")] = "en",
+        fmt: str = format_option(("table", "json")),
+        lang: LangOpt = "en",
     ) -> None:
         """Multi-objective search (NSGA-II) over policy levers, objectives evaluated over a
         fixed sample of futures; writes the Pareto set (atomically) and prints it."""
         from kaname.analysis.search import ScenarioProblem, parse_objective, search
         from kaname.scenario import engine_for, load_scenario
 
-        for value, allowed, key in ((fmt, ("table", "json"), "--format"),
-                                    (lang, ("en", "ja"), "--lang")):
-            if value not in allowed:
-                raise InputError(f"{value!r} not allowed; allowed: {', '.join(allowed)}",
-                                 key=key)
         suffix = out.suffix.lower()
         if suffix not in (".csv", ".json"):
             raise InputError(f"unknown output format {suffix or '(none)'!r}; allowed: .csv, "
@@ -99,9 +89,9 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             emit(dumps_json(payload))
             return
-        table = Table(title=escape(ui("title", lang, scenario=sc.name, k=len(res.pareto),
-                                      gens=generations, pop=population, futures=res.futures,
-                                      evals=res.evaluations)))
+        table = Table(title=escape(t("search.title", lang, scenario=sc.name, k=len(res.pareto),
+                                     gens=generations, pop=population, futures=res.futures,
+                                     evals=res.evaluations)))
         from kaname.commands.analyze import input_label
 
         headers = [input_label(engine, col, lang) for col in res.pareto.columns]
@@ -111,4 +101,4 @@ def register(app: typer.Typer) -> None:
             table.add_row(*[escape(_cell(v)) for v in row])
         console = Console(width=160, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
         console.print(table)
-        emit(console.export_text() + ui("written", lang, path=out))
+        emit(console.export_text() + t("search.written", lang, path=out))

@@ -9,13 +9,9 @@ from pathlib import Path
 
 import typer
 
-from kaname.clikit import guarded
+from kaname.clikit import LangOpt, guarded
 from kaname.errors import InputError
-
-UI: dict[str, dict[str, str]] = {
-    "serving": {"en": "kaname dashboard on http://{host}:{port} (Ctrl-C to stop)",
-                "ja": "kaname ダッシュボード: http://{host}:{port}(Ctrl-C で停止)"},
-}
+from kaname.text import t
 
 
 def streamlit_command(port: int, host: str = "127.0.0.1", *, scenario: Path | None = None,
@@ -53,13 +49,11 @@ def register(app: typer.Typer) -> None:
         scenario: Path = typer.Option(None, "--scenario", help="Scenario to open first."),
         futures: int = typer.Option(10_000, "--futures", "-n",
                                     help="Futures per ensemble update."),
-        lang: str = typer.Option("en", "--lang", help="en or ja."),
+        lang: LangOpt = "en",
     ) -> None:
         """Start the dashboard: levers, headline outcomes and charts over 10⁴ futures."""
         if not 1 <= port <= 65535:
             raise InputError(f"{port} not allowed; must be in [1, 65535]", key="--port")
-        if lang not in ("en", "ja"):
-            raise InputError(f"{lang!r} not allowed; allowed: en, ja", key="--lang")
         if not 100 <= futures <= 1_000_000:
             raise InputError(f"{futures} not allowed; must be in [100, 1000000]",
                              key="--futures")
@@ -67,8 +61,7 @@ def register(app: typer.Typer) -> None:
             from kaname.scenario import load_scenario
 
             load_scenario(scenario)  # a bad file fails here, with the CLI's one line
-        entry = UI["serving"]
-        typer.echo((entry.get(lang) or entry["en"]).format(host=host, port=port))
+        typer.echo(t("serve.serving", lang, host=host, port=port))
         proc = subprocess.Popen(streamlit_command(port, host, scenario=scenario,
                                                   futures=futures, lang=lang),
                                 env=offline_env())

@@ -15,9 +15,9 @@ from typing import Any
 import xarray as xr
 
 from kaname.errors import InputError
-from kaname.report.i18n import LANGS, tr
 from kaname.report.load import ReportInput, load_input
 from kaname.results import Results
+from kaname.text import LANGS, t
 
 __all__ = ["build_report", "render_report", "write_report"]
 
@@ -112,20 +112,20 @@ def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict
     status = inp.status
     banner = []
     if status.failed:
-        banner.append(tr("failed_banner", lang, failed=len(status.failed), chunks=status.chunks,
-                         done=status.done, futures=int(ctx.ds.sizes["future"]),
-                         dir=inp.source))
-        banner += [tr("failed_chunk", lang, k=k, error=e) for k, e in status.failed[:10]]
+        banner.append(t("report.failed_banner", lang, failed=len(status.failed),
+                        chunks=status.chunks, done=status.done,
+                        futures=int(ctx.ds.sizes["future"]), dir=inp.source))
+        banner += [t("report.failed_chunk", lang, k=k, error=e) for k, e in status.failed[:10]]
     elif status.pending:
-        banner.append(tr("pending_banner", lang, pending=status.pending, chunks=status.chunks,
-                         futures=int(ctx.ds.sizes["future"])))
+        banner.append(t("report.pending_banner", lang, pending=status.pending,
+                        chunks=status.chunks, futures=int(ctx.ds.sizes["future"])))
     name = str(ctx.ds.attrs.get("scenario", ""))
     return {
-        "lang": lang, "title": tr("title", lang, name=name), "banner": banner,
-        "generated": tr("generated", lang,
-                        when=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                        version=__version__),
-        "offline_note": tr("offline_note", lang), "contents": tr("contents", lang),
+        "lang": lang, "title": t("report.title", lang, name=name), "banner": banner,
+        "generated": t("report.generated", lang,
+                       when=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                       version=__version__),
+        "offline_note": t("report.offline_note", lang), "contents": t("report.contents", lang),
         "sections": sections,
     }
 

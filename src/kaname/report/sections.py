@@ -15,8 +15,8 @@ import numpy as np
 import xarray as xr
 
 from kaname.report import figures as fg
-from kaname.report.i18n import fmt_number, tr, unit_text
 from kaname.report.load import ReportInput
+from kaname.text import fmt_number, t, unit_label
 
 FAN_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 SCATTER_CAP = 1500   # points per policy in the Golden Dome scatter
@@ -65,14 +65,15 @@ class Context:
         return [str(v) for v in source.values]
 
     def t(self, key: str, **kw: Any) -> str:
-        return tr(key, self.lang, **kw)
+        """The catalogue's text for `key` (see :mod:`kaname.text`) in the reader's language."""
+        return t(key, self.lang, **kw)
 
     def fmt(self, x: float, unit: str = "") -> str:
         return fmt_number(x, unit, self.lang)
 
 
 def section(ctx: Context, sid: str, blocks: list[Block]) -> dict[str, Any]:
-    return {"id": sid, "title": ctx.t(f"sec_{sid}"), "blocks": blocks}
+    return {"id": sid, "title": ctx.t(f"report.sec_{sid}"), "blocks": blocks}
 
 
 def p(text: str) -> Block:
@@ -93,11 +94,15 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -
 
 
 def missing(ctx: Context, sid: str, what: str) -> dict[str, Any]:
-    return section(ctx, sid, [note(ctx.t("not_in_run", what=what))])
+    return section(ctx, sid, [note(ctx.t("report.not_in_run", what=what))])
 
 
-def band_text(ctx: Context, v: np.ndarray, unit: str) -> str:
+def band_text(ctx: Context, v: np.ndarray, unit: str, kind: str = "real") -> str:
+    """"median (p10 – p90)" across futures; for a yes/no outcome (`kind` "bool") the share
+    of futures in which it holds, as in the headline table."""
     v = np.asarray(v, dtype=float).ravel()
+    if kind == "bool":
+        return ctx.fmt(float(np.mean(v)), "share")
     med, lo, hi = np.quantile(v, (0.5, 0.1, 0.9))
     return f"{ctx.fmt(med, unit)} ({ctx.fmt(lo, unit)} – {ctx.fmt(hi, unit)})"
 
@@ -106,18 +111,18 @@ def band_text(ctx: Context, v: np.ndarray, unit: str) -> str:
 
 def scenario_section(ctx: Context) -> dict[str, Any]:
     ds, a = ctx.ds, ctx.ds.attrs
-    blocks: list[Block] = [p(f"{ctx.t('scenario_name')}: {a.get('scenario', '')}")]
+    blocks: list[Block] = [p(f"{ctx.t('common.scenario')}: {a.get('scenario', '')}")]
     desc = ctx.inp.description
     if isinstance(desc, dict):
         desc = desc.get(ctx.lang) or desc.get("en") or ""
     if desc:
         blocks.append(p(str(desc)))
-    blocks.append(p(ctx.t("run_line", futures=int(ds.sizes["future"]),
+    blocks.append(p(ctx.t("report.run_line", futures=int(ds.sizes["future"]),
                           policies=len(ctx.policies), design=a.get("design", "?"),
                           seed=a.get("seed", "?"), base_year=a.get("base_year", "?"),
                           horizon=a.get("horizon_days", "?"))))
     levers = [str(c) for c, v in ds.coords.items() if v.dims == ("policy",) and c != "policy"]
-    blocks.append({"kind": "h3", "text": ctx.t("policies")})
+    blocks.append({"kind": "h3", "text": ctx.t("report.policies")})
     if levers:
         rows = []
         for path in levers:
@@ -126,10 +131,10 @@ def scenario_section(ctx: Context) -> dict[str, Any]:
                 path in ctx.engine.inputs else ""
             shown = [str(v) if isinstance(v, str) else ctx.fmt(float(v), unit) for v in vals]
             rows.append([f"{ctx.input_label(path)}\n{path}", *shown])
-        blocks.append(table([ctx.t("lever"), *ctx.policies], rows, "levers"))
+        blocks.append(table([ctx.t("report.lever"), *ctx.policies], rows, "levers"))
     else:
-        blocks.append(p(ctx.t("no_levers")))
-    blocks.append({"kind": "h3", "text": ctx.t("uncertainties")})
+        blocks.append(p(ctx.t("report.no_levers")))
+    blocks.append({"kind": "h3", "text": ctx.t("report.uncertainties")})
     unc = [str(c) for c, v in ds.coords.items() if v.dims == ("future",) and c != "future"]
     if unc:
         rows = []
@@ -141,12 +146,12 @@ def scenario_section(ctx: Context) -> dict[str, Any]:
                 sampled = f"{ctx.fmt(float(np.min(vals)))} – {ctx.fmt(float(np.max(vals)))}"
             rows.append([f"{ctx.input_label(path)}\n{path}",
                          ctx.inp.uncertainty_specs.get(path, ""), sampled])
-        blocks.append(table([ctx.t("parameter"), ctx.t("distribution"),
-                             ctx.t("sampled_range")], rows))
+        blocks.append(table([ctx.t("common.parameter"), ctx.t("report.distribution"),
+                             ctx.t("report.sampled_range")], rows))
     else:
-        blocks.append(p(ctx.t("no_uncertainties")))
+        blocks.append(p(ctx.t("report.no_uncertainties")))
     if ctx.inp.scenario_text:
-        blocks.append({"kind": "details", "summary": ctx.t("scenario_file"),
+        blocks.append({"kind": "details", "summary": ctx.t("report.scenario_file"),
                        "text": ctx.inp.scenario_text})
     return section(ctx, "scenario", blocks)
 
@@ -154,32 +159,27 @@ def scenario_section(ctx: Context) -> dict[str, Any]:
 # --------------------------------------------------------------------------- headline
 
 def headline_section(ctx: Context) -> dict[str, Any]:
-    rows_in = ctx.inp.results.summary(ctx.lang)
+    """The headline table: the rows of :func:`kaname.presentation.headline_rows`, shown as
+    the CLI shows them (yes/no outcomes as a share of futures)."""
+    from kaname.presentation import headline_header, headline_rows
+
     first = ctx.policies[0]
     rows, last = [], None
-    for r in rows_in:
-        unit = str(r["unit"])
-        shown = unit_text(unit, ctx.lang)
-        label = f"{r['label']} [{shown}]" if shown else str(r["label"])
-        if r.get("better"):
-            label += f"\n({ctx.t('better_' + str(r['better']))})"
-        diff = r["diff_median"]
-        rows.append([label if r["label"] != last else "", str(r["policy"]),
-                     ctx.fmt(r["median"], unit),
-                     f"{ctx.fmt(r['p10'], unit)} – {ctx.fmt(r['p90'], unit)}",
-                     "" if diff is None else ("+" if diff > 0 else "") + ctx.fmt(diff, unit)])
-        last = r["label"]
-    header = [ctx.t("outcome"), ctx.t("policy"), ctx.t("median"), ctx.t("band"),
-              ctx.t("diff", first=first)]
-    return section(ctx, "headline", [p(ctx.t("headline_intro", first=first)),
-                                     table(header, rows, "headline")])
+    for r in headline_rows(ctx.inp.results, ctx.lang):
+        label = r.label_with_unit(ctx.lang)
+        if r.better:
+            label += f"\n({ctx.t(f'headline.better_{r.better}')})"
+        rows.append([label if r.label != last else "", r.policy, *r.texts(ctx.lang)])
+        last = r.label
+    return section(ctx, "headline", [p(ctx.t("headline.intro", first=first)),
+                                     table(headline_header(ctx.lang, first), rows, "headline")])
 
 
 # --------------------------------------------------------------------------- sustainment
 
 def sustainment_section(ctx: Context) -> dict[str, Any]:
     if not ctx.has("sustainment.days_to_depletion"):
-        return missing(ctx, "sustainment", ctx.t("sec_sustainment"))
+        return missing(ctx, "sustainment", ctx.t("report.sec_sustainment"))
     ds = ctx.ds
     munitions = [str(m) for m in ds["munition"].values]
     names = ctx.coord_labels("munition")
@@ -188,25 +188,26 @@ def sustainment_section(ctx: Context) -> dict[str, Any]:
     if ctx.has("sustainment.stock"):
         stock = ctx.values("sustainment.stock")  # (policy, series_future, munition, day)
         days = ds["day"].values
-        blocks.append(p(ctx.t("fan_note", n=int(stock.shape[1]))))
+        blocks.append(p(ctx.t("report.fan_note", n=int(stock.shape[1]))))
         for j, name in enumerate(names):
             bands = {pol: np.quantile(stock[i, :, j, :], FAN_QUANTILES, axis=0)
                      for i, pol in enumerate(ctx.policies)}
-            blocks.append(figure(fg.fan(days, bands, ctx.t("fan_title", munition=name),
-                                        ctx.t("day"), ctx.t("stock"),
-                                        ("10–90 %", "25–75 %", ctx.t("median")))))
+            blocks.append(figure(fg.fan(days, bands, ctx.t("report.fan_title", munition=name),
+                                        ctx.t("report.day"), ctx.t("report.stock"),
+                                        ("10–90 %", "25–75 %", ctx.t("common.median")))))
     else:
-        blocks.append(note(ctx.t("no_series")))
+        blocks.append(note(ctx.t("report.no_series")))
     days = ctx.values("sustainment.days_to_depletion")  # (policy, future, munition)
     edges = np.linspace(0, horizon, 31)
     never_rows = []
     for j, name in enumerate(names):
         groups = {pol: days[i, :, j] for i, pol in enumerate(ctx.policies)}
-        blocks.append(figure(fg.histograms(groups, ctx.t("depletion_title", munition=name),
-                                           ctx.t("day"), ctx.t("share_futures"), bins=edges)))
+        blocks.append(figure(fg.histograms(groups, ctx.t("report.depletion_title", munition=name),
+                                           ctx.t("report.day"), ctx.t("report.share_futures"),
+                                           bins=edges)))
         never_rows.append([name, *[f"{np.mean(days[i, :, j] >= horizon):.1%}"
                                    for i in range(len(ctx.policies))]])
-    blocks.append({"kind": "h3", "text": ctx.t("never_depleted")})
+    blocks.append({"kind": "h3", "text": ctx.t("report.never_depleted")})
     blocks.append(table(["", *ctx.policies], never_rows))
     del munitions
     return section(ctx, "sustainment", blocks)
@@ -221,7 +222,7 @@ C2_FUTURES = 20_000  # futures per structure when the report evaluates the c2 mo
 def c2_section(ctx: Context) -> dict[str, Any]:
     main = "c2.latency_median_h"
     if not ctx.has(main):
-        return missing(ctx, "c2", ctx.t("sec_c2"))
+        return missing(ctx, "c2", ctx.t("report.sec_c2"))
     ds = ctx.ds
     P, N = ctx.values(main).shape
     path = "c2.structure"
@@ -237,23 +238,23 @@ def c2_section(ctx: Context) -> dict[str, Any]:
         structure = np.full((P, N), default)
     kinds = list(dict.fromkeys(structure.ravel().tolist()))
     names = [main, *[n for n in C2_SHOWN if ctx.has(n)]]
-    blocks: list[Block] = [p(ctx.t("c2_intro"))]
+    blocks: list[Block] = [p(ctx.t("report.c2_intro"))]
     groups: dict[str, dict[str, np.ndarray]] = {
         k: {n: ctx.values(n)[structure == k] for n in names} for k in kinds}
     if len(kinds) == 1:
         counter = c2_by_structure(ctx, names)
         if counter is None:
-            blocks.append(note(ctx.t("c2_one_structure", structure=kinds[0])))
+            blocks.append(note(ctx.t("report.c2_one_structure", structure=kinds[0])))
         else:
             groups = counter
-            blocks.append(note(ctx.t("c2_counterfactual", structure=kinds[0],
+            blocks.append(note(ctx.t("report.c2_counterfactual", structure=kinds[0],
                                      n=min(N, C2_FUTURES), policy=ctx.policies[0])))
     blocks.append(figure(fg.histograms({k: g[main] for k, g in groups.items()},
-                                       ctx.label(main), ctx.t("hours"),
-                                       ctx.t("share_futures"))))
+                                       ctx.label(main), ctx.t("report.hours"),
+                                       ctx.t("report.share_futures"))))
     rows = [[k, *[band_text(ctx, g[n], str(ds[n].attrs.get("unit", ""))) for n in names]]
             for k, g in groups.items()]
-    blocks.append(table([ctx.t("structure"), *[ctx.label(n) for n in names]], rows))
+    blocks.append(table([ctx.t("report.structure"), *[ctx.label(n) for n in names]], rows))
     return section(ctx, "c2", blocks)
 
 
@@ -295,12 +296,14 @@ def generic_section(ctx: Context, model: Any) -> dict[str, Any]:
     title = ctx.library.label(model.name, ctx.lang) if ctx.library is not None else model.name
     if not names:
         return {"id": model.name, "title": title,
-                "blocks": [note(ctx.t("not_in_run", what=title))]}
+                "blocks": [note(ctx.t("report.not_in_run", what=title))]}
     rows = [[ctx.label(n), pol, band_text(ctx, ctx.values(n)[i],
-                                          str(ctx.ds[n].attrs.get("unit", "")))]
+                                          str(ctx.ds[n].attrs.get("unit", "")),
+                                          str(ctx.ds[n].attrs.get("kind", "real")))]
             for n in names for i, pol in enumerate(ctx.policies)]
     return {"id": model.name, "title": title,
-            "blocks": [table([ctx.t("outcome"), ctx.t("policy"), ctx.t("median")], rows)]}
+            "blocks": [table([ctx.t("common.outcome"), ctx.t("common.policy"),
+                              ctx.t("common.median")], rows)]}
 
 
 # --------------------------------------------------------------------------- homeland
@@ -325,7 +328,7 @@ def headline_figures(ctx: Context) -> list[tuple[str, float, list[Any], str | No
 def homeland_section(ctx: Context) -> dict[str, Any]:
     cost_name, leak_name = "homeland.cost_20y_usd", "homeland.expected_leakers_total"
     if not ctx.has(cost_name) or not ctx.has(leak_name):
-        return missing(ctx, "homeland", ctx.t("sec_homeland"))
+        return missing(ctx, "homeland", ctx.t("report.sec_homeland"))
     cost, leak = ctx.values(cost_name), ctx.values(leak_name)
     rng = np.random.default_rng(0)
     points = {}
@@ -337,20 +340,23 @@ def homeland_section(ctx: Context) -> dict[str, Any]:
     figs = headline_figures(ctx)
     levels = [(usd / 1e9, f"{label}: {fmt_number(usd, 'USD', ctx.lang)}")
               for label, usd, _, _ in figs if usd > 0]
-    blocks: list[Block] = [p(ctx.t("homeland_intro", n=SCATTER_CAP))]
-    blocks.append(figure(fg.scatter_with_levels(points, levels, ctx.t("sec_homeland"),
-                                                ctx.t("leakers"), ctx.t("cost_busd"))))
+    blocks: list[Block] = [p(ctx.t("report.homeland_intro", n=SCATTER_CAP))]
+    blocks.append(figure(fg.scatter_with_levels(points, levels, ctx.t("report.sec_homeland"),
+                                                ctx.t("report.leakers"),
+                                                ctx.t("report.cost_busd"))))
     rows = [[pol, band_text(ctx, cost[i], "USD"), band_text(ctx, leak[i], "missile")]
             for i, pol in enumerate(ctx.policies)]
-    blocks.append(table([ctx.t("policy"), ctx.t("modelled_cost"), ctx.label(leak_name)], rows))
+    blocks.append(table([ctx.t("common.policy"), ctx.t("report.modelled_cost"),
+                         ctx.label(leak_name)], rows))
     if figs:
-        blocks.append({"kind": "h3", "text": ctx.t("headline_figures")})
+        blocks.append({"kind": "h3", "text": ctx.t("report.headline_figures")})
         rows = []
         for label, usd, sources, extra in figs:
             refs = " ".join(f"[{ctx.cite(s)}]" for s in sources)
             rows.append([label, fmt_number(usd, "USD", ctx.lang),
                          refs + (f" — {extra}" if extra else "")])
-        blocks.append(table([ctx.t("figure"), ctx.t("value"), ctx.t("basis")], rows))
+        blocks.append(table([ctx.t("report.figure"), ctx.t("common.value"),
+                             ctx.t("report.basis")], rows))
     return section(ctx, "homeland", blocks)
 
 
@@ -359,19 +365,19 @@ def homeland_section(ctx: Context) -> dict[str, Any]:
 def posture_section(ctx: Context) -> dict[str, Any]:
     name = "posture.indo_pacific_index"
     if not ctx.has(name):
-        return missing(ctx, "posture", ctx.t("sec_posture"))
+        return missing(ctx, "posture", ctx.t("report.sec_posture"))
     idx = ctx.values(name)
     groups = {pol: idx[i] for i, pol in enumerate(ctx.policies)}
-    blocks: list[Block] = [p(ctx.t("posture_intro")),
-                           figure(fg.histograms(groups, ctx.label(name), ctx.t("index"),
-                                                ctx.t("share_futures"),
+    blocks: list[Block] = [p(ctx.t("report.posture_intro")),
+                           figure(fg.histograms(groups, ctx.label(name), ctx.t("report.index"),
+                                                ctx.t("report.share_futures"),
                                                 vlines=[(1.0, "FY2026")]))]
     extra = [n for n in ("posture.us_commitment", "posture.japan_burden_gap_jpy",
                          "posture.availability_factor") if ctx.has(n)]
     rows = [[pol, band_text(ctx, idx[i], ""),
              *[band_text(ctx, ctx.values(n)[i], str(ctx.ds[n].attrs.get("unit", "")))
                for n in extra]] for i, pol in enumerate(ctx.policies)]
-    blocks.append(table([ctx.t("policy"), ctx.label(name), *[ctx.label(n) for n in extra]],
+    blocks.append(table([ctx.t("common.policy"), ctx.label(name), *[ctx.label(n) for n in extra]],
                         rows))
     return section(ctx, "posture", blocks)
 
@@ -391,12 +397,13 @@ def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def deterrence_section(ctx: Context) -> dict[str, Any]:
     if not ctx.has("deterrence.margin") or not ctx.has("deterrence.holds"):
-        return missing(ctx, "deterrence", ctx.t("sec_deterrence"))
+        return missing(ctx, "deterrence", ctx.t("report.sec_deterrence"))
     margin, holds = ctx.values("deterrence.margin"), ctx.values("deterrence.holds")
     groups = {pol: margin[i] for i, pol in enumerate(ctx.policies)}
-    blocks: list[Block] = [p(ctx.t("deter_intro")),
+    blocks: list[Block] = [p(ctx.t("report.deter_intro")),
                            figure(fg.histograms(groups, ctx.label("deterrence.margin"),
-                                                ctx.t("margin"), ctx.t("share_futures"),
+                                                ctx.t("report.margin"),
+                                                ctx.t("report.share_futures"),
                                                 vlines=[(0.0, "0")]))]
     ps, lo, hi, rows = [], [], [], []
     for i, pol in enumerate(ctx.policies):
@@ -406,12 +413,12 @@ def deterrence_section(ctx: Context) -> dict[str, Any]:
         ps.append(k / n)
         lo.append(k / n - a)
         hi.append(b - k / n)
-        rows.append([pol, ctx.t("p_holds_ci", p=k / n, lo=a, hi=b),
+        rows.append([pol, ctx.t("report.p_holds_ci", p=k / n, lo=a, hi=b),
                      band_text(ctx, margin[i], "")])
-    blocks.append(figure(fg.bars(ctx.policies, ps, ctx.t("p_holds"), ctx.t("p_holds"),
+    blocks.append(figure(fg.bars(ctx.policies, ps, ctx.t("report.p_holds"), ctx.t("report.p_holds"),
                                  errors=(lo, hi))))
-    blocks.append(table([ctx.t("policy"), ctx.t("p_holds"), ctx.label("deterrence.margin")],
-                        rows))
+    blocks.append(table([ctx.t("common.policy"), ctx.t("report.p_holds"),
+                         ctx.label("deterrence.margin")], rows))
     return section(ctx, "deterrence", blocks)
 
 
@@ -420,26 +427,27 @@ def deterrence_section(ctx: Context) -> dict[str, Any]:
 def autonomy_section(ctx: Context) -> dict[str, Any]:
     name = "autonomy.share_after"
     if not ctx.has(name):
-        return missing(ctx, "autonomy", ctx.t("sec_autonomy"))
+        return missing(ctx, "autonomy", ctx.t("report.sec_autonomy"))
     ds = ctx.ds
     domains, origins = [str(d) for d in ds["domain"].values], [str(o) for o in ds["origin"].values]
     dnames, onames = ctx.coord_labels("domain"), ctx.coord_labels("origin")
     after = ctx.values(name)  # (policy, future, domain, origin)
-    blocks: list[Block] = [p(ctx.t("autonomy_intro"))]
+    blocks: list[Block] = [p(ctx.t("report.autonomy_intro"))]
     before = baseline_shares(ctx, domains, origins)
     if before is not None:
-        blocks.append(figure(fg.heatmap(before, onames, dnames, ctx.t("before"),
-                                        ctx.t("origin"), ctx.t("domain"), ctx.t("share"))))
+        blocks.append(figure(fg.heatmap(before, onames, dnames, ctx.t("report.before"),
+                                        ctx.t("report.origin"), ctx.t("common.domain"),
+                                        ctx.t("report.share"))))
     for i, pol in enumerate(ctx.policies):
         blocks.append(figure(fg.heatmap(after[i].mean(axis=0), onames, dnames,
-                                        ctx.t("after", policy=pol), ctx.t("origin"),
-                                        ctx.t("domain"), ctx.t("share"))))
+                                        ctx.t("report.after", policy=pol), ctx.t("report.origin"),
+                                        ctx.t("common.domain"), ctx.t("report.share"))))
     extra = [n for n in ("autonomy.china_risk", "autonomy.us_risk", "autonomy.autonomy_index",
                          "autonomy.investment_cost_jpy") if ctx.has(n)]
     if extra:
         rows = [[pol, *[band_text(ctx, ctx.values(n)[i], str(ds[n].attrs.get("unit", "")))
                         for n in extra]] for i, pol in enumerate(ctx.policies)]
-        blocks.append(table([ctx.t("policy"), *[ctx.label(n) for n in extra]], rows))
+        blocks.append(table([ctx.t("common.policy"), *[ctx.label(n) for n in extra]], rows))
     return section(ctx, "autonomy", blocks)
 
 
@@ -467,7 +475,7 @@ def baseline_shares(ctx: Context, domains: list[str], origins: list[str]) -> np.
 def sensitivity_section(ctx: Context) -> dict[str, Any]:
     saved = [(f, d) for f, d in ctx.inp.analyses if d.get("method") in ("sobol", "morris")]
     if not saved:
-        return section(ctx, "sensitivity", [note(ctx.t("no_sensitivity"))])
+        return section(ctx, "sensitivity", [note(ctx.t("report.no_sensitivity"))])
     blocks: list[Block] = []
     for file, data in saved:
         outcome = str(data.get("outcome", "?"))
@@ -479,23 +487,23 @@ def sensitivity_section(ctx: Context) -> dict[str, Any]:
             cats = [names[i] for i in order]
             series = {"S1": ([rows[i]["S1"] for i in order], [rows[i]["S1_conf"] for i in order]),
                       "ST": ([rows[i]["ST"] for i in order], [rows[i]["ST_conf"] for i in order])}
-            title = ctx.t("sobol_title", outcome=shown)
+            title = ctx.t("report.sobol_title", outcome=shown)
             blocks.append(figure(fg.bars(cats, [], title, "", series=series, horizontal=True)))
             if rows:
                 top = rows[int(order[0])]
-                blocks.append(p(ctx.t("sens_words", outcome=shown, first=cats[0],
+                blocks.append(p(ctx.t("report.sens_words", outcome=shown, first=cats[0],
                                       value=f"ST = {float(top['ST']):.2f}")))
         else:
             order = np.argsort([-float(r.get("mu_star", 0)) for r in rows], kind="stable")
             cats = [names[i] for i in order]
-            title = ctx.t("morris_title", outcome=shown)
+            title = ctx.t("report.morris_title", outcome=shown)
             blocks.append(figure(fg.bars(cats, [rows[i]["mu_star"] for i in order], title,
                                          "μ*", horizontal=True)))
             if rows:
                 top = rows[int(order[0])]
-                blocks.append(p(ctx.t("sens_words", outcome=shown, first=cats[0],
+                blocks.append(p(ctx.t("report.sens_words", outcome=shown, first=cats[0],
                                       value=f"μ* = {fmt_number(float(top['mu_star']))}")))
-        blocks.append(p(ctx.t("prim_saved", file=file)))
+        blocks.append(p(ctx.t("report.prim_saved", file=file)))
     return section(ctx, "sensitivity", blocks)
 
 
@@ -504,12 +512,12 @@ def discovery_section(ctx: Context) -> dict[str, Any]:
     blocks: list[Block] = []
     for file, data in saved:
         n, k = int(data.get("n", 0)), int(data.get("cases", 0))
-        blocks.append(p(ctx.t("prim_where", where=str(data.get("where", "")), k=k, n=n,
+        blocks.append(p(ctx.t("report.prim_where", where=str(data.get("where", "")), k=k, n=n,
                               share=k / n if n else 0.0)))
-        items = [ctx.t("prim_box", i=i, text=str(b.get("description", "")))
+        items = [ctx.t("report.prim_box", i=i, text=str(b.get("description", "")))
                  for i, b in enumerate(data["boxes"], start=1)]
         blocks.append({"kind": "list", "items": items})
-        blocks.append(p(ctx.t("prim_saved", file=file)))
+        blocks.append(p(ctx.t("report.prim_saved", file=file)))
     if saved:
         return section(ctx, "discovery", blocks)
     return section(ctx, "discovery", computed_prim(ctx))
@@ -524,14 +532,14 @@ def computed_prim(ctx: Context) -> list[Block]:
     ds = ctx.ds
     unc = [str(c) for c, v in ds.coords.items() if v.dims == ("future",) and c != "future"]
     if not unc:
-        return [note(ctx.t("no_discovery", why=ctx.t("why_no_uncertainty")))]
+        return [note(ctx.t("report.no_discovery", why=ctx.t("report.why_no_uncertainty")))]
     if not ctx.has("deterrence.holds"):
-        return [note(ctx.t("no_discovery", why=ctx.t("why_no_deterrence")))]
+        return [note(ctx.t("report.no_discovery", why=ctx.t("report.why_no_deterrence")))]
     holds = ctx.values("deterrence.holds") > 0.5   # (policy, future)
     fails = ~holds
     if not fails.any() or fails.all():
-        state = ctx.t("state_holds") if not fails.any() else ctx.t("state_fails")
-        return [note(ctx.t("no_discovery", why=ctx.t("why_constant", state=state)))]
+        state = ctx.t("report.state_holds") if not fails.any() else ctx.t("report.state_fails")
+        return [note(ctx.t("report.no_discovery", why=ctx.t("report.why_constant", state=state)))]
     P, N = fails.shape
     cols: dict[str, Any] = {}
     if P > 1:
@@ -546,16 +554,16 @@ def computed_prim(ctx: Context) -> list[Block]:
     threshold = 0.8
     model = Prim(threshold=threshold, max_boxes=2, prune_p=0.05).fit(X, y)
     labels: Mapping[str, Any] = {c: ctx.input_label(c) for c in X.columns if c != "policy"}
-    labels = {**labels, "policy": ctx.t("policy")}
-    blocks = [p(ctx.t("prim_where", where=ctx.t("prim_fails"), k=int(y.sum()), n=len(y),
-                      share=float(y.mean())))]
+    labels = {**labels, "policy": ctx.t("prim.policy")}
+    blocks = [p(ctx.t("report.prim_where", where=ctx.t("report.prim_fails"), k=int(y.sum()),
+                      n=len(y), share=float(y.mean())))]
     if model.boxes_:
         blocks.append({"kind": "list", "items": [
-            ctx.t("prim_box", i=i, text=b.describe(ctx.lang, labels))
+            ctx.t("report.prim_box", i=i, text=b.describe(ctx.lang, labels))
             for i, b in enumerate(model.boxes_, start=1)]})
     else:
-        blocks.append(p(ctx.t("prim_no_box", threshold=threshold)))
-    blocks.append(p(ctx.t("prim_computed", n=PRIM_ROWS)))
+        blocks.append(p(ctx.t("report.prim_no_box", threshold=threshold)))
+    blocks.append(p(ctx.t("report.prim_computed", n=PRIM_ROWS)))
     return blocks
 
 
@@ -579,14 +587,14 @@ class Bibliography:
 def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
     lib = ctx.library
     if lib is None:
-        return section(ctx, "assumptions", [note(ctx.t("no_library", error="?"))])
+        return section(ctx, "assumptions", [note(ctx.t("report.no_library", error="?"))])
     sampled = {str(c) for c, v in ctx.ds.coords.items() if v.dims == ("future",)}
     rows = []
     for entry in sorted(lib, key=lambda e: e.path):
-        unit = unit_text(entry.unit, ctx.lang) if entry.unit else ""
+        unit = unit_label(entry.unit, ctx.lang) if entry.unit else ""
         if entry.table is not None:
             years = sorted(entry.table)
-            value = ctx.t("table_years", first=years[0], last=years[-1]) + ": " + ", ".join(
+            value = ctx.t("report.table_years", first=years[0], last=years[-1]) + ": " + ", ".join(
                 f"{y}: {fmt_number(entry.table[y])}" for y in years[:8]) + (
                 " …" if len(years) > 8 else "")
             rng = ""
@@ -599,11 +607,11 @@ def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
         if entry.sources:
             basis = " ".join(f"[{bib.cite(s)}]" for s in entry.sources)
             levels = sorted({s.confidence for s in entry.sources})
-            basis += " (" + ctx.t("confidence", level="/".join(levels)) + ")"
+            basis += " (" + ctx.t("report.confidence", level="/".join(levels)) + ")"
             if entry.assumption:
-                basis += " " + ctx.t("assumption", text=entry.assumption.strip())
+                basis += " " + ctx.t("report.assumption_text", text=entry.assumption.strip())
         else:
-            basis = ctx.t("assumption", text=(entry.assumption or "").strip())
+            basis = ctx.t("report.assumption_text", text=(entry.assumption or "").strip())
         if entry.note:
             basis += f" — {entry.note}"
         label = ctx.input_label(entry.path)
@@ -611,14 +619,14 @@ def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
         name = f"{mark}{label}\n{entry.path}" if label != entry.path else f"{mark}{entry.path}"
         rows.append([name, value, rng, unit, basis])
     return section(ctx, "assumptions", [
-        p(ctx.t("assumptions_intro")),
-        table([ctx.t("parameter"), ctx.t("value"), ctx.t("range"), ctx.t("unit"),
-               ctx.t("basis")], rows, "assumptions")])
+        p(ctx.t("report.assumptions_intro")),
+        table([ctx.t("common.parameter"), ctx.t("common.value"), ctx.t("report.range"),
+               ctx.t("common.unit"), ctx.t("report.basis")], rows, "assumptions")])
 
 
 def bibliography_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
     items = []
     for i, s in enumerate(bib.sources, start=1):
         items.append({"n": i, "text": f"{s.publisher}, “{s.title}” ({s.date}).",
-                      "url": s.url, "confidence": ctx.t("confidence", level=s.confidence)})
+                      "url": s.url, "confidence": ctx.t("report.confidence", level=s.confidence)})
     return section(ctx, "bibliography", [{"kind": "bibliography", "items": items}])

@@ -18,7 +18,9 @@ TEXT: dict[str, str] = {
     # ---- the headline table (CLI, report, dashboard)
     "headline.diff": "Δ vs {first} (median of paired differences)",
     "headline.intro": ("Median and 10–90 % band across futures; the last column is the median of "
-                       "the paired difference from {first} (every policy faces the same futures)."),
+                       "the paired difference from {first} (every policy faces the same futures). "
+                       "A yes/no outcome shows the share of futures in which it holds, and the "
+                       "difference in shares."),
     "headline.better_higher": "higher is better",
     "headline.better_lower": "lower is better",
     # ---- unit labels (kaname.text.unit_label)
@@ -101,7 +103,6 @@ TEXT: dict[str, str] = {
                                  "futures, with the other c2 inputs as in policy {policy}."),
     "report.hours": "Hours",
     "report.structure": "Structure",
-    "report.p90_latency": "90th percentile latency",
     "report.homeland_intro": ("Each point is one future (a sample of at most {n} per policy): the "
                               "20-year Golden Dome cost against the expected number of leakers. "
                               "Dashed lines are the public headline totals, for comparison only."),
@@ -163,14 +164,10 @@ TEXT: dict[str, str] = {
     "app.levers": "Levers",
     "app.reset": "Reset levers to the policy",
     "app.futures_line": "{n:,} futures, recomputed in {seconds:.2f} s",
-    "app.headline_now": "Headline outcomes (median across futures; Δ vs the policy as written)",
+    "app.headline_now": ("Headline outcomes (median across futures, or the share of futures for a "
+                         "yes/no outcome; Δ vs the policy as written)"),
     "app.export": "Export settings as scenario YAML",
     "app.charts": "Distributions across futures",
-    "app.group_other": "Other levers",
-    "app.group_sustainment": "Co-production",
-    "app.group_c2": "Command and control",
-    "app.group_autonomy": "Investment portfolio (yen a year)",
-    "app.group_homeland": "Golden Dome",
     "app.billion": "billion {unit}",
     "app.current_settings": "current settings",
     "app.as_written": "{policy} as written",
@@ -188,6 +185,7 @@ TEXT: dict[str, str] = {
     "prim.and": " and ",
     "prim.stats": "coverage {coverage:.0f} %, density {density:.0f} %",
     "prim.everywhere": "all futures",
+    "prim.policy": "policy",
     # ---- kaname analyze
     "analyze.robust_title": "{label} [{unit}] — {better} is better; {n} futures",
     "analyze.better_higher": "higher",

@@ -17,8 +17,9 @@ TEXT: dict[str, str] = {
     "common.domain": "分野",
     # ---- the headline table (CLI, report, dashboard)
     "headline.diff": "{first}との差(対応差の中央値)",
-    "headline.intro": ("将来にわたる中央値と10〜90 %区間。最後の列は{first}との対応差の中央値(すべ"
-                       "ての政策は同じ将来に直面します)。"),
+    "headline.intro": ("将来にわたる中央値と10〜90 %区間。最後の列は{first}との対応差の中央値"
+                       "(すべての政策は同じ将来に直面します)。成立・不成立の指標は、成立する"
+                       "将来の割合と割合の差を示します。"),
     "headline.better_higher": "高いほど良い",
     "headline.better_lower": "低いほど良い",
     # ---- unit labels (kaname.text.unit_label)
@@ -99,7 +100,6 @@ TEXT: dict[str, str] = {
                                  "ました(その他の c2 入力は政策{policy}のとおり)。"),
     "report.hours": "時間",
     "report.structure": "構造",
-    "report.p90_latency": "所要時間の90パーセンタイル",
     "report.homeland_intro": ("各点は1つの将来(政策ごとに最大{n}件を抽出): ゴールデン・ドームの20年"
                               "費用と撃ち漏らし期待数。破線は公表された総額で、比較用です。"),
     "report.cost_busd": "20年費用(10億ドル)",
@@ -157,14 +157,10 @@ TEXT: dict[str, str] = {
     "app.levers": "レバー",
     "app.reset": "レバーを政策の値に戻す",
     "app.futures_line": "将来{n:,}件、再計算 {seconds:.2f} 秒",
-    "app.headline_now": "主要指標(将来の中央値。Δは政策どおりの設定との差)",
+    "app.headline_now": ("主要指標(将来の中央値。成立・不成立の指標は成立する将来の割合。"
+                         "Δは政策どおりの設定との差)"),
     "app.export": "設定をシナリオYAMLとして書き出す",
     "app.charts": "将来にわたる分布",
-    "app.group_other": "その他のレバー",
-    "app.group_sustainment": "共同生産",
-    "app.group_c2": "指揮統制",
-    "app.group_autonomy": "投資配分(年額・円)",
-    "app.group_homeland": "ゴールデン・ドーム",
     "app.billion": "十億{unit}",
     "app.current_settings": "現在の設定",
     "app.as_written": "{policy}(元の設定)",
@@ -182,6 +178,7 @@ TEXT: dict[str, str] = {
     "prim.and": "、かつ",
     "prim.stats": "カバー率 {coverage:.0f} %、密度 {density:.0f} %",
     "prim.everywhere": "すべての将来",
+    "prim.policy": "政策",
     # ---- kaname analyze
     "analyze.robust_title": "{label} [{unit}] — {better}ほど良い。将来{n}件",
     "analyze.better_higher": "高い",
