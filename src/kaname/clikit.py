@@ -64,7 +64,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except KanameError as exc:
-        if exc.key and not exc.file:
+        if exc.key:
             exc.key = option_for(exc.key) or exc.key
         fail(exc.line())
     except KeyboardInterrupt:

@@ -233,7 +233,7 @@ class DaskExecutor(Executor):
                 raise InputError(f"cannot reach the Dask scheduler at {scheduler} within "
                                  f"{CONNECT_TIMEOUT_S} s ({type(exc).__name__}: "
                                  f"{str(exc).splitlines()[0] if str(exc) else ''})",
-                                 key="--scheduler") from None
+                                 key="scheduler") from None
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                          processes=True, dashboard_address=None,
@@ -284,13 +284,13 @@ def make_executor(name: str, workers: int | None = None, scheduler: str | None =
                   engine: Engine | None = None, key: EngineKey | None = None) -> Executor:
     if name not in EXECUTORS:
         raise InputError(f"{name!r} not allowed; allowed: {', '.join(EXECUTORS)}",
-                         key="--executor")
+                         key="executor")
     if scheduler and name != "dask":
         raise InputError("only the dask executor joins a scheduler; add --executor dask",
-                         key="--scheduler")
+                         key="scheduler")
     count = workers or os.cpu_count() or 1
     if count < 1:
-        raise InputError(f"{count} not allowed; must be at least 1", key="--workers")
+        raise InputError(f"{count} not allowed; must be at least 1", key="workers")
     if name == "serial":
         return SerialExecutor(engine, key)
     if name == "process":

@@ -19,14 +19,21 @@ if TYPE_CHECKING:
 
 
 def variable_attrs(spec: Spec) -> dict[str, object]:
-    """The attributes of an outcome variable in a results Dataset (labels, unit, headline
-    flag, kind, better direction), from its spec."""
-    attrs: dict[str, object] = {"label_en": spec.label_en, "label_ja": spec.label_ja,
+    """The attributes of an outcome variable in a results Dataset, from its spec: CF's
+    ``units`` and ``long_name`` (so xarray plots label themselves), the Japanese label
+    beside them, and kaname's own (unit as declared, headline flag, kind, better)."""
+    attrs: dict[str, object] = {"long_name": spec.label_en, "units": cf_units(spec.unit),
+                                "label_en": spec.label_en, "label_ja": spec.label_ja,
                                 "unit": spec.unit, "headline": int(spec.headline),
                                 "kind": spec.kind}
     if spec.better:
         attrs["better"] = spec.better
     return attrs
+
+
+def cf_units(unit: str) -> str:
+    """The unit as CF conventions write it: ``1`` for a pure number, else the pint string."""
+    return "1" if unit in ("", "dimensionless") else unit
 
 
 def flat_columns(ds: xr.Dataset, names: Sequence[str] | None = None, lang: str = "en"
@@ -107,3 +114,19 @@ class Results:
         a = self.dataset.attrs
         return t("run.title", lang, name=a.get("scenario", ""), n=self.dataset.sizes["future"],
                  p=self.dataset.sizes["policy"], seed=a.get("seed"), design=a.get("design"))
+
+
+@xr.register_dataset_accessor("kaname")
+class KanameAccessor:
+    """``ds.kaname``: kaname's views of any results Dataset (one opened with xarray too)."""
+
+    def __init__(self, dataset: xr.Dataset):
+        self._results = Results(dataset)
+
+    def summary(self, lang: str = "en") -> pd.DataFrame:
+        """Per headline outcome and policy: median or share, band, paired difference."""
+        return self._results.summary_frame(lang)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per (policy, future): uncertainties, levers and every scalar outcome."""
+        return self._results.to_frame()

@@ -198,6 +198,9 @@ def _uncertainty(path: str, raw: UncertaintyModel, spec: Spec, engine: Engine, f
         raise ScenarioError(f"a category input takes dist: choice; allowed values: "
                             f"{', '.join(spec.categories)}", file=file, key=key + ".dist")
     if dist == "data":
+        if engine.library is None or path not in engine.library:
+            raise ScenarioError("dist: data needs an entry in the data library, which this "
+                                "input lacks", file=file, key=key)
         entry = engine.library.get(path)
         if entry.low is None or entry.high is None:
             raise ScenarioError("dist: data needs a low/base/high range in the data library, "

@@ -52,7 +52,7 @@ def _policy_values(scenario_path: str | Path, policy: str | None, situation: str
     settings = scenario.settings
     library = Library.load()
     model = C2Model.from_library(library, Settings(settings.base_year, settings.horizon_days))
-    engine = Engine([model], library)  # type: ignore[list-item]  # see base.Model
+    engine = Engine([model], library)
     values = {p: engine.default(p) for p in model.inputs}
     names = list(scenario.policies)
     if not names:

@@ -47,13 +47,26 @@ class Model(Protocol):
     checks and raises a one-line :class:`~kaname.errors.InputError`.
     """
 
-    name: str
-    inputs: Mapping[str, Spec]
-    outputs: Mapping[str, Spec]
-    coords: Mapping[str, Sequence[str]]
-    coord_labels: Mapping[str, Mapping[str, Mapping[str, str]]]
-    links: Mapping[str, str]
-    stochastic: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def inputs(self) -> Mapping[str, Spec]: ...
+
+    @property
+    def outputs(self) -> Mapping[str, Spec]: ...
+
+    @property
+    def coords(self) -> Mapping[str, Sequence[Any]]: ...
+
+    @property
+    def coord_labels(self) -> Mapping[str, Mapping[str, Mapping[str, str]]]: ...
+
+    @property
+    def links(self) -> Mapping[str, str]: ...
+
+    @property
+    def stochastic(self) -> bool: ...
 
     def validate(self, x: Mapping[str, Any], *, file: str | None = None) -> None: ...
 

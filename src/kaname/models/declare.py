@@ -90,7 +90,7 @@ class DeclaredModel:
     stochastic: ClassVar[bool] = False
     lever_group: ClassVar[Mapping[str, str] | None] = None
     report_section: ClassVar[str | None] = None
-    coords: Mapping[str, Sequence[str]] = {}
+    coords: Mapping[str, Sequence[Any]] = {}
     coord_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = {}
 
     _declared: ClassVar[list[tuple[str, Input | Output | Family]]] = []

@@ -80,9 +80,9 @@ def model_sections(ctx: Any) -> list[dict[str, Any]]:
             models[name] = getattr(import_module(module), attr.split(".")[0])
     out = []
     for name in display_order(models):
-        target = getattr(models[name], "report_section", None)
-        if target:
-            module, _, attr = str(target).partition(":")
+        where = getattr(models[name], "report_section", None)
+        if where:
+            module, _, attr = str(where).partition(":")
             out.append(getattr(import_module(module), attr)(ctx))
         else:
             out.append(sx.generic_section(ctx, models[name]))

@@ -116,34 +116,22 @@ def create_run(scenario: Scenario, engine: Engine, key: EngineKey, run_dir: str 
     """Write a new run directory (refusing a non-empty one): frozen scenario, design,
     manifest with every chunk pending. `chunk_size` is futures per chunk (default: about
     :data:`kaname.chunking.SAMPLES_PER_CHUNK` samples)."""
-    from kaname.run import policy_columns, select_policies
+    from kaname.run import policy_columns, run_arguments, select_policies
     from kaname.sampling import sample_futures
-    from kaname.scenario import DESIGNS, MAX_FUTURES
 
-    n = int(futures or scenario.settings.futures)
-    if not 1 <= n <= MAX_FUTURES:
-        raise InputError(f"{n} not allowed; must be in [1, {MAX_FUTURES}]", key="--futures")
-    design = design or scenario.settings.design
-    if design not in DESIGNS:
-        raise InputError(f"{design!r} not allowed; allowed: {', '.join(DESIGNS)}",
-                         key="--design")
-    seed = scenario.settings.seed if seed is None else int(seed)
-    if not 0 <= seed <= 2**63 - 1:
-        raise InputError(f"{seed} not allowed; must be in [0, 2**63-1]", key="--seed")
-    if keep_series < 0:
-        raise InputError(f"{keep_series} not allowed; must be >= 0", key="--keep-series")
+    n, seed, design, keep_series = run_arguments(scenario, futures=futures, seed=seed,
+                                                 design=design, keep_series=keep_series)
     policies = select_policies(scenario, None)
-    K = int(chunk_size) if chunk_size else futures_per_chunk(len(policies))
-    if K < 1:
-        raise InputError(f"{K} not allowed; must be at least 1", key="--chunk-size")
-    K = min(K, n)
+    if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
+        raise InputError(f"{chunk_size!r} not allowed; must be at least 1", key="chunk_size")
+    K = min(int(chunk_size) if chunk_size else futures_per_chunk(len(policies)), n)
     RunStore.prepare_dir(Path(run_dir))
     levers = policy_columns(scenario, engine, policies)
     layout = layout_for(engine, scenario, policies, levers)
     columns = sample_futures(scenario.uncertainties, n, seed, design) if design != "mc" else None
     store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout, futures=n,
                             design=design, seed=seed, futures_per_chunk=K,
-                            keep_series=min(keep_series, n), design_columns=columns)
+                            keep_series=keep_series, design_columns=columns)
     return Prepared(store, scenario, engine, key)
 
 

@@ -148,11 +148,11 @@ class RunStore:
     def prepare_dir(root: Path) -> None:
         """Create `root` (refusing one that is not empty) and prove it is writable."""
         if root.exists() and not root.is_dir():
-            raise InputError("exists and is not a directory", file=str(root), key="--run-dir")
+            raise InputError("exists and is not a directory", file=str(root), key="run_dir")
         if root.is_dir() and any(root.iterdir()):
             raise InputError("run directory is not empty; choose a new one, or finish an "
                              "interrupted run with `kaname explore --resume DIR`",
-                             file=str(root), key="--run-dir")
+                             file=str(root), key="run_dir")
         try:
             (root / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
             probe = root / ".write-probe"
@@ -160,7 +160,7 @@ class RunStore:
             probe.unlink()
         except OSError as exc:
             raise InputError(f"cannot write the run directory: {exc.strerror or exc}",
-                             file=str(root), key="--run-dir") from None
+                             file=str(root), key="run_dir") from None
 
     @classmethod
     def create(cls, root: Path, *, scenario: Scenario, layout: dict[str, Any], futures: int,

@@ -372,7 +372,7 @@ class HomelandModel(DeclaredModel):
         from kaname.engine import Engine
 
         # the Model protocol's attributes are settable, DeclaredModel's derived read-only
-        engine = Engine([self], library)  # type: ignore[list-item]
+        engine = Engine([self], library)
         return {path: engine.default(path) for path in self.inputs}
 
     # -- pieces reused by the CLI -----------------------------------------------------------
