@@ -164,8 +164,11 @@ class Engine:
         out = {}
         for path, arr in arrays.items():
             spec = self.inputs[path]
-            coded = np.array([encode_value(v, spec) for v in arr.tolist()], dtype=float) \
-                if arr.dtype.kind in "OUSb" else arr.astype(float)
+            try:
+                coded = np.array([encode_value(v, spec) for v in arr.tolist()], dtype=float) \
+                    if arr.dtype.kind in "OUSb" else arr.astype(float)
+            except InputError as exc:
+                raise InputError(exc.message, key=path) from None
             if coded.size == 1:
                 coded = np.full(size, coded[0])
             if coded.shape != (size,):
