@@ -44,6 +44,8 @@ from kaname.errors import InputError
 from kaname.sampling import transform
 from kaname.scenario import Uncertainty
 
+BOOTSTRAP_STREAM = 0xB007  # spawn word of the Sobol' bootstrap's seed (see bootstrap_seed)
+
 Evaluator = Callable[[Mapping[str, np.ndarray], int, np.random.Generator], dict[str, np.ndarray]]
 
 
@@ -145,6 +147,19 @@ def _problem(paths: Sequence[str]) -> dict[str, Any]:
     return {"num_vars": len(paths), "names": list(paths), "bounds": [[0.0, 1.0]] * len(paths)}
 
 
+def bootstrap_seed(seed: int) -> int:
+    """The seed SALib's Sobol' bootstrap gets for run seed `seed`: never 0.
+
+    SALib 1.6's ``sobol.analyze`` seeds its bootstrap resampling only ``if seed:``; with
+    ``seed=0`` (kaname's default) it draws from NumPy's *global* random state, so the
+    confidence intervals changed with whatever had used ``np.random`` before (in the test
+    suite: the order tests ran in). A non-zero seed derived from `seed` keeps them
+    reproducible; it is a stream of its own, apart from the scrambling of the sample.
+    """
+    state = np.random.SeedSequence([int(seed), BOOTSTRAP_STREAM]).generate_state(1)
+    return int(state[0]) or 1
+
+
 def check_power_of_two(n: int, key: str = "n") -> None:
     if n < 2 or n & (n - 1):
         below = 1 << max(1, int(n).bit_length() - 1) if n >= 2 else 2
@@ -223,7 +238,7 @@ def sobol(target: Any, uncertainties: Mapping[str, Uncertainty | tuple[float, fl
         warnings.simplefilter("ignore", RuntimeWarning)
         res = sobol_analyze.analyze(problem, y, calc_second_order=second,
                                     num_resamples=num_resamples, conf_level=conf_level,
-                                    seed=int(seed))
+                                    seed=bootstrap_seed(seed))
     return SobolIndices(outcome=outcome, names=paths, S1=np.asarray(res["S1"]),
                         S1_conf=np.asarray(res["S1_conf"]), ST=np.asarray(res["ST"]),
                         ST_conf=np.asarray(res["ST_conf"]),
