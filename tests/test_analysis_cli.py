@@ -124,6 +124,7 @@ def test_search_writes_the_pareto_set(tmp_path):
                    "output directory does not exist")
 
 
+@pytest.mark.slow  # explores, catalogs and analyses a run directory (~10 s on busy cores)
 def test_run_directory_from_the_store(tmp_path):
     pytest.importorskip("kaname.store")
     run_dir = tmp_path / "run"
@@ -138,6 +139,7 @@ def test_run_directory_from_the_store(tmp_path):
     assert res.exit_code == 0, res.output
 
 
+@pytest.mark.slow
 def test_no_traceback_in_a_real_process():
     proc = subprocess.run([sys.executable, "-m", "kaname.cli", "analyze", "sobol", EXAMPLE,
                            "--outcome", "sustainment_days", "--n", "100"],

@@ -70,6 +70,7 @@ def _ema_prim():
     return ema_prim
 
 
+@pytest.mark.slow  # the EMA Workbench's own PRIM is slow to import and run
 @pytest.mark.parametrize("categorical", [False, True])
 def test_agrees_with_ema_workbench(categorical):
     ema_prim = _ema_prim()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -240,12 +238,22 @@ policies:
 """
 
 
-def _cli(*args, env=None):
-    import os
+class _Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
 
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "kaname.cli", "autonomy", "table", *args],
-                          capture_output=True, text=True, env=full_env, timeout=120)
+
+def _cli(*args, env=None):
+    """``kaname autonomy table ...`` in-process (typer's CliRunner; a subprocess per call
+    spends seconds importing)."""
+    from typer.testing import CliRunner
+
+    from kaname.cli import app
+
+    res = CliRunner().invoke(app, ["autonomy", "table", *args], env=env)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return _Result(res.exit_code, res.stdout, res.stderr)
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,7 @@ def erlang_runs():
         return dict(zip(ERLANG_CASES, pool.map(_run_case, ERLANG_CASES), strict=True))
 
 
+@pytest.mark.slow  # long simulations (DES statistics)
 @pytest.mark.parametrize("case", ERLANG_CASES)
 def test_des_matches_erlang_c_with_constant_staffing(erlang_runs, case):
     lam, service_min, servers, _hours = case
@@ -96,6 +97,7 @@ def base():
     return model, {p: engine.default(p) for p in model.inputs}
 
 
+@pytest.mark.slow  # long simulations (DES statistics)
 @pytest.mark.parametrize(("situation", "per_day", "delegated", "days"), GRID)
 def test_approximation_tracks_simulation(base, situation, per_day, delegated, days):
     model, defaults = base

@@ -3,13 +3,12 @@ models a lever reaches re-run, uploads fail with the CLI's line, export round-tr
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from kaname.app import core
+from kaname.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +111,10 @@ def test_bad_uploads_give_the_cli_line(data, needle):
 def test_the_same_error_as_the_cli(tmp_path):
     bad = tmp_path / "up.yaml"
     bad.write_text("name: x\npolicies: {a: {c2.structure: moon_base}}\n")
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "validate", str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    res = CliRunner().invoke(app, ["validate", str(bad)])
     with pytest.raises(core.UploadError) as info:
         core.load_scenario_text(bad.read_bytes(), str(bad))
-    assert proc.returncode == 2 and proc.stderr.strip() == info.value.line
+    assert res.exit_code == 2 and res.stderr.strip() == info.value.line
 
 
 def test_export_round_trips(bench):
@@ -139,10 +137,9 @@ def test_export_round_trips(bench):
     (["serve", "--futures", "5"], "--futures: 5 not allowed"),
 ])
 def test_serve_bad_options(args, needle):
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", *args], capture_output=True,
-                          text=True, timeout=60)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and needle in proc.stderr
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2
+    assert res.stderr.strip().count("\n") == 0 and needle in res.stderr
 
 
 def test_serve_is_local_and_offline():

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from browser_support import ARGS, CHROMIUM, Watch, artifact, require_browser
 
+pytestmark = pytest.mark.slow  # a real browser and a Streamlit server: the slow tier
+
 METRIC = '[data-testid="stMetricValue"]'
 CHANGED = ("(old) => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
            ".map(e => e.innerText).join('|') !== old")

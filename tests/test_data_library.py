@@ -1,10 +1,9 @@
 """The data library: sources, units converted at load, and its commands."""
 
-import subprocess
-import sys
 import textwrap
 
 import pytest
+from typer.testing import CliRunner
 
 from kaname.data import Library
 from kaname.errors import DataError
@@ -76,33 +75,40 @@ def test_inverted_range_is_refused(tmp_path):
         Library.load([path])
 
 
+def kaname(*args, env=None):
+    """The ``kaname`` command in-process (typer's CliRunner)."""
+    from kaname.cli import app
+
+    res = CliRunner().invoke(app, list(args), env=env)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return res
+
+
 def test_data_check_command_fails_on_unsourced_entry(tmp_path):
     path = write(tmp_path, """
         model: extra
         parameters:
           thing: {value: 3, unit: day}
     """)
-    env = {"KANAME_DATA": str(path), "PATH": ""}
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "check"],
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 1
-    assert "extra.thing" in proc.stderr
+    res = kaname("data", "check", env={"KANAME_DATA": str(path)})
+    assert res.exit_code == 1
+    assert "extra.thing" in res.stderr
 
 
 def test_data_show_and_list_json():
     import json
 
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "show",
-                           "sustainment.pac3_mse.us_rate_history", "--format", "json"],
-                          capture_output=True, text=True, check=True)
-    entry = json.loads(proc.stdout)
+    res = kaname("data", "show", "sustainment.pac3_mse.us_rate_history", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    entry = json.loads(res.stdout)
     assert entry["unit"] == "missile/year" and entry["sources"]
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "show", "nope.nope"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2 and "nope.nope" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "list", "sustainment",
-                           "--format", "json"], capture_output=True, text=True, check=True)
-    assert all(e["path"].startswith("sustainment") for e in json.loads(proc.stdout))
+    res = kaname("data", "show", "nope.nope")
+    assert res.exit_code == 2 and "nope.nope" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = kaname("data", "list", "sustainment", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    assert all(e["path"].startswith("sustainment") for e in json.loads(res.stdout))
 
 
 def test_data_check_fails_on_default_outside_declared_bounds(tmp_path):
@@ -112,8 +118,6 @@ def test_data_check_fails_on_default_outside_declared_bounds(tmp_path):
           pac3_mse:
             export_share: {value: 1.5, unit: dimensionless, assumption: test override}
     """)
-    env = {"KANAME_DATA": str(path), "PATH": ""}
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "data", "check"],
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 1
-    assert "sustainment.pac3_mse.export_share" in proc.stderr and "out of range" in proc.stderr
+    res = kaname("data", "check", env={"KANAME_DATA": str(path)})
+    assert res.exit_code == 1
+    assert "sustainment.pac3_mse.export_share" in res.stderr and "out of range" in res.stderr

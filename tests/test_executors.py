@@ -55,6 +55,7 @@ def dask_cluster(toy: Toy):  # noqa: F811
                 p.wait(timeout=15)
 
 
+@pytest.mark.slow  # starts a real Dask cluster
 def test_serial_process_and_dask_give_identical_results_for_any_chunk_size(
         toy, dask_cluster, tmp_path) -> None:  # noqa: F811
     scenario = toy.write_scenario(futures=90, design="lhs")
@@ -91,6 +92,7 @@ def test_monte_carlo_in_workers_matches_serial(toy, tmp_path) -> None:  # noqa: 
                                 open_results(tmp_path / "b").dataset.load())
 
 
+@pytest.mark.slow  # a CLI process and a process pool, then a resume
 def test_a_failing_chunk_is_recorded_the_run_continues_and_the_cli_exits_non_zero(
         toy, tmp_path) -> None:  # noqa: F811
     scenario = toy.write_scenario(futures=30, design="lhs")
@@ -128,6 +130,7 @@ def test_failure_in_process_serial_mode_is_recorded(toy, tmp_path, monkeypatch) 
     assert summary.done == 2
 
 
+@pytest.mark.slow  # Dask's connection timeout
 def test_unreachable_scheduler_is_one_line_exit_2_within_10_s(toy, tmp_path) -> None:  # noqa: F811
     scenario = toy.write_scenario(futures=5)
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there

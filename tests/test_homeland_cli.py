@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -61,11 +58,9 @@ def test_boost_shorter_than_delay_from_data_override(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: homeland\nparameters:\n  sbi:\n    detection_delay:\n"
                    "      value: 200\n      unit: s\n      assumption: test\n")
-    env = {**os.environ, "KANAME_DATA": str(bad)}
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "homeland", "compare"],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 2
-    assert "boost_time" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    result = runner.invoke(app, ["homeland", "compare"], env={"KANAME_DATA": str(bad)})
+    assert result.exit_code == 2
+    assert "boost_time" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("lang,word", [("en", "Architecture"), ("ja", "構成")])

@@ -188,6 +188,7 @@ def run_dir(tmp_path_factory):
     return _run_dir(tmp_path_factory.mktemp("store"))
 
 
+@pytest.mark.slow  # `run_dir` explores 600 futures in a subprocess; the report renders them
 def test_cli_report_of_a_run_directory(run_dir):
     proc = subprocess.run([sys.executable, "-m", "kaname.cli", "report", str(run_dir),
                            "--lang", "ja"], capture_output=True, text=True, timeout=300)
@@ -197,6 +198,7 @@ def test_cli_report_of_a_run_directory(run_dir):
     assert "taiwan-2028" in html and "日本が関与する台湾有事" in html  # frozen scenario text
 
 
+@pytest.mark.slow  # needs `run_dir`
 def test_failed_chunks_are_on_the_first_page(run_dir, tmp_path):
     import shutil
 
@@ -221,6 +223,7 @@ def test_failed_chunks_are_on_the_first_page(run_dir, tmp_path):
     assert np.array_equal(futures, np.r_[0:200, 400:600])
 
 
+@pytest.mark.slow  # needs `run_dir`
 @pytest.mark.parametrize(("args", "needle"), [
     (["report", "/nonexistent/run"], "no such run directory"),
     (["report", "{run}", "--lang", "fr"], "--lang: 'fr' not allowed"),

@@ -7,6 +7,8 @@ from importlib import resources
 import pytest
 from browser_support import ARGS, CHROMIUM, Watch, artifact, require_browser
 
+pytestmark = pytest.mark.slow  # a real browser: the slow tier
+
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):

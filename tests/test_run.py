@@ -1,8 +1,6 @@
 """Running a scenario: results layout, pairing, reproducibility, CLI outputs."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,16 +50,20 @@ def test_kept_series(example):
 
 
 def test_cli_run_json_and_csv(tmp_path):
+    from typer.testing import CliRunner
+
+    from kaname.cli import app
+
     out = tmp_path / "s.json"
-    subprocess.run([sys.executable, "-m", "kaname.cli", "run", str(EXAMPLE), "-n", "100",
-                    "--format", "json", "--out", str(out), "--samples",
-                    str(tmp_path / "x.csv")], check=True, capture_output=True)
+    res = CliRunner().invoke(app, ["run", str(EXAMPLE), "-n", "100", "--format", "json",
+                                   "--out", str(out), "--samples", str(tmp_path / "x.csv")])
+    assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     rows = [r for r in data["summary"] if r["outcome"] == "sustainment.sustainment_days"]
     assert [r["policy"] for r in rows] == data["policies"]
     assert rows[0]["diff_median"] is None and rows[0]["p10"] <= rows[0]["median"] <= rows[0]["p90"]
     assert (tmp_path / "x.csv").read_text().startswith("policy,future")
-    proc = subprocess.run([sys.executable, "-m", "kaname.cli", "run", str(EXAMPLE), "-n", "50",
-                           "--format", "csv", "--policy", "status-quo"], check=True,
-                          capture_output=True, text=True)
-    assert proc.stdout.splitlines()[0].startswith("outcome,label,unit")
+    res = CliRunner().invoke(app, ["run", str(EXAMPLE), "-n", "50", "--format", "csv",
+                                   "--policy", "status-quo"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0].startswith("outcome,label,unit")

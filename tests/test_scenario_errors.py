@@ -1,11 +1,25 @@
 """Every bad-input class of DESIGN §2.3: exit code 2, one line naming file and key,
-no traceback, no output file."""
+no traceback, no output file.
 
+The cases run in-process: the loader and validator (:func:`kaname.scenario.load_scenario`)
+must raise an :class:`~kaname.errors.InputError` whose one-line message names the file and
+the key, and the command-line plumbing (options, output files) is checked through typer's
+``CliRunner``. One test starts the real ``kaname`` console script, to prove that such an
+error reaches a user as one line on stderr, exit code 2 and no traceback.
+"""
+
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from kaname.cli import app
+from kaname.errors import InputError, ScenarioError
+from kaname.scenario import load_scenario
 
 VALID = """\
 name: t
@@ -19,20 +33,28 @@ uncertainties:
 """
 
 
-def kaname(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "kaname.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+@pytest.fixture(scope="module")
+def engine():
+    """One engine for every case (what load_scenario builds from the scenario's settings;
+    validation does not depend on the horizon)."""
+    from kaname.engine import Engine
+
+    return Engine.build()
 
 
-def run_bad(tmp_path, text, *, name="s.yaml", raw=None):
+def write(tmp_path, text, *, name="s.yaml", raw=None):
     path = tmp_path / name
     if raw is not None:
         path.write_bytes(raw)
     else:
         path.write_text(textwrap.dedent(text))
-    out = tmp_path / "summary.json"
-    proc = kaname("run", str(path), "--format", "json", "--out", str(out))
-    return proc, out, path
+    return path
+
+
+def one_line(exc: InputError) -> str:
+    line = exc.line()
+    assert "\n" not in line, line
+    return line
 
 
 CASES = {
@@ -73,47 +95,105 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_scenario_gives_one_line_and_exit_2(tmp_path, case):
+def test_bad_scenario_is_one_line_naming_file_and_key(tmp_path, engine, case):
     text, must_name = CASES[case]
-    proc, out, path = run_bad(tmp_path, text)
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        load_scenario(path, engine)
+    line = one_line(err.value)
+    assert str(path) in line
+    assert must_name in line
+
+
+def test_validation_errors_are_scenario_errors(tmp_path, engine):
+    path = write(tmp_path, CASES["unknown path"][0])
+    with pytest.raises(ScenarioError, match="unknown parameter path"):
+        load_scenario(path, engine)
+
+
+def test_bad_settings_are_refused_before_any_model_is_built(tmp_path):
+    # no engine given: the scenario's own settings are checked first
+    path = write(tmp_path, CASES["wrong type in settings"][0])
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(path) in one_line(err.value) and "settings.futures" in err.value.line()
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_scenario(tmp_path / "nope.yaml")
+    assert "nope.yaml" in one_line(err.value) and "not found" in err.value.line()
+
+
+def test_oversized_file(tmp_path):
+    path = write(tmp_path, None, raw=(VALID + "#" + "x" * 2_000_000 + "\n").encode())
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert "larger than" in one_line(err.value) and str(path) in err.value.line()
+
+
+def cli(*args):
+    res = CliRunner().invoke(app, list(args))
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return res
+
+
+def assert_one_line_exit_2(res, *needles):
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("kaname: error: "), lines[0]
+    assert "Traceback" not in res.stderr
+    assert res.stdout == ""
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_cli_bad_scenario_writes_no_output(tmp_path):
+    for case in ("wrong type in settings", "NaN"):
+        path = write(tmp_path, CASES[case][0])
+        out = tmp_path / "summary.json"
+        res = cli("run", str(path), "--format", "json", "--out", str(out))
+        assert_one_line_exit_2(res, str(path), CASES[case][1])
+        assert not out.exists()
+
+
+def test_bad_option_values_exit_2(tmp_path):
+    path = write(tmp_path, VALID)
+    for args, key in ((["--futures", "0"], "--futures"), (["--format", "xml"], "--format"),
+                      (["--design", "grid"], "--design"), (["--policy", "nope"], "nope")):
+        assert_one_line_exit_2(cli("run", str(path), *args), key)
+
+
+def test_unwritable_output_directory(tmp_path):
+    path = write(tmp_path, VALID)
+    res = cli("run", str(path), "--out", str(tmp_path / "no" / "such" / "dir.json"))
+    assert_one_line_exit_2(res, "does not exist")
+
+
+def test_cli_validate_missing_file(tmp_path):
+    assert_one_line_exit_2(cli("validate", str(tmp_path / "nope.yaml")), "nope.yaml",
+                           "not found")
+
+
+def console_script() -> str:
+    """The installed ``kaname`` entry point (next to this interpreter, else on PATH)."""
+    here = Path(sys.executable).parent / "kaname"
+    found = str(here) if here.exists() else shutil.which("kaname")
+    assert found, "the kaname console script is not installed (pip install -e .)"
+    return found
+
+
+def test_real_console_script_prints_one_line_and_exits_2(tmp_path):
+    # `validate` of a scenario refused before any model is built: a quick process
+    path = write(tmp_path, CASES["wrong type in settings"][0])
+    proc = subprocess.run([console_script(), "validate", str(path)], capture_output=True,
+                          text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert str(path) in lines[0]
-    assert must_name in lines[0]
-    assert not out.exists()
+    assert lines[0].startswith("kaname: error: ")
+    assert str(path) in lines[0] and "settings.futures" in lines[0]
     assert proc.stdout == ""
-
-
-def test_missing_file(tmp_path):
-    proc = kaname("validate", str(tmp_path / "nope.yaml"))
-    assert proc.returncode == 2
-    assert "nope.yaml" in proc.stderr and "not found" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
-
-
-def test_oversized_file(tmp_path):
-    proc, out, path = run_bad(tmp_path, None, raw=(VALID + "#" + "x" * 2_000_000 + "\n").encode())
-    assert proc.returncode == 2
-    assert "larger than" in proc.stderr and str(path) in proc.stderr
-    assert not out.exists()
-
-
-def test_bad_option_values_exit_2(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(VALID)
-    for args in (["--futures", "0"], ["--format", "xml"], ["--policy", "nope"],
-                 ["--design", "grid"]):
-        proc = kaname("run", str(path), *args)
-        assert proc.returncode == 2, args
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-        assert "Traceback" not in proc.stderr
-
-
-def test_unwritable_output_directory(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(VALID)
-    proc = kaname("run", str(path), "--out", str(tmp_path / "no" / "such" / "dir.json"))
-    assert proc.returncode == 2
-    assert "does not exist" in proc.stderr

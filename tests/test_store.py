@@ -93,6 +93,7 @@ def test_results_are_closed_form_and_rows_are_policy_then_future(toy, tmp_path) 
 
 # --------------------------------------------------------------------------- kill and resume
 
+@pytest.mark.slow  # real processes, killed mid-run
 def test_sigkill_mid_run_then_resume_equals_uninterrupted_run(toy, tmp_path) -> None:  # noqa: F811
     scenario = toy.write_scenario(futures=60, design="lhs")
     killed = tmp_path / "killed"
@@ -138,6 +139,7 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted_run(toy, tmp_path) -> 
     assert not list((killed / "chunks").glob(".*.part"))
 
 
+@pytest.mark.slow  # a real process, interrupted mid-run
 def test_ctrl_c_stops_cleanly_and_keeps_finished_chunks(toy, tmp_path) -> None:  # noqa: F811
     scenario = toy.write_scenario(futures=40, design="mc")
     run_dir = tmp_path / "run"
@@ -350,6 +352,7 @@ def test_python_runs_leave_the_catalog_alone_unless_asked(toy, tmp_path) -> None
     assert [r["dir"] for r in list_runs()] == [str((tmp_path / "listed").resolve())]
 
 
+@pytest.mark.slow  # a fresh interpreter per module (~45 s on 2 busy cores)
 def test_the_store_imports_without_the_run_pipeline() -> None:
     """No import cycle results -> store -> run -> results: each module imports first in a
     fresh interpreter, and the store (its reader included) never loads kaname.run."""
