@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kaname.data import Library
+from kaname.engine import Engine
 from kaname.errors import InputError
 from kaname.models.deterrence import DeterrenceModel
 from kaname.testing import check_model
@@ -202,8 +203,8 @@ def test_coefficient_outside_declared_range_is_refused(tmp_path):
         parameters:
           p_deny_alone: {base: 1.5, unit: dimensionless, assumption: bad on purpose}
         """)
-    with pytest.raises(InputError) as err:
-        DeterrenceModel.from_library(lib)
+    with pytest.raises(InputError) as err:  # defaults are checked when the engine is built
+        Engine([DeterrenceModel.from_library(lib)], lib)
     line = err.value.line()
     assert file in line and "deterrence.p_deny_alone" in line and "\n" not in line
 
@@ -215,4 +216,4 @@ def test_range_end_outside_declared_range_is_refused(tmp_path):
           war_cost: {base: 0.2, low: -0.1, high: 0.5, unit: dimensionless, assumption: bad}
         """)
     with pytest.raises(InputError, match=r"deterrence\.war_cost: low"):
-        DeterrenceModel.from_library(lib)
+        Engine([DeterrenceModel.from_library(lib)], lib)

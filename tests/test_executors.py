@@ -147,9 +147,9 @@ def test_unreachable_scheduler_is_one_line_exit_2_within_10_s(toy, tmp_path) -> 
 def test_worker_count_and_bad_executor_are_checked(toy, tmp_path) -> None:  # noqa: F811
     from kaname.executors import make_executor
 
-    with pytest.raises(InputError, match="--executor"):
+    with pytest.raises(InputError, match="^executor: "):  # Python names its parameter
         make_executor("threads")
-    with pytest.raises(InputError, match="--scheduler"):
+    with pytest.raises(InputError, match="^scheduler: "):
         make_executor("process", 2, "tcp://127.0.0.1:1")
     scenario = toy.write_scenario(futures=5)
     res = CliRunner().invoke(app, ["explore", str(scenario), "--run-dir", str(tmp_path / "r"),

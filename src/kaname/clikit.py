@@ -45,15 +45,19 @@ PYTHON_TO_OPTION = {"policies": "policy", "levers": "lever", "objectives": "obje
 def option_for(key: str) -> str | None:
     """The current command's option (``--futures``) for an error's Python parameter
     (``futures``), so one error reads in the caller's own terms on either side."""
-    import click
+    try:  # typer >= 0.26 carries its own copy of click
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - older typer on upstream click
+        from click import get_current_context
 
-    ctx = click.get_current_context(silent=True)
+    ctx = get_current_context(silent=True)
     if ctx is None:
         return None
     wanted = PYTHON_TO_OPTION.get(key, key)
     for param in ctx.command.params:
-        if param.name in (key, wanted) and isinstance(param, click.Option) and param.opts:
-            return max(param.opts, key=len)
+        opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        if param.name in (key, wanted) and opts:
+            return max(opts, key=len)
     return None
 
 

@@ -181,7 +181,7 @@ class DeclaredModel:
         return engine.evaluate(columns, size, series=series)
 
     @classmethod
-    def from_library(cls, library: Library, settings: Settings) -> DeclaredModel:
+    def from_library(cls, library: Library, settings: Settings | None = None) -> DeclaredModel:
         """The model's factory: build it for `settings` from `library` (override when the
         declarations need items or checks from the data library)."""
         return cls()
