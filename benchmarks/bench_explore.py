@@ -111,7 +111,7 @@ def _ema_model(scenario, engine):  # type: ignore[no-untyped-def]
         ScalarOutcome,
     )
 
-    from kaname.run import policy_columns, select_policies
+    from kaname.ensemble import policy_columns, select_policies
 
     inputs: dict[str, str] = {}       # EMA name -> kaname path
     categorical: dict[str, tuple[str, ...]] = {}

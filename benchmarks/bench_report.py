@@ -59,8 +59,8 @@ def bench_dashboard(n: int) -> None:
 
 
 def bench_report(n: int) -> None:
+    from kaname.ensemble import run
     from kaname.report import write_report
-    from kaname.run import run
     from kaname.scenario import engine_for, load_scenario
 
     with resources.as_file(resources.files("kaname.examples") / "taiwan-2028.yaml") as path:

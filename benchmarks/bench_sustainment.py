@@ -25,7 +25,7 @@ def one(futures: int, chunk: int) -> dict[str, float]:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import yaml
 
-    from kaname.run import run
+    from kaname.ensemble import run
     from kaname.scenario import SettingsModel, engine_for, parse_scenario
 
     # The example, restricted to the sustainment model's levers and uncertainties.

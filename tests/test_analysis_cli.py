@@ -29,7 +29,7 @@ def one_line_error(res, *fragments):
 
 @pytest.fixture(scope="module")
 def run_nc(tmp_path_factory):
-    from kaname.run import run
+    from kaname.ensemble import run
     from kaname.scenario import engine_for, load_scenario
 
     sc = load_scenario(EXAMPLE)

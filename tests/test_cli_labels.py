@@ -20,7 +20,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"
 
 def test_japanese_table_has_japanese_headers():
     from kaname.commands.run import render
-    from kaname.run import run
+    from kaname.ensemble import run
     from kaname.scenario import engine_for, load_scenario
 
     sc = load_scenario(EXAMPLE)

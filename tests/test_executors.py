@@ -160,7 +160,7 @@ def test_worker_count_and_bad_executor_are_checked(toy, tmp_path) -> None:  # no
 def test_integrated_example_explore_equals_run(tmp_path) -> None:
     """The bundled Taiwan-2028 scenario through every built-in model: chunked, stored and
     reopened results equal the single-process run."""
-    from kaname.run import run
+    from kaname.ensemble import run
     from kaname.store import load
 
     example = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"

@@ -22,7 +22,7 @@ SECTIONS = ("scenario", "headline", "sustainment", "c2", "homeland", "posture", 
 
 @pytest.fixture(scope="module")
 def demo():
-    from kaname.run import run
+    from kaname.ensemble import run
     from kaname.scenario import engine_for, load_scenario
 
     with resources.as_file(resources.files("kaname.examples") / "taiwan-2028.yaml") as path:

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.slow  # a real browser: the slow tier
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
+    from kaname.ensemble import run
     from kaname.report import write_report
-    from kaname.run import run
     from kaname.scenario import engine_for, load_scenario
 
     with resources.as_file(resources.files("kaname.examples") / "taiwan-2028.yaml") as path:

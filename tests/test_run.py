@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kaname.run import run
+from kaname.ensemble import run
 from kaname.scenario import engine_for, load_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"

@@ -64,7 +64,7 @@ def test_chunks_tile_the_futures_exactly_once(n: int, k: int, keep: int) -> None
        k=st.integers(1, 50), keep=st.integers(0, 12))
 def test_chunked_run_equals_the_single_process_pipeline(toy, design, n, k, keep) -> None:  # noqa: F811
     """Any design, chunk size and series count: the store's lazily opened Dataset is
-    identical to kaname.run.run() computing everything in one process."""
+    identical to kaname.ensemble.run() computing everything in one process."""
     scenario = toy.write_scenario(futures=n, design=design)
     with tempfile.TemporaryDirectory() as tmp:
         summary = explore_api(scenario, Path(tmp) / "run", chunk_size=k, keep_series=keep)
@@ -355,13 +355,13 @@ def test_python_runs_leave_the_catalog_alone_unless_asked(toy, tmp_path) -> None
 @pytest.mark.slow  # a fresh interpreter per module (~45 s on 2 busy cores)
 def test_the_store_imports_without_the_run_pipeline() -> None:
     """No import cycle results -> store -> run -> results: each module imports first in a
-    fresh interpreter, and the store (its reader included) never loads kaname.run."""
+    fresh interpreter, and the store (its reader included) never loads kaname.ensemble."""
     modules = ["kaname.results", "kaname.store", "kaname.store.reader", "kaname.store.layout",
                "kaname.store.codec", "kaname.store.manifest", "kaname.store.lifecycle",
-               "kaname.executors", "kaname.catalog", "kaname.run", "kaname.report.load"]
+               "kaname.executors", "kaname.catalog", "kaname.ensemble", "kaname.report.load"]
     code = ("import importlib, sys\n"
             "importlib.import_module(sys.argv[1])\n"
-            "print('kaname.run' in sys.modules)\n")
+            "print('kaname.ensemble' in sys.modules)\n")
     for name in modules:
         proc = subprocess.run([sys.executable, "-c", code, name], capture_output=True,
                               text=True, timeout=120)

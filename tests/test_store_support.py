@@ -163,8 +163,8 @@ def explore_api(scenario: Path, run_dir: Path, executor: str = "serial", workers
 
 
 def reference(scenario: Path, **options):  # type: ignore[no-untyped-def]
-    """The same scenario through the single-process pipeline (kaname.run.run)."""
-    from kaname.run import run
+    """The same scenario through the single-process pipeline (kaname.ensemble.run)."""
+    from kaname.ensemble import run
     from kaname.store import load
 
     scn, engine, _ = load(scenario)

@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 _API: dict[str, str] = {
     "load_scenario": "kaname.scenario",
     "Scenario": "kaname.scenario",
-    "run": "kaname.run",
+    "run": "kaname.ensemble",
     "explore": "kaname.api",
     "open_results": "kaname.store",
     "Results": "kaname.results",

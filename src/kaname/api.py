@@ -1,5 +1,5 @@
 """The Python API's ensemble on disk: :func:`explore` (the ``kaname explore`` command's work
-without the command line). :func:`kaname.run` is in :mod:`kaname.run`, the reader
+without the command line). :func:`kaname.run` is in :mod:`kaname.ensemble`, the reader
 :func:`kaname.open_results` in :mod:`kaname.store`."""
 
 from __future__ import annotations

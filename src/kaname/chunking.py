@@ -1,5 +1,5 @@
 """How an ensemble is cut into vectorised calls, and how each call is seeded — one rule for
-``kaname.run`` (in memory) and ``kaname explore`` (on disk), so the same scenario and seed
+:func:`kaname.run` (in memory) and ``kaname explore`` (on disk), so the same scenario and seed
 give bit-identical numbers either way.
 
 A run of ``n`` futures × ``P`` policies is cut into chunks of ``K`` futures (``K·P`` samples

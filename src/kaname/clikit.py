@@ -48,7 +48,7 @@ def option_for(key: str) -> str | None:
     try:  # typer >= 0.26 carries its own copy of click
         from typer._click.globals import get_current_context
     except ImportError:  # pragma: no cover - older typer on upstream click
-        from click import get_current_context
+        from click import get_current_context  # type: ignore[no-redef]
 
     ctx = get_current_context(silent=True)
     if ctx is None:

@@ -2,7 +2,7 @@
 
 A worker evaluates one chunk task (:class:`ChunkTask`: a range of futures under every
 policy, with everything it needs and no file system access) in one vectorised call
-(:func:`kaname.run.evaluate_futures`) and returns the encoded Parquet bytes; only the
+(:func:`kaname.ensemble.evaluate_futures`) and returns the encoded Parquet bytes; only the
 driver (:mod:`kaname.store.lifecycle`) writes to the run directory, so a remote Dask
 cluster needs no shared file system. An executor runs tasks with bounded tasks in
 flight; which executor ran a chunk never changes its bytes.
@@ -87,7 +87,7 @@ class ChunkOutcome:
 
 def evaluate_chunk(task: ChunkTask) -> ChunkOutcome:
     """Evaluate one chunk and encode it; a model error becomes the outcome's error text."""
-    from kaname.run import evaluate_futures
+    from kaname.ensemble import evaluate_futures
     from kaname.sampling import sample_futures
 
     started = time.perf_counter()

@@ -169,7 +169,7 @@ def _dataset_columns(ds: xr.Dataset, lang: str) -> Iterator[_Column]:
 
 def _output_columns(runs: Mapping[str, Mapping[str, np.ndarray]], engine: Any,
                     lang: str) -> Iterator[_Column]:
-    from kaname.run import display_order
+    from kaname.ensemble import display_order
 
     for path in display_order(engine.outputs):
         spec = engine.outputs[path]

@@ -229,7 +229,7 @@ class ScenarioProblem:
     def evaluate(self, levers: Mapping[str, np.ndarray], n: int,
                  outcomes: Sequence[str]) -> dict[str, np.ndarray]:
         from kaname.analysis.sensitivity import _outcome_picker
-        from kaname.run import evaluate_futures
+        from kaname.ensemble import evaluate_futures
 
         pickers = {o: _outcome_picker(self.engine, o) for o in outcomes}
         columns = {p: np.full(n, v) for p, v in self.base.items()}

@@ -102,7 +102,7 @@ def settable(engine: Any, scenario: Any = None) -> list[str]:
 def lever_groups(engine: Any, scenario: Any = None) -> dict[str, list[Lever]]:
     """Every settable lever, grouped by the model that declares it, in the models' display
     order (a model added by a plugin gets its own group without editing this file)."""
-    from kaname.run import display_order
+    from kaname.ensemble import display_order
 
     groups: dict[str, list[Lever]] = {}
     for path in display_order(settable(engine, scenario)):

@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "en",
     ) -> None:
         """Run the bundled Taiwan-2028 example end to end; write its results and report."""
-        from kaname.run import run
+        from kaname.ensemble import run
         from kaname.scenario import engine_for, load_scenario
 
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
         difference from the first policy for each headline outcome."""
-        from kaname.run import run
+        from kaname.ensemble import run
         from kaname.scenario import DESIGNS, load_scenario
 
         if design is not None:

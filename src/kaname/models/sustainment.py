@@ -158,7 +158,9 @@ class SustainmentModel(DeclaredModel):
         self.coord_labels = {"munition": {"en": dict(munitions), "ja": dict(munition_labels_ja)}}
 
     @classmethod
-    def from_library(cls, library: Library, settings: Settings) -> SustainmentModel:
+    def from_library(cls, library: Library, settings: Settings | None = None
+                     ) -> SustainmentModel:
+        settings = settings or Settings()
         munitions = library.groups("sustainment")
         history = {}
         rate_cap = 0.0

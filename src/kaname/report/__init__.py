@@ -68,8 +68,8 @@ def model_sections(ctx: Any) -> list[dict[str, Any]]:
     its headline outcomes, so a plugin model is reported without editing this package."""
     from importlib import import_module
 
+    from kaname.ensemble import display_order
     from kaname.report import sections as sx
-    from kaname.run import display_order
 
     models: dict[str, Any] = {m.name: m for m in getattr(ctx.engine, "models", [])}
     if ctx.engine is None:  # the models could not be built: the built-ins' declarations

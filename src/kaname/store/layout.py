@@ -54,7 +54,7 @@ def layout_for(engine: Engine, scenario: Scenario, policies: Sequence[str],
                levers: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """Everything needed to write and read chunks without an engine: columns, labels,
     dims, units. Stored in the manifest, so opening a run never rebuilds the models."""
-    from kaname.results import variable_attrs  # the same variable attributes as kaname.run
+    from kaname.results import variable_attrs  # the same variable attributes as kaname.ensemble
 
     def input_entry(path: str) -> dict[str, Any]:
         spec = engine.inputs[path]

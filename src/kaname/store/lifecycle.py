@@ -2,7 +2,7 @@
 chunk tasks and execute them on an executor (:mod:`kaname.executors`).
 
 A run of n futures × P policies is cut by :func:`kaname.chunking.plan_chunks` — the same
-planner as the in-memory :func:`kaname.run.run` — into chunks of K futures (K·P samples per
+planner as the in-memory :func:`kaname.ensemble.run` — into chunks of K futures (K·P samples per
 vectorised call), with a cut at ``keep_series``. Whatever executes a chunk, its inputs and
 seeds depend only on the run and on k:
 
@@ -10,7 +10,7 @@ seeds depend only on the run and on k:
   (:mod:`kaname.sampling`), so they depend only on the future's index; Latin hypercube and
   Sobol are joint designs, generated once per run, stored in ``design.parquet`` and sliced;
 * model randomness: :func:`kaname.chunking.chunk_rng` for chunk k (through
-  :func:`kaname.run.evaluate_futures`).
+  :func:`kaname.ensemble.evaluate_futures`).
 
 Hence serial, process and Dask runs with any worker count give bit-identical chunk files,
 and runs with different chunk sizes give bit-identical numbers **as long as no model draws
@@ -116,7 +116,7 @@ def create_run(scenario: Scenario, engine: Engine, key: EngineKey, run_dir: str 
     """Write a new run directory (refusing a non-empty one): frozen scenario, design,
     manifest with every chunk pending. `chunk_size` is futures per chunk (default: about
     :data:`kaname.chunking.SAMPLES_PER_CHUNK` samples)."""
-    from kaname.run import policy_columns, run_arguments, select_policies
+    from kaname.ensemble import policy_columns, run_arguments, select_policies
     from kaname.sampling import sample_futures
 
     n, seed, design, keep_series = run_arguments(scenario, futures=futures, seed=seed,
@@ -139,7 +139,7 @@ def reopen_run(run_dir: str | Path) -> Prepared:
     """Open an interrupted run for ``--resume``, refusing one whose scenario or data
     library changed since it started (the numbers would no longer match)."""
     from kaname import yamlio
-    from kaname.run import policy_columns
+    from kaname.ensemble import policy_columns
 
     store = RunStore.open(run_dir)
     m = store.manifest

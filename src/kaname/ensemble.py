@@ -1,4 +1,6 @@
-"""Run a scenario: every future under every policy, in vectorised chunks, into Results."""
+"""Run a scenario in memory (:func:`kaname.run`): every future under every policy, in
+vectorised chunks, into labelled Results. (The module is ``ensemble`` so that the package
+attribute ``kaname.run`` stays the function.)"""
 
 from __future__ import annotations
 
