@@ -39,13 +39,15 @@ def _choose_policy(policies: Mapping[str, Mapping[str, Any]], requested: str | N
 def dependence_table(model: Any, library: Any, levers: Mapping[str, float]) -> dict[str, Any]:
     """Shares and risks at the data-library base values, before (no new investment) and
     after the given lever values; a plain dict ready for JSON."""
-    base = {p: float(library.get(p).value(spec.unit)) for p, spec in model.inputs.items()}
-    after_inputs = {**base, **{p: float(v) for p, v in levers.items() if p in model.inputs}}
-    before_inputs = {p: (0.0 if p.endswith(".investment_jpy_per_year") else v)
-                     for p, v in base.items()}
-    runs = {}
-    for which, values in (("before", before_inputs), ("after", after_inputs)):
-        runs[which] = model.evaluate({p: np.array([v]) for p, v in values.items()})
+    from kaname.engine import Engine
+
+    engine = Engine([model], library)
+    after_inputs = {p: engine.default(p) for p in model.inputs}
+    after_inputs.update({p: float(v) for p, v in levers.items() if p in model.inputs})
+    no_investment = {p: 0.0 for p in model.inputs if p.endswith(".investment_jpy_per_year")}
+    runs = {which: engine.evaluate(engine.columns_from(values, 1), 1)
+            for which, values in (("before", {**after_inputs, **no_investment}),
+                                  ("after", after_inputs))}
     origins, domains = model.coords["origin"], model.coords["domain"]
 
     def shares(out: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
