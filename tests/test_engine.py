@@ -159,3 +159,9 @@ def test_evaluate_dict_takes_labels_and_scalars():
                                   [0.0, 10.0, 0.0])
     with pytest.raises(InputError, match="pick.kind"):
         Pick().evaluate_dict({"pick.kind": "z"})
+
+
+def test_columns_of_the_wrong_shape_are_refused():
+    engine = Engine([Source(), Sink()])
+    with pytest.raises(InputError, match=r"src.rate: has shape \(3,\); the model needs \(2,\)"):
+        engine.evaluate({"src.rate": np.ones(3)}, 2)

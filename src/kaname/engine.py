@@ -201,10 +201,16 @@ class Engine:
                 src = m.links.get(path, path)
                 if src in values:
                     x[path] = values[src]
-                elif path in columns:
+                    continue
+                shape = (n, *(len(self.coords[d]) for d in m.inputs[path].dims))
+                if path in columns:
                     x[path] = np.asarray(columns[path], dtype=float)
+                    if x[path].shape != shape:
+                        raise InputError(f"has shape {x[path].shape}; the model needs {shape} "
+                                         f"(samples × {' × '.join(m.inputs[path].dims) or '1'})",
+                                         key=path)
                 else:
-                    x[path] = np.full(n, self.default(path))
+                    x[path] = np.full(shape, self.default(path))
             key = ModelCache.key(x, series) if cache is not None and not m.stochastic else None
             out = cache.get(m.name, key) if cache is not None and key is not None else None
             if out is None:
