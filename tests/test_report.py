@@ -236,3 +236,19 @@ def test_cli_bad_input_is_one_line(run_dir, args, needle):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_report_builds_its_engine_for_the_runs_own_settings(demo):
+    """A report of stored results re-evaluates (the c2 counterfactual) with the run's own
+    calendar and models, not the defaults."""
+    from kaname.report import _engine_and_library
+    from kaname.results import Results
+
+    _, _, results = demo
+    ds = results.dataset.copy()
+    ds.attrs.update(base_year=2027, horizon_days=30)
+    text = "name: t\nmodels: [sustainment, c2]\npolicies: {a: {}}\n"
+    engine, _ = _engine_and_library(None, ReportInput(results=Results(ds), scenario_text=text))
+    assert sorted(m.name for m in engine.models) == ["c2", "sustainment"]
+    assert len(engine.coords["day"]) == 30
+    assert engine.inputs["sustainment.conflict_year"].low == 2027

@@ -67,3 +67,13 @@ def test_cli_run_json_and_csv(tmp_path):
                                    "--policy", "status-quo"])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[0].startswith("outcome,label,unit")
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, 10**8])
+def test_futures_out_of_range_is_refused_from_python(example, bad):
+    """From Python a bad count is a ValueError naming the parameter, never a silent default."""
+    import kaname
+
+    sc, _ = example
+    with pytest.raises(ValueError, match=r"^futures: "):
+        kaname.run(sc, futures=bad)
