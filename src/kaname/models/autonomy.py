@@ -184,23 +184,25 @@ class AutonomyModel(DeclaredModel):
             f"Annual probability of coercion by {ORIGIN_LABELS[o]['en']}",
             f"{ORIGIN_LABELS[o]['ja']}による年間の威圧確率", low=0.0, high=1.0)),
     }, path="{model}.{key}.{item}")
-    horizon_years = Input(Spec("Horizon for investment and risk", "投資とリスクの評価期間",
-                               unit="year", low=1.0, high=30.0))
+    horizon_years = Input(Spec(
+        "Horizon for investment and risk", "投資とリスクの評価期間", unit="year", low=1.0, high=30.0))
 
-    china_risk = Output(Spec("China risk", "中国リスク", low=0.0, high=1.0, better="lower",
-                           headline=True))
-    us_risk = Output(Spec("US risk", "米国リスク", low=0.0, high=1.0, better="lower",
-                        headline=True))
-    autonomy_index = Output(Spec("Strategic autonomy index", "戦略的自律性指数", low=0.0,
-                               high=1.0, better="higher", headline=True))
-    complementarity = Output(Spec("Complementarity with US gaps", "米国の弱点を補う補完性",
-                                low=0.0, high=1.0, better="higher", headline=True))
-    investment_cost_jpy = Output(Spec("Investment over the horizon", "評価期間の投資総額",
-                                    unit="JPY", low=0.0, better="lower", headline=True))
-    risk_by_origin = Output(Spec("Coercion risk by origin", "供給元別の威圧リスク", low=0.0,
-                               high=1.0, dims=("origin",), better="lower"))
-    share_after = Output(Spec("Supply share after investment", "投資後の供給シェア", low=0.0,
-                            high=1.0, dims=("domain", "origin")))
+    china_risk = Output(Spec(
+        "China risk", "中国リスク", low=0.0, high=1.0, better="lower", headline=True))
+    us_risk = Output(Spec("US risk", "米国リスク", low=0.0, high=1.0, better="lower", headline=True))
+    autonomy_index = Output(Spec(
+        "Strategic autonomy index", "戦略的自律性指数", low=0.0, high=1.0, better="higher", headline=True))
+    complementarity = Output(Spec(
+        "Complementarity with US gaps", "米国の弱点を補う補完性", low=0.0, high=1.0, better="higher",
+        headline=True))
+    investment_cost_jpy = Output(Spec(
+        "Investment over the horizon", "評価期間の投資総額", unit="JPY", low=0.0, better="lower",
+        headline=True))
+    risk_by_origin = Output(Spec(
+        "Coercion risk by origin", "供給元別の威圧リスク", low=0.0, high=1.0, dims=("origin",),
+        better="lower"))
+    share_after = Output(Spec(
+        "Supply share after investment", "投資後の供給シェア", low=0.0, high=1.0, dims=("domain", "origin")))
 
     def __init__(self, domains: list[str], labels: Mapping[str, dict[str, str]]):
         self.domains = list(domains)

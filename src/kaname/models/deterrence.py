@@ -62,32 +62,33 @@ class DeterrenceModel(DeclaredModel):
     # -- from the other models ------------------------------------------------------------
     sustainment_days = Input(Spec(
         "Days of sustained fire", "継戦日数", unit="day", low=0.0, high=3650.0,
-        description="Days before critical munitions run short (from sustainment)."), link="sustainment.sustainment_days")
+        description="Days before critical munitions run short (from sustainment)."),
+        link="sustainment.sustainment_days")
     coordination_delay_h = Input(Spec(
         "Alliance coordination delay", "日米調整の遅延", unit="hour", low=0.0, high=720.0,
         description="Median request-to-decision latency (from c2)."), link="c2.latency_median_h")
     us_commitment = Input(Spec(
         "US commitment to fight", "米国の参戦意思", low=0.0, high=1.0,
-        description="Probability-like belief that the US fights (from posture)."), link="posture.us_commitment")
+        description="Probability-like belief that the US fights (from posture)."),
+        link="posture.us_commitment")
     complementarity = Input(Spec(
-        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
-        high=1.0, description="Gap-weighted Japanese capability (from autonomy)."), link="autonomy.complementarity")
+        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0, high=1.0,
+        description="Gap-weighted Japanese capability (from autonomy)."),
+        link="autonomy.complementarity")
 
     # -- the attacker's beliefs (labelled assumptions with ranges) --------------------------
     complementarity_to_commitment = Input(Spec(
-        "Effect of complementarity on US commitment", "技術補完が米国の関与に与える効果",
-        low=0.0, high=1.0))
+        "Effect of complementarity on US commitment", "技術補完が米国の関与に与える効果", low=0.0, high=1.0))
     required_days = Input(Spec(
-        "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数",
-        unit="day", low=1.0, high=365.0))
+        "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数", unit="day", low=1.0,
+        high=365.0))
     us_denial_at_parity = Input(Spec(
-        "US-led denial success when sustainment matches the need",
-        "継戦日数が必要日数に並ぶときの米国主導の拒否成功確率", low=0.01, high=0.999))
+        "US-led denial success when sustainment matches the need", "継戦日数が必要日数に並ぶときの米国主導の拒否成功確率",
+        low=0.01, high=0.999))
     sustainment_slope = Input(Spec(
         "Weight of sustainment in denial", "拒否における継戦能力の重み", low=0.0, high=5.0))
     delay_penalty = Input(Spec(
-        "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0,
-        high=5.0))
+        "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0, high=5.0))
     delay_reference_h = Input(Spec(
         "Reference coordination delay", "基準調整遅延", unit="hour", low=1.0, high=240.0))
     p_deny_alone = Input(Spec(
@@ -96,8 +97,7 @@ class DeterrenceModel(DeclaredModel):
         "Value of victory to the attacker", "侵攻側にとっての勝利の価値", low=0.01, high=10.0))
     loss_if_fail = Input(Spec(
         "Loss to the attacker if the invasion fails", "侵攻失敗時の損失", low=0.0, high=10.0))
-    war_cost = Input(Spec(
-        "Cost of fighting to the attacker", "侵攻側の戦争コスト", low=0.0, high=10.0))
+    war_cost = Input(Spec("Cost of fighting to the attacker", "侵攻側の戦争コスト", low=0.0, high=10.0))
     sanctions_cost = Input(Spec(
         "Cost of sanctions to the attacker", "侵攻側が被る制裁コスト", low=0.0, high=10.0))
 
@@ -105,16 +105,13 @@ class DeterrenceModel(DeclaredModel):
     commitment_effective = Output(Spec(
         "Effective US commitment", "実効的な米国の関与", low=0.0, high=1.0, better="higher"))
     p_deny = Output(Spec(
-        "Probability of denying the invasion", "侵攻を拒否できる確率", low=0.0, high=1.0,
-        better="higher"))
+        "Probability of denying the invasion", "侵攻を拒否できる確率", low=0.0, high=1.0, better="higher"))
     p_win = Output(Spec(
-        "Attacker's probability of winning", "侵攻側の勝利確率", low=0.0, high=1.0,
-        better="lower", headline=True))
-    eu_attack = Output(Spec(
-        "Attacker's expected utility of attacking", "侵攻の期待効用", better="lower"))
+        "Attacker's probability of winning", "侵攻側の勝利確率", low=0.0, high=1.0, better="lower",
+        headline=True))
+    eu_attack = Output(Spec("Attacker's expected utility of attacking", "侵攻の期待効用", better="lower"))
     p_win_threshold = Output(Spec(
-        "Win probability at which attacking pays", "侵攻が割に合う勝利確率の閾値", low=0.0,
-        better="higher",
+        "Win probability at which attacking pays", "侵攻が割に合う勝利確率の閾値", low=0.0, better="higher",
         description="(L_fail + C_war + C_sanctions) / (V + L_fail); above 1, never pays."))
     margin = Output(Spec(
         "Deterrence margin", "抑止の余裕度", better="higher", headline=True,

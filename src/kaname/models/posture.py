@@ -94,37 +94,38 @@ class PostureModel(DeclaredModel):
     name = NAME
     report_section = "kaname.report.sections:posture_section"
 
-    budget_fy2026_usd = Input(Spec("US national-defence budget, FY2026", "米国防予算(2026会計年度)",
-                              unit="USD/year", low=1e9))
-    budget_growth = Input(Spec("Budget growth per year", "国防予算の年成長率", unit="1/year",
-                          low=-0.2, high=0.3))
-    golden_dome_annual_usd = Input(Spec("Golden Dome cost per year (first decade)",
-                                   "ゴールデン・ドームの年間費用(最初の10年)", unit="USD/year",
-                                   low=0.0), link="homeland.mean_annual_cost_10y_usd")
-    new_money_share = Input(Spec("Share of Golden Dome funded as new money",
-                            "ゴールデン・ドームのうち追加財源で賄う割合", **_prob))
+    budget_fy2026_usd = Input(Spec(
+        "US national-defence budget, FY2026", "米国防予算(2026会計年度)", unit="USD/year", low=1e9))
+    budget_growth = Input(Spec(
+        "Budget growth per year", "国防予算の年成長率", unit="1/year", low=-0.2, high=0.3))
+    golden_dome_annual_usd = Input(Spec(
+        "Golden Dome cost per year (first decade)", "ゴールデン・ドームの年間費用(最初の10年)", unit="USD/year",
+        low=0.0), link="homeland.mean_annual_cost_10y_usd")
+    new_money_share = Input(Spec(
+        "Share of Golden Dome funded as new money", "ゴールデン・ドームのうち追加財源で賄う割合", **_prob))
     western_hemisphere_naval_share_peak = Input(Spec(
-        "Western-hemisphere surge: share of underway naval strength",
-        "西半球への増派:航行中の海軍戦力に占める割合", **_prob), path="{model}.western_hemisphere.naval_share_peak")
-    western_hemisphere_persistence = Input(Spec("Share of the window the surge lasts",
-                                           "増派が続く期間の割合", **_prob), path="{model}.western_hemisphere.persistence")
+        "Western-hemisphere surge: share of underway naval strength", "西半球への増派:航行中の海軍戦力に占める割合",
+        **_prob), path="{model}.western_hemisphere.naval_share_peak")
+    western_hemisphere_persistence = Input(Spec(
+        "Share of the window the surge lasts", "増派が続く期間の割合", **_prob),
+        path="{model}.western_hemisphere.persistence")
     western_hemisphere_indo_pacific_draw = Input(Spec(
-        "Share of diverted forces drawn from the Indo-Pacific",
-        "転用戦力のうちインド太平洋から引き抜かれる割合", **_prob), path="{model}.western_hemisphere.indo_pacific_draw")
-    western_hemisphere_border_troops = Input(Spec("Troops at the southern border", "南部国境の兵力",
-                                             unit="person", low=0.0), path="{model}.western_hemisphere.border_troops")
+        "Share of diverted forces drawn from the Indo-Pacific", "転用戦力のうちインド太平洋から引き抜かれる割合", **_prob),
+        path="{model}.western_hemisphere.indo_pacific_draw")
+    western_hemisphere_border_troops = Input(Spec(
+        "Troops at the southern border", "南部国境の兵力", unit="person", low=0.0),
+        path="{model}.western_hemisphere.border_troops")
     active_force = Input(Spec("US active-duty force", "米軍の現役兵力", unit="person", low=1.0))
-    naval_weight = Input(Spec("Naval weight in Indo-Pacific availability",
-                         "インド太平洋の戦力可用性における海軍の比重", **_prob))
-    commitment_base = Input(Spec("Baseline US commitment", "米国のコミットメント(基準)", low=0.01,
-                            high=0.99))
-    commitment_elasticity = Input(Spec("Elasticity of commitment to the Indo-Pacific index",
-                                  "インド太平洋指数に対するコミットメントの弾力性", low=0.0,
-                                  high=10.0))
-    substitutable_share = Input(Spec("Share of the shortfall Japan can substitute",
-                                "日本が肩代わりできる不足分の割合", **_prob))
-    jpy_per_usd = Input(Spec("Yen per US dollar", "円ドル為替レート", unit="JPY/USD",
-                               low=1.0), path="common.jpy_per_usd")
+    naval_weight = Input(Spec(
+        "Naval weight in Indo-Pacific availability", "インド太平洋の戦力可用性における海軍の比重", **_prob))
+    commitment_base = Input(Spec("Baseline US commitment", "米国のコミットメント(基準)", low=0.01, high=0.99))
+    commitment_elasticity = Input(Spec(
+        "Elasticity of commitment to the Indo-Pacific index", "インド太平洋指数に対するコミットメントの弾力性", low=0.0,
+        high=10.0))
+    substitutable_share = Input(Spec(
+        "Share of the shortfall Japan can substitute", "日本が肩代わりできる不足分の割合", **_prob))
+    jpy_per_usd = Input(Spec(
+        "Yen per US dollar", "円ドル為替レート", unit="JPY/USD", low=1.0), path="common.jpy_per_usd")
     per_mission = Family("mission", {
         "baseline_share": Input(lambda model, m: Spec(
             f"Baseline mission share: {MISSION_LABELS['en'][m]}",
@@ -136,22 +137,23 @@ class PostureModel(DeclaredModel):
             f"削減の重み(優先度の逆数):{MISSION_LABELS['ja'][m]}", low=0.0, high=10.0)),
     }, path="{model}.{key}.{item}")
 
-    budget_usd = Output(Spec("US defence budget, window mean", "米国防予算(期間平均)", unit="USD/year",
-                       low=0.0))
-    allocation_usd = Output(Spec("Allocation by mission", "任務別配分", unit="USD/year", low=0.0,
-                           dims=("mission",)))
-    crowd_out_usd = Output(Spec("Golden Dome crowd-out", "ゴールデン・ドームによる押し出し",
-                          unit="USD/year", low=0.0, better="lower"))
-    availability_factor = Output(Spec("Indo-Pacific force availability", "インド太平洋の戦力可用率",
-                                low=0.0, high=1.0, better="higher"))
-    indo_pacific_index = Output(Spec("Indo-Pacific index (FY2026 baseline = 1)",
-                               "インド太平洋指数(2026年度基準=1)", low=0.0, headline=True,
-                               better="higher"))
-    us_commitment = Output(Spec("US commitment (probability-like)", "米国のコミットメント(確率的指標)",
-                          low=0.0, high=1.0, headline=True, better="higher"))
-    japan_burden_gap_jpy = Output(Spec("Yen a year for Japan to offset the substitutable shortfall",
-                                 "不足分のうち日本が肩代わりできる部分の年額", unit="JPY/year",
-                                 low=0.0, headline=True, better="lower"))
+    budget_usd = Output(Spec(
+        "US defence budget, window mean", "米国防予算(期間平均)", unit="USD/year", low=0.0))
+    allocation_usd = Output(Spec(
+        "Allocation by mission", "任務別配分", unit="USD/year", low=0.0, dims=("mission",)))
+    crowd_out_usd = Output(Spec(
+        "Golden Dome crowd-out", "ゴールデン・ドームによる押し出し", unit="USD/year", low=0.0, better="lower"))
+    availability_factor = Output(Spec(
+        "Indo-Pacific force availability", "インド太平洋の戦力可用率", low=0.0, high=1.0, better="higher"))
+    indo_pacific_index = Output(Spec(
+        "Indo-Pacific index (FY2026 baseline = 1)", "インド太平洋指数(2026年度基準=1)", low=0.0, headline=True,
+        better="higher"))
+    us_commitment = Output(Spec(
+        "US commitment (probability-like)", "米国のコミットメント(確率的指標)", low=0.0, high=1.0, headline=True,
+        better="higher"))
+    japan_burden_gap_jpy = Output(Spec(
+        "Yen a year for Japan to offset the substitutable shortfall", "不足分のうち日本が肩代わりできる部分の年額",
+        unit="JPY/year", low=0.0, headline=True, better="lower"))
     per_munition = Family("munition", {
         "munitions_share": Output(lambda model, m: Spec(
             f"Indo-Pacific share of US output: {m}", f"米国生産のインド太平洋向け割合:{m}",

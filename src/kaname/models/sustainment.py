@@ -65,88 +65,101 @@ class SustainmentModel(DeclaredModel):
         low=model.settings.base_year, high=MAX_YEAR))
     per_munition = Family("munition", {
         "critical": Input(Spec("Counts toward sustainment days", "継戦日数の算定対象", kind="bool")),
-        "us_framework_rate": Input(Spec("US framework output rate", "米国の増産枠組みの年産目標",
-                                  **_RATE)),
+        "us_framework_rate": Input(Spec("US framework output rate", "米国の増産枠組みの年産目標", **_RATE)),
         "us_framework_year": Input(_year("Year US framework rate is reached", "米国が増産目標に達する年")),
-        "indo_pacific_share": Input(Spec("Share of US output reaching the Indo-Pacific",
-                                   "米国生産のうちインド太平洋に届く割合", low=0.0, high=1.0),
-                              link="posture.munitions_share.{item}"),
-        "japan_licensed_rate": Input(Spec("Japan licensed production", "日本のライセンス生産",
-                                    **_RATE)),
+        "indo_pacific_share": Input(Spec(
+            "Share of US output reaching the Indo-Pacific", "米国生産のうちインド太平洋に届く割合", low=0.0,
+            high=1.0), link="posture.munitions_share.{item}"),
+        "japan_licensed_rate": Input(Spec("Japan licensed production", "日本のライセンス生産", **_RATE)),
         "japan_rate": Input(lambda model, _: Spec(
             "Japan co-production rate (full rate)", "日本の共同生産レート(フル稼働時)",
             unit="missile/year", low=0.0, high=model.rate_cap, lever=True)),
-        "japan_start_year": Input(_year("Japan co-production start year", "日本の共同生産開始年", lever=True)),
-        "japan_ramp_years": Input(Spec("Years to reach full co-production rate",
-                                 "共同生産がフル稼働に達するまでの年数", unit="year", low=1.0,
-                                 high=20.0, lever=True)),
-        "japan_capacity_max": Input(Spec("Ceiling on Japan co-production", "日本の共同生産能力の上限",
-                                   **_RATE)),
-        "japan_capacity_no_investment": Input(Spec("Japan capacity without new investment",
-                                             "追加投資なしの日本の生産能力", **_RATE)),
-        "capacity_investment_cost": Input(Spec("Capacity investment per missile/year",
-                                         "年産1発あたりの設備投資額", unit="JPY*year/missile",
-                                         low=0.0)),
-        "unit_cost_japan": Input(Spec("Unit cost to Japan of a co-produced missile",
-                                "共同生産1発あたりの日本の負担額", unit="JPY/missile", low=0.0)),
-        "export_share": Input(Spec("Share of co-production exported to US stocks",
-                             "共同生産のうち米国在庫へ輸出する割合", low=0.0, high=1.0,
-                             lever=True)),
-        "transit_days": Input(Spec("Transit delay, US output to theatre", "米国生産分の戦域到着までの日数",
-                             unit="day", low=0.0, high=365.0)),
-        "japan_transit_days": Input(Spec("Transit delay, Japan output to units",
-                                   "国内生産分の部隊到着までの日数", unit="day", low=0.0,
-                                   high=365.0)),
-        "surge_lead_time": Input(Spec("Lead time before wartime surge output", "戦時増産までのリードタイム",
-                                unit="day", low=0.0)),
-        "wartime_surge_factor": Input(Spec("Wartime surge multiplier on output", "戦時増産倍率",
-                                     low=1.0, high=20.0)),
-        "us_peacetime_draw": Input(Spec("Peacetime draw on US theatre stock", "米国戦域在庫の平時消費",
-                                  **_RATE)),
-        "japan_peacetime_draw": Input(Spec("Peacetime draw on Japan's stock", "日本の在庫の平時消費",
-                                     **_RATE)),
-        "stock_base_japan": Input(Spec("Japan's stock at base year", "基準年の日本の在庫",
-                                 unit="missile", low=0.0)),
-        "stock_base_us": Input(Spec("US theatre stock at base year", "基準年の米国戦域在庫",
-                              unit="missile", low=0.0)),
-        "surge_demand_per_day": Input(Spec("Demand at conflict start", "開戦直後の需要(発/日)",
-                                     unit="shot/day", low=0.0)),
-        "sustained_demand_per_day": Input(Spec("Sustained demand", "持続段階の需要(発/日)",
-                                         unit="shot/day", low=0.0)),
-        "demand_decay_days": Input(Spec("Surge decay time constant", "需要ピークの減衰時定数",
-                                  unit="day", low=0.01)),
+        "japan_start_year": Input(_year("Japan co-production start year", "日本の共同生産開始年",
+                                        lever=True)),
+        "japan_ramp_years": Input(Spec(
+            "Years to reach full co-production rate", "共同生産がフル稼働に達するまでの年数", unit="year", low=1.0,
+            high=20.0, lever=True)),
+        "japan_capacity_max": Input(Spec("Ceiling on Japan co-production",
+                                         "日本の共同生産能力の上限", **_RATE)),
+        "japan_capacity_no_investment": Input(Spec(
+            "Japan capacity without new investment", "追加投資なしの日本の生産能力", **_RATE)),
+        "capacity_investment_cost": Input(Spec(
+            "Capacity investment per missile/year", "年産1発あたりの設備投資額", unit="JPY*year/missile",
+            low=0.0)),
+        "unit_cost_japan": Input(Spec(
+            "Unit cost to Japan of a co-produced missile", "共同生産1発あたりの日本の負担額", unit="JPY/missile",
+            low=0.0)),
+        "export_share": Input(Spec(
+            "Share of co-production exported to US stocks", "共同生産のうち米国在庫へ輸出する割合", low=0.0, high=1.0,
+            lever=True)),
+        "transit_days": Input(Spec(
+            "Transit delay, US output to theatre", "米国生産分の戦域到着までの日数", unit="day", low=0.0,
+            high=365.0)),
+        "japan_transit_days": Input(Spec(
+            "Transit delay, Japan output to units", "国内生産分の部隊到着までの日数", unit="day", low=0.0,
+            high=365.0)),
+        "surge_lead_time": Input(Spec(
+            "Lead time before wartime surge output", "戦時増産までのリードタイム", unit="day", low=0.0)),
+        "wartime_surge_factor": Input(Spec(
+            "Wartime surge multiplier on output", "戦時増産倍率", low=1.0, high=20.0)),
+        "us_peacetime_draw": Input(Spec(
+            "Peacetime draw on US theatre stock", "米国戦域在庫の平時消費", **_RATE)),
+        "japan_peacetime_draw": Input(Spec(
+            "Peacetime draw on Japan's stock", "日本の在庫の平時消費", **_RATE)),
+        "stock_base_japan": Input(Spec(
+            "Japan's stock at base year", "基準年の日本の在庫", unit="missile", low=0.0)),
+        "stock_base_us": Input(Spec(
+            "US theatre stock at base year", "基準年の米国戦域在庫", unit="missile", low=0.0)),
+        "surge_demand_per_day": Input(Spec(
+            "Demand at conflict start", "開戦直後の需要(発/日)", unit="shot/day", low=0.0)),
+        "sustained_demand_per_day": Input(Spec(
+            "Sustained demand", "持続段階の需要(発/日)", unit="shot/day", low=0.0)),
+        "demand_decay_days": Input(Spec(
+            "Surge decay time constant", "需要ピークの減衰時定数", unit="day", low=0.01)),
     })
 
-    sustainment_days = Output(Spec("Sustainment days (critical munitions)", "継戦日数(重要弾薬)",
-                             unit="day", low=0.0, headline=True, better="higher"))
-    coproduction_cost_jpy = Output(Spec("Co-production cost to Japan", "共同生産の日本の負担",
-                                  unit="JPY", low=0.0, headline=True, better="lower"))
-    stock_at_start = Output(Spec("Theatre stock at conflict start", "開戦時の戦域在庫", unit="missile",
-                           low=0.0, dims=("munition",), headline=True, better="higher"))
-    stock_at_start_japan = Output(Spec("Japan's stock at conflict start", "開戦時の日本の在庫",
-                                 unit="missile", low=0.0, dims=("munition",)))
-    stock_at_start_us = Output(Spec("US theatre stock at conflict start", "開戦時の米国戦域在庫",
-                              unit="missile", low=0.0, dims=("munition",)))
-    days_to_depletion = Output(Spec("Days to depletion", "枯渇までの日数", unit="day", low=0.0,
-                              dims=("munition",), headline=True, better="higher"))
-    fill_rate = Output(Spec("Fill rate (fired ÷ demanded)", "充足率(発射数÷需要)", low=0.0, high=1.0,
-                      dims=("munition",), headline=True, better="higher"))
-    shortfall = Output(Spec("Unmet demand over the horizon", "期間中の未充足需要", unit="shot",
-                      low=0.0, dims=("munition",), better="lower"))
-    stock_at_end = Output(Spec("Stock at end of horizon", "期間終了時の在庫", unit="missile", low=0.0,
-                         dims=("munition",)))
-    resupply_total = Output(Spec("Resupply delivered during the conflict", "戦時中の補給到着数",
-                           unit="missile", low=0.0, dims=("munition",)))
-    japan_output_total = Output(Spec("Japan's output before the conflict", "開戦までの日本の生産数",
-                               unit="missile", low=0.0, dims=("munition",)))
-    stock = Output(Spec("Theatre stock at start of day", "各日の開始時在庫", unit="missile", low=0.0,
-                  dims=("munition", "day"), series=True))
-    fired = Output(Spec("Shots fired", "発射数", unit="shot", low=0.0, dims=("munition", "day"),
-                  series=True))
-    resupply = Output(Spec("Resupply arriving", "補給到着数", unit="missile", low=0.0,
-                     dims=("munition", "day"), series=True))
-    demand = Output(Spec("Demand", "需要", unit="shot", low=0.0, dims=("munition", "day"),
-                   series=True))
+    sustainment_days = Output(Spec(
+        "Sustainment days (critical munitions)", "継戦日数(重要弾薬)", unit="day", low=0.0, headline=True,
+        better="higher"))
+    coproduction_cost_jpy = Output(Spec(
+        "Co-production cost to Japan", "共同生産の日本の負担", unit="JPY", low=0.0, headline=True,
+        better="lower"))
+    stock_at_start = Output(Spec(
+        "Theatre stock at conflict start", "開戦時の戦域在庫", unit="missile", low=0.0, dims=("munition",),
+        headline=True, better="higher"))
+    stock_at_start_japan = Output(Spec(
+        "Japan's stock at conflict start", "開戦時の日本の在庫", unit="missile", low=0.0,
+        dims=("munition",)))
+    stock_at_start_us = Output(Spec(
+        "US theatre stock at conflict start", "開戦時の米国戦域在庫", unit="missile", low=0.0,
+        dims=("munition",)))
+    days_to_depletion = Output(Spec(
+        "Days to depletion", "枯渇までの日数", unit="day", low=0.0, dims=("munition",), headline=True,
+        better="higher"))
+    fill_rate = Output(Spec(
+        "Fill rate (fired ÷ demanded)", "充足率(発射数÷需要)", low=0.0, high=1.0, dims=("munition",),
+        headline=True, better="higher"))
+    shortfall = Output(Spec(
+        "Unmet demand over the horizon", "期間中の未充足需要", unit="shot", low=0.0, dims=("munition",),
+        better="lower"))
+    stock_at_end = Output(Spec(
+        "Stock at end of horizon", "期間終了時の在庫", unit="missile", low=0.0, dims=("munition",)))
+    resupply_total = Output(Spec(
+        "Resupply delivered during the conflict", "戦時中の補給到着数", unit="missile", low=0.0,
+        dims=("munition",)))
+    japan_output_total = Output(Spec(
+        "Japan's output before the conflict", "開戦までの日本の生産数", unit="missile", low=0.0,
+        dims=("munition",)))
+    stock = Output(Spec(
+        "Theatre stock at start of day", "各日の開始時在庫", unit="missile", low=0.0,
+        dims=("munition", "day"), series=True))
+    fired = Output(Spec(
+        "Shots fired", "発射数", unit="shot", low=0.0, dims=("munition", "day"), series=True))
+    resupply = Output(Spec(
+        "Resupply arriving", "補給到着数", unit="missile", low=0.0, dims=("munition", "day"),
+        series=True))
+    demand = Output(Spec(
+        "Demand", "需要", unit="shot", low=0.0, dims=("munition", "day"), series=True))
 
     def __init__(self, munitions: Mapping[str, str], munition_labels_ja: Mapping[str, str],
                  history: Mapping[str, _History], settings: Settings, rate_cap: float):
@@ -187,8 +200,8 @@ class SustainmentModel(DeclaredModel):
         return np.where(year <= last_year, history, last_rate + frac * (framework_rate - last_rate))
 
     @staticmethod
-    def japan_coproduction(year: float | np.ndarray, rate: np.ndarray, cap: np.ndarray, start: np.ndarray,
-                           ramp_years: np.ndarray) -> np.ndarray:
+    def japan_coproduction(year: float | np.ndarray, rate: np.ndarray, cap: np.ndarray,
+                           start: np.ndarray, ramp_years: np.ndarray) -> np.ndarray:
         """Co-production output in `year`: min(r, cap) times a linear ramp from the start."""
         ramp = np.clip((year - start + 1.0) / ramp_years, 0.0, 1.0)
         return np.minimum(rate, cap) * ramp
