@@ -106,7 +106,8 @@ def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None
                                                  design=design, keep_series=keep_series)
     names = select_policies(scenario, policies)
     P = len(names)
-    sampled = sample_futures(scenario.uncertainties, n, seed, design)
+    sampled = sample_futures(scenario.uncertainties, n, seed, design,
+                             dependence=scenario.dependence)
     levers = policy_columns(scenario, engine, names)
     per_chunk = futures_per_chunk(P, chunk_size)
 

@@ -71,6 +71,7 @@ class ChunkTask:
     keep_series: int
     futures: dict[str, np.ndarray] | None = None       # joint designs: the stored slice
     uncertainties: dict[str, Any] | None = None        # Monte Carlo: generated here
+    dependence: Any | None = None                      # Monte Carlo: its copula (kaname.copula)
 
     @property
     def samples(self) -> int:
@@ -96,7 +97,8 @@ def evaluate_chunk(task: ChunkTask) -> ChunkOutcome:
         engine = engine_for_key(task.engine)
         n = task.stop - task.start
         futures = task.futures if task.futures is not None else sample_futures(
-            task.uncertainties or {}, n, task.seed, "mc", task.start)
+            task.uncertainties or {}, n, task.seed, "mc", task.start,
+            dependence=task.dependence)
         out = evaluate_futures(engine, futures, task.levers, len(task.layout["policies"]), n,
                                seed=task.seed, chunk_index=task.index,
                                series=task.start < task.keep_series)

@@ -6,6 +6,11 @@ and Sobol share one transform. Monte Carlo draws in fixed blocks of :data:`BLOCK
 block *b* from ``SeedSequence(seed, spawn_key=(0, b))``, so any future's values depend only
 on the seed and its index — never on chunking, executor or worker count.
 
+Dependence between uncertainties (a scenario's ``correlations`` and ``drivers``) is a
+Gaussian copula applied to each future's design point on its own (:mod:`kaname.copula`),
+between the unit design and the inverse CDFs, so it keeps that property. Without one the
+uncertainties are independent (as Sobol'/Morris sensitivity requires).
+
 References
 ----------
 McKay, Beckman & Conover (1979), Technometrics 21(2) — Latin hypercube sampling.
@@ -21,6 +26,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from kaname.copula import Dependence
 from kaname.errors import InputError
 from kaname.scenario import Uncertainty
 
@@ -92,8 +98,15 @@ def transform(u: np.ndarray, unc: Uncertainty) -> np.ndarray:
 
 
 def sample_futures(uncertainties: Mapping[str, Uncertainty], n: int, seed: int,
-                   method: str = "lhs", start: int = 0) -> dict[str, np.ndarray]:
-    """Columns (canonical units / category codes) for futures ``start .. start+n-1``."""
+                   method: str = "lhs", start: int = 0,
+                   dependence: Dependence | None = None) -> dict[str, np.ndarray]:
+    """Columns (canonical units / category codes) for futures ``start .. start+n-1``.
+
+    `dependence` (a scenario's ``scenario.dependence``) correlates the uncertainties through
+    a Gaussian copula, row by row; None (the default) draws them independently.
+    """
     paths = list(uncertainties)
     u = unit_design(method, n, len(paths), seed, start)
+    if dependence is not None:
+        u = dependence.apply(u, paths)
     return {path: transform(u[:, j], uncertainties[path]) for j, path in enumerate(paths)}

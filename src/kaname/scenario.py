@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kaname import yamlio
+from kaname.copula import Dependence, build
 from kaname.errors import InputError, ScenarioError
 from kaname.spec import Spec
 from kaname.units import parse_quantity
@@ -60,6 +61,8 @@ class ScenarioModel(BaseModel):
     models: list[str] | None = None
     policies: dict[str, dict[str, Any]] = Field(min_length=1)
     uncertainties: dict[str, UncertaintyModel] = {}
+    correlations: list[Any] | None = None   # [path, path, spearman_rho] (kaname.copula)
+    drivers: dict[str, Any] | None = None   # name -> {label, loadings: {path: λ}}
 
     @field_validator("policies", mode="before")
     @classmethod
@@ -94,6 +97,7 @@ class Scenario:
     source: str
     text: str
     engine: Engine | None = None  # the engine the scenario was validated against
+    dependence: Dependence | None = None  # correlations and drivers (None: independent)
 
     def policy_inputs(self, name: str, engine: Engine) -> dict[str, float]:
         """The lever overrides of policy `name` as engine-ready floats (category codes)."""
@@ -304,9 +308,11 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
         uncertainties[path] = _uncertainty(path, raw, spec_for(path, key), engine, file, key)
         if any(path in p for p in policies.values()):
             raise ScenarioError("is both a policy lever and an uncertainty", file=file, key=key)
+    dependence = build(model.correlations, model.drivers, uncertainties, engine=engine,
+                       policies=policies, file=file)
     return Scenario(name=model.name, description=model.description, settings=model.settings,
                     policies=policies, uncertainties=uncertainties, models=model.models,
-                    source=file, text=text, engine=engine)
+                    source=file, text=text, engine=engine, dependence=dependence)
 
 
 def engine_for(settings: SettingsModel, models: list[str] | None = None,

@@ -209,7 +209,8 @@ class ScenarioProblem:
         self.seed = scenario.settings.seed if seed is None else int(seed)
         self.n_futures = int(futures)
         self.futures = sample_futures(scenario.uncertainties, self.n_futures, self.seed,
-                                      scenario.settings.design)
+                                      scenario.settings.design,
+                                      dependence=getattr(scenario, "dependence", None))
         base = base_policy or next(iter(scenario.policies))
         if base not in scenario.policies:
             raise InputError(f"unknown policy {base!r}; allowed: "

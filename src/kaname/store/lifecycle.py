@@ -7,8 +7,10 @@ vectorised call), with a cut at ``keep_series``. Whatever executes a chunk, its 
 seeds depend only on the run and on k:
 
 * futures: Monte Carlo values are generated in the worker from fixed 4096-future blocks
-  (:mod:`kaname.sampling`), so they depend only on the future's index; Latin hypercube and
-  Sobol are joint designs, generated once per run, stored in ``design.parquet`` and sliced;
+  (:mod:`kaname.sampling`), so they depend only on the future's index — the scenario's
+  copula (``scenario.dependence``, rebuilt from the frozen scenario on ``--resume``) goes
+  with the task and is applied row by row; Latin hypercube and Sobol are joint designs,
+  generated once per run (copula included), stored in ``design.parquet`` and sliced;
 * model randomness: :func:`kaname.chunking.chunk_rng` for chunk k (through
   :func:`kaname.ensemble.evaluate_futures`).
 
@@ -128,7 +130,8 @@ def create_run(scenario: Scenario, engine: Engine, key: EngineKey, run_dir: str 
     RunStore.prepare_dir(Path(run_dir))
     levers = policy_columns(scenario, engine, policies)
     layout = layout_for(engine, scenario, policies, levers)
-    columns = sample_futures(scenario.uncertainties, n, seed, design) if design != "mc" else None
+    columns = (sample_futures(scenario.uncertainties, n, seed, design,
+                              dependence=scenario.dependence) if design != "mc" else None)
     store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout, futures=n,
                             design=design, seed=seed, futures_per_chunk=K,
                             keep_series=keep_series, design_columns=columns)
@@ -222,6 +225,7 @@ def tasks_for(prepared: Prepared, indices: list[int]) -> Iterator[ChunkTask]:
                             for p in table.column_names}
         else:
             task.uncertainties = prepared.scenario.uncertainties
+            task.dependence = prepared.scenario.dependence
         yield task
 
 
