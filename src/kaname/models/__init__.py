@@ -14,6 +14,7 @@ BUILTIN: dict[str, str] = {
     "posture": "kaname.models.posture:PostureModel.from_library",
     "homeland": "kaname.models.homeland:HomelandModel.from_library",
     "autonomy": "kaname.models.autonomy:AutonomyModel.from_library",
+    "budget": "kaname.models.budget:BudgetModel.from_library",
 }
 
 __all__ = ["BUILTIN", "DeclaredModel", "Family", "Input", "Output"]
