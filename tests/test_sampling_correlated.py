@@ -312,3 +312,15 @@ def test_bad_dependence_exits_2_from_the_command_line(tmp_path) -> None:
     res = CliRunner().invoke(app, ["validate", str(path)])
     assert res.exit_code == 2
     assert "correlations.0" in res.output and "Traceback" not in res.output
+
+
+def test_sensitivity_commands_say_the_dependence_is_ignored(correlated) -> None:
+    from typer.testing import CliRunner
+
+    from kaname.cli import app
+
+    res = CliRunner().invoke(app, ["analyze", "morris", correlated.source, "--outcome",
+                                   "sustainment.sustainment_days", "--trajectories", "2",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "correlations and drivers are ignored" in res.stderr

@@ -13,6 +13,10 @@ integer and categorical (``choice``) uncertainties, whose outcome is a step func
 Morris elementary effects are measured per unit of quantile (a move through the whole
 distribution is 1), so effects of numeric and categorical factors are on one scale.
 
+The inputs are always sampled independently: Sobol' and Morris estimators assume independent
+factors, so a scenario's ``correlations`` and ``drivers`` (:mod:`kaname.copula`) are not
+applied here (``kaname analyze sobol|morris`` says so on stderr).
+
 References
 ----------
 Sobol', I. M. (2001). Global sensitivity indices for nonlinear mathematical models and their

@@ -138,10 +138,13 @@ def robustness_cmd(
     emit(_render(tables) + tx("analyze.ranking", lang, first=res.outcomes[0]["name"]))
 
 
-def _scenario_target(file: Path, policy: str | None) -> tuple[Any, Any, str, dict[str, float]]:
+def _scenario_target(file: Path, policy: str | None,
+                     lang: str = "en") -> tuple[Any, Any, str, dict[str, float]]:
     from kaname.scenario import engine_for, load_scenario
 
     sc = load_scenario(file)
+    if sc.dependence is not None:  # the estimators assume independent inputs
+        typer.echo(tx("analyze.independent", lang), err=True)
     engine = engine_for(sc.settings, sc.models, sc)
     chosen = policy or next(iter(sc.policies))
     if chosen not in sc.policies:
@@ -176,7 +179,7 @@ def sobol_cmd(
     from kaname.analysis.sensitivity import check_power_of_two, sobol
 
     check_power_of_two(n)
-    sc, engine, chosen, fixed = _scenario_target(file, policy)
+    sc, engine, chosen, fixed = _scenario_target(file, policy, lang)
     res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
                 seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     if fmt == "json":
@@ -221,7 +224,7 @@ def morris_cmd(
     """Morris elementary-effects screening: rank the uncertainties cheaply."""
     from kaname.analysis.sensitivity import morris
 
-    sc, engine, chosen, fixed = _scenario_target(file, policy)
+    sc, engine, chosen, fixed = _scenario_target(file, policy, lang)
     res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
                  seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     if fmt == "json":

@@ -198,6 +198,8 @@ TEXT: dict[str, str] = {
     "analyze.satisficing_title": "Share of futures meeting the thresholds",
     "analyze.all": "All thresholds",
     "analyze.ranking": "Ranking: most satisficing first, then least maximum regret on {first}",
+    "analyze.independent": "note: Sobol' and Morris need independent inputs; this scenario's "
+                           "correlations and drivers are ignored here",
     "analyze.sobol_title": ("Sobol' indices of {outcome} — N = {n}, {evals} runs, policy "
                             "'{policy}', ± {conf:.0f} % confidence"),
     "analyze.input": "Uncertainty",

@@ -191,6 +191,8 @@ TEXT: dict[str, str] = {
     "analyze.satisficing_title": "閾値を満たす将来の割合",
     "analyze.all": "全閾値",
     "analyze.ranking": "順位: 閾値充足率の高い順、次に{first}の最大後悔の小さい順",
+    "analyze.independent": "注: Sobol'法とMorris法は入力の独立を前提とするため、このシナリオの"
+                           "相関(correlations)とドライバー(drivers)はここでは無視されます",
     "analyze.sobol_title": ("{outcome}のSobol指数 — N = {n}、{evals}回評価、政策「{policy}」、± "
                             "{conf:.0f} %信頼区間"),
     "analyze.input": "不確実要因",
