@@ -23,10 +23,8 @@ def model(library):
 
 @pytest.fixture(scope="module")
 def defaults(model, library):
-    out = {}
-    for path, spec in model.inputs.items():
-        out[path] = float(library.get(path).value(spec.unit))
-    return out
+    engine = Engine([model], library)  # engine-ready: category inputs (c2.structure) as codes
+    return {path: engine.default(path) for path in model.inputs}
 
 
 def columns(defaults, n=1, **overrides):

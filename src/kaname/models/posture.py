@@ -30,7 +30,11 @@ import numpy as np
 from kaname.data import Library
 from kaname.errors import DataError, InputError
 from kaname.models.base import Settings
+from kaname.models.budget import BudgetModel
+from kaname.models.c2.specs import INPUTS as C2_INPUTS
+from kaname.models.c2.specs import STRUCTURES as C2_STRUCTURES
 from kaname.models.declare import DeclaredModel, Family, Input, Output
+from kaname.models.sustainment import DELIVERY_INPUTS, SustainmentModel, exports_delivered, rate_cap
 from kaname.spec import Spec
 
 NAME = "posture"
@@ -50,6 +54,20 @@ MISSION_LABELS = {
 }
 
 _prob: dict[str, Any] = {"low": 0.0, "high": 1.0}
+
+COMMITMENT_TERMS = ("baseline", "indo_pacific_resources", "america_first", "burden_sharing",
+                    "coproduction", "complementarity", "integration")
+TERM_LABELS = {
+    "en": {"baseline": "Baseline (FY2026 posture)", "indo_pacific_resources": "Indo-Pacific resources",
+           "america_first": "America First intensity", "burden_sharing": "Japan's spending vs the US ask",
+           "coproduction": "Co-production delivered to US stocks",
+           "complementarity": "Complementarity in US gaps", "integration": "C2 integration and hosting"},
+    "ja": {"baseline": "基準(2026年度の態勢)", "indo_pacific_resources": "インド太平洋への資源",
+           "america_first": "米国第一の強度", "burden_sharing": "米国の要求に対する日本の防衛費",
+           "coproduction": "米国在庫への共同生産品の納入", "complementarity": "米国の弱点の補完",
+           "integration": "指揮統制の統合と受入れ支援"},
+}
+
 
 def validate_shares(shares: Mapping[str, float], file: str | None = None) -> None:
     """Refuse baseline mission shares outside [0, 1] or not summing to 1 (one line)."""
@@ -122,6 +140,58 @@ class PostureModel(DeclaredModel):
     commitment_elasticity = Input(Spec(
         "Elasticity of commitment to the Indo-Pacific index", "インド太平洋指数に対するコミットメントの弾力性", low=0.0,
         high=10.0))
+    # -- US commitment: America First against what Japan does (docs/models/posture.md) -------
+    america_first_intensity = Input(Spec(
+        "America First intensity", "米国第一の強度", low=0.0, high=1.0,
+        description="0.5 = the 2026 NDS as published; 1 = homeland and hemisphere first in "
+                    "every choice; 0 = a return to Indo-Pacific priority."))
+    commitment_america_first = Input(Spec(
+        "Log-odds of commitment lost at full America First intensity",
+        "米国第一が最大のときに失われるコミットメントの対数オッズ", low=0.0, high=5.0),
+        path="{model}.commitment.america_first")
+    commitment_burden_sharing = Input(Spec(
+        "Log-odds of commitment gained by meeting the US spending ask",
+        "米国の要求水準を満たすことで得られるコミットメントの対数オッズ", low=0.0, high=5.0),
+        path="{model}.commitment.burden_sharing")
+    japan_share_now = Input(Spec(
+        "Japan's defence spending today, share of GDP", "現在の日本の防衛費(GDP比)", low=0.0,
+        high=0.2), path="{model}.commitment.japan_share_now")
+    commitment_coproduction = Input(Spec(
+        "Log-odds gained per doubling of co-produced deliveries to US stocks",
+        "米国在庫への共同生産品の納入が倍増するごとのコミットメントの対数オッズ", low=0.0,
+        high=5.0), path="{model}.commitment.coproduction")
+    coproduction_reference = Input(Spec(
+        "Deliveries to US stocks that make Japan a reliable partner",
+        "信頼できるパートナーとみなされる米国在庫への納入数", unit="missile", low=1.0),
+        path="{model}.commitment.coproduction_reference")
+    commitment_complementarity = Input(Spec(
+        "Log-odds of commitment per unit of complementarity above today's",
+        "現状を上回る補完性1単位あたりのコミットメントの対数オッズ", low=0.0, high=10.0),
+        path="{model}.commitment.complementarity")
+    complementarity_reference = Input(Spec(
+        "Today's complementarity (no new investment)", "現状の補完性(追加投資なし)", low=0.0,
+        high=1.0), path="{model}.commitment.complementarity_reference")
+    commitment_integration = Input(Spec(
+        "Log-odds of commitment gained by full C2 integration and hosting",
+        "指揮統制の統合と受入れ支援の最大化によるコミットメントの対数オッズ", low=0.0,
+        high=5.0), path="{model}.commitment.integration")
+    burden_sharing_reference = Input(Spec(
+        "Extra host-nation yen a year that counts as full hosting",
+        "受入れ支援を最大とみなす年間の追加負担額", unit="JPY/year", low=1.0),
+        path="{model}.commitment.burden_sharing_reference")
+    complementarity = Input(Spec(
+        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
+        high=1.0, description="Gap-weighted Japanese capability (from autonomy)."),
+        link="autonomy.complementarity")
+    # Japan's levers, read from the models that declare them (one declaration, two readers)
+    conflict_year = Input(SustainmentModel.conflict_year.spec, path="sustainment.conflict_year")
+    deliveries = Family("munition", {k: SustainmentModel.per_munition.members[k]
+                                     for k in DELIVERY_INPUTS}, path="sustainment.{item}.{key}")
+    c2_structure = Input(C2_INPUTS["c2.structure"], path="c2.structure")
+    defence_share_gdp = Input(BudgetModel.defence_share_gdp.spec, path="budget.defence_share_gdp")
+    us_ask_share_gdp = Input(BudgetModel.us_ask_share_gdp.spec, path="budget.us_ask_share_gdp")
+    burden_sharing_jpy = Input(BudgetModel.burden_sharing_jpy_per_year.spec,
+                               path="budget.burden_sharing_jpy_per_year")
     substitutable_share = Input(Spec(
         "Share of the shortfall Japan can substitute", "日本が肩代わりできる不足分の割合", **_prob))
     jpy_per_usd = Input(Spec(
@@ -154,17 +224,27 @@ class PostureModel(DeclaredModel):
     japan_burden_gap_jpy = Output(Spec(
         "Yen a year for Japan to offset the substitutable shortfall", "不足分のうち日本が肩代わりできる部分の年額",
         unit="JPY/year", low=0.0, headline=True, better="lower"))
+    japan_deliveries_to_us = Output(Spec(
+        "Co-produced missiles delivered to US stocks before the conflict",
+        "開戦までに米国在庫へ納入された共同生産ミサイル", unit="missile", low=0.0,
+        better="higher"))
+    commitment_terms = Output(Spec(
+        "US commitment: contributions to its log-odds", "米国のコミットメント:対数オッズへの寄与",
+        dims=("commitment_term",), better="higher"))
     per_munition = Family("munition", {
         "munitions_share": Output(lambda model, m: Spec(
             f"Indo-Pacific share of US output: {m}", f"米国生産のインド太平洋向け割合:{m}",
             low=0.0, high=1.0, better="higher")),
     }, path="{model}.{key}.{item}")
 
-    def __init__(self, munitions: Mapping[str, float], settings: Settings):
+    def __init__(self, munitions: Mapping[str, float], settings: Settings,
+                 rate_cap: float = 0.0):
         self.settings = settings
         self.munitions = dict(munitions)  # munition -> baseline Indo-Pacific share
-        self.coords = {"mission": list(MISSIONS)}
-        self.coord_labels = {"mission": {k: dict(v) for k, v in MISSION_LABELS.items()}}
+        self.rate_cap = rate_cap  # bounds the co-production levers it reads (sustainment's)
+        self.coords = {"mission": list(MISSIONS), "commitment_term": list(COMMITMENT_TERMS)}
+        self.coord_labels = {"mission": {k: dict(v) for k, v in MISSION_LABELS.items()},
+                             "commitment_term": {k: dict(v) for k, v in TERM_LABELS.items()}}
 
     def items(self, dim: str) -> Sequence[str]:
         if dim == "cuttable_mission":
@@ -197,7 +277,37 @@ class PostureModel(DeclaredModel):
                     raise DataError(f"{base:g} must be in [0, 1]", file=library.get(path).file,
                                     key=path)
                 munitions[m] = base
-        return cls(munitions, settings or Settings())
+        return cls(munitions, settings or Settings(), rate_cap(library))
+
+    def commitment_terms_of(self, v: Mapping[str, np.ndarray], index: np.ndarray
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """The log-odds of US commitment, term by term (columns: COMMITMENT_TERMS), and the
+        co-produced missiles delivered to US stocks before the conflict year.
+
+        Each term is zero at today's posture and Japan's status quo, so ``commitment_base``
+        keeps its meaning (the FY2026 belief) and each term says what moves it.
+        """
+        q0 = v[P + "commitment_base"]
+        baseline = np.log(q0 / (1.0 - q0))
+        resources = v[P + "commitment_elasticity"] * np.log(np.maximum(index, 1e-12))
+        america_first = -v[P + "commitment.america_first"] * (
+            2.0 * v[P + "america_first_intensity"] - 1.0)
+        ask = np.maximum(v["budget.us_ask_share_gdp"], 1e-9)
+        gap_now = np.maximum(ask - v[P + "commitment.japan_share_now"], 0.0)
+        gap = np.maximum(ask - v["budget.defence_share_gdp"], 0.0)
+        burden = v[P + "commitment.burden_sharing"] * (gap_now - gap) / ask
+        delivered = exports_delivered(self, v, list(self.munitions), v["sustainment.conflict_year"])
+        coproduction = v[P + "commitment.coproduction"] * np.log2(
+            1.0 + delivered / v[P + "commitment.coproduction_reference"])
+        complementarity = v[P + "commitment.complementarity"] * (
+            v[P + "complementarity"] - v[P + "commitment.complementarity_reference"])
+        jfhq = (v["c2.structure"] == C2_STRUCTURES.index("jfhq_in_japan")).astype(float)
+        hosting = np.minimum(np.maximum(v["budget.burden_sharing_jpy_per_year"], 0.0)
+                             / v[P + "commitment.burden_sharing_reference"], 1.0)
+        integration = v[P + "commitment.integration"] * 0.5 * (jfhq + hosting)
+        terms = np.stack([baseline, resources, america_first, burden, coproduction,
+                          complementarity, integration], axis=-1)
+        return terms, delivered
 
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
@@ -242,9 +352,8 @@ class PostureModel(DeclaredModel):
             index = np.where(reference > 0, allocation[:, ip] / reference, 1.0) * availability
         index = np.maximum(index, 0.0)
 
-        q0 = v[P + "commitment_base"]
-        logit = np.log(q0 / (1.0 - q0)) + v[P + "commitment_elasticity"] * np.log(
-            np.maximum(index, 1e-12))
+        terms, delivered = self.commitment_terms_of(v, index)
+        logit = terms.sum(axis=-1)
         commitment = 1.0 / (1.0 + np.exp(-logit))
 
         shortfall = reference * np.maximum(1.0 - index, 0.0)
@@ -257,6 +366,8 @@ class PostureModel(DeclaredModel):
             P + "availability_factor": availability,
             P + "indo_pacific_index": index,
             P + "us_commitment": commitment,
+            P + "japan_deliveries_to_us": delivered,
+            P + "commitment_terms": terms,
             P + "japan_burden_gap_jpy": gap,
         }
         for m, base in self.munitions.items():

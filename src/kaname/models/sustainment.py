@@ -21,7 +21,7 @@ Jones, S. G. (2023). *Empty Bins in a Wartime Environment*. CSIS.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,36 @@ def _year(label_en: str, label_ja: str, **kw: Any) -> Any:
     """A calendar-year input from the run's base year to MAX_YEAR."""
     return lambda model, _: Spec(label_en, label_ja, unit="calendar_year",
                                  low=model.settings.base_year, high=MAX_YEAR, **kw)
+
+
+def rate_cap(library: Library) -> float:
+    """The upper bound of every munition's co-production lever: the highest capacity
+    ceiling in the data library (so a policy can ask for any munition's full capacity)."""
+    return max((library.get(f"sustainment.{m}.japan_capacity_max").bounds("missile/year")[2]
+                for m in library.groups("sustainment")), default=0.0)
+
+
+def exports_delivered(model: Any, x: Mapping[str, np.ndarray], munitions: Sequence[str],
+                      conflict_year: np.ndarray) -> np.ndarray:
+    """Co-produced missiles exported to US stocks before the conflict year, summed over
+    `munitions`: the same build-up recursion as :meth:`SustainmentModel.evaluate` (base
+    year to the year before the conflict), so posture and sustainment count one delivery."""
+    base_year = model.settings.base_year
+    total = np.zeros(len(conflict_year))
+    for m in munitions:
+        def col(key: str, m: str = m) -> np.ndarray:
+            return np.asarray(x[f"sustainment.{m}.{key}"], dtype=float)
+        rate, cap, start = col("japan_rate"), col("japan_capacity_max"), col("japan_start_year")
+        ramp, export = col("japan_ramp_years"), col("export_share")
+        for year in range(base_year, int(np.max(conflict_year, initial=base_year))):
+            coprod = SustainmentModel.japan_coproduction(year, rate, cap, start, ramp)
+            total += np.where(year < conflict_year, export * coprod, 0.0)
+    return total
+
+
+# The co-production levers and limits another model may read (posture's "reliable partner").
+DELIVERY_INPUTS = ("japan_rate", "japan_capacity_max", "japan_start_year", "japan_ramp_years",
+                   "export_share")
 
 
 @dataclass(frozen=True)
@@ -176,16 +206,13 @@ class SustainmentModel(DeclaredModel):
         settings = settings or Settings()
         munitions = library.groups("sustainment")
         history = {}
-        rate_cap = 0.0
         for m in munitions:
             table = library.get(f"sustainment.{m}.us_rate_history").series("missile/year")
             years = np.array(sorted(table), dtype=float)
             history[m] = _History(years, np.array([table[int(y)] for y in years]))
-            cap = library.get(f"sustainment.{m}.japan_capacity_max").bounds("missile/year")
-            rate_cap = max(rate_cap, cap[2])
         labels_en = {m: library.label(f"sustainment.{m}", "en") for m in munitions}
         labels_ja = {m: library.label(f"sustainment.{m}", "ja") for m in munitions}
-        return cls(labels_en, labels_ja, history, settings, rate_cap)
+        return cls(labels_en, labels_ja, history, settings, rate_cap(library))
 
     # -- phase 1: the years before the conflict ---------------------------------------------
     def us_rate(self, m: str, year: float | np.ndarray, framework_rate: np.ndarray,
