@@ -43,12 +43,24 @@ drivers:
 """
 
 
+def with_dependence(path: Path, block: str) -> Path:
+    """The bundled example with its own correlations and drivers (if any) replaced."""
+    import yaml
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data.pop("correlations", None)
+    data.pop("drivers", None)
+    data.update(yaml.safe_load(block))
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def correlated(tmp_path_factory):
     """The bundled example with a correlations block and a driver added."""
-    path = tmp_path_factory.mktemp("corr") / "taiwan-corr.yaml"
-    path.write_text(EXAMPLE.read_text(encoding="utf-8") + DEPENDENCE, encoding="utf-8")
-    return load_scenario(path)
+    return load_scenario(with_dependence(tmp_path_factory.mktemp("corr") / "taiwan-corr.yaml",
+                                         DEPENDENCE))
 
 
 def tolerance(rho: float, n: int = N) -> float:
@@ -166,11 +178,9 @@ def test_the_dependence_pickles_for_workers(correlated) -> None:
 
 
 def test_a_perfect_correlation_is_allowed_and_gives_equal_ranks(tmp_path) -> None:
-    path = tmp_path / "perfect.yaml"
-    path.write_text(EXAMPLE.read_text(encoding="utf-8")
-                    + f"correlations:\n  - [{SURGE_PAC3}, {SURGE_AIM}, 1.0]\n"
-                    + f"  - [{STOCK_US}, {COMMIT}, -1]\n", encoding="utf-8")
-    sc = load_scenario(path)
+    sc = load_scenario(with_dependence(
+        tmp_path / "perfect.yaml",
+        f"correlations:\n  - [{SURGE_PAC3}, {SURGE_AIM}, 1.0]\n  - [{STOCK_US}, {COMMIT}, -1]\n"))
     cols = sample_futures(sc.uncertainties, 2000, 4, "mc", dependence=sc.dependence)
     np.testing.assert_array_equal(stats.rankdata(cols[SURGE_PAC3]),
                                   stats.rankdata(cols[SURGE_AIM]))
