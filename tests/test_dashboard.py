@@ -45,7 +45,8 @@ def test_only_reached_models_rerun(bench, monkeypatch):
         monkeypatch.setattr(m, "evaluate", spy)
     changed = {**levers, "sustainment.pac3_mse.japan_rate": 333.0}
     out = bench.evaluate(changed)
-    assert set(calls) == {"sustainment", "deterrence", "budget"}  # budget: co-production cost
+    # posture reads the co-production levers (deliveries to US stocks), budget the cost
+    assert set(calls) == {"posture", "sustainment", "deterrence", "budget"}
     calls.clear()
     bench.evaluate(levers)  # back to the earlier setting: all from the cache
     assert calls == []

@@ -114,8 +114,11 @@ def lever_groups(engine: Any, scenario: Any = None) -> dict[str, list[Lever]]:
 
 
 def owner(engine: Any, path: str) -> str:
-    """Name of the model that declares input `path`."""
-    return next(m.name for m in engine.models if path in m.inputs)
+    """The model an input belongs to: the one its path is named after (``sustainment.…``),
+    even when other models read it too (posture reads the co-production levers)."""
+    readers = [m.name for m in engine.models if path in m.inputs]
+    prefix = path.split(".", 1)[0]
+    return prefix if prefix in readers else readers[0]
 
 
 def group_title(engine: Any, group: str, lang: str) -> str:
@@ -150,7 +153,7 @@ class Workbench:
 
         sc = self.scenario
         self.columns = sample_futures(sc.uncertainties, self.futures, sc.settings.seed,
-                                      sc.settings.design)
+                                      sc.settings.design, dependence=sc.dependence)
 
     def evaluate(self, levers: Mapping[str, float]) -> dict[str, np.ndarray]:
         """Every output on the fixed futures with `levers` (engine-ready floats) applied.

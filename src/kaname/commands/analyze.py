@@ -143,8 +143,6 @@ def _scenario_target(file: Path, policy: str | None,
     from kaname.scenario import engine_for, load_scenario
 
     sc = load_scenario(file)
-    if sc.dependence is not None:  # the estimators assume independent inputs
-        typer.echo(tx("analyze.independent", lang), err=True)
     engine = engine_for(sc.settings, sc.models, sc)
     chosen = policy or next(iter(sc.policies))
     if chosen not in sc.policies:
@@ -154,6 +152,13 @@ def _scenario_target(file: Path, policy: str | None,
         raise InputError("the scenario has no uncertainties to analyse", file=str(file),
                          key="uncertainties")
     return sc, engine, chosen, sc.policy_inputs(chosen, engine)
+
+
+def _note_independence(sc: Any, lang: str) -> None:
+    """Sobol' and Morris assume independent inputs: say so (after a successful analysis, so
+    a refused one still prints a single line)."""
+    if sc.dependence is not None:
+        typer.echo(tx("analyze.independent", lang), err=True)
 
 
 def _label(engine: Any, path: str, lang: str) -> str:
@@ -182,6 +187,7 @@ def sobol_cmd(
     sc, engine, chosen, fixed = _scenario_target(file, policy, lang)
     res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
                 seed=sc.settings.seed if seed is None else seed, fixed=fixed)
+    _note_independence(sc, lang)
     if fmt == "json":
         emit(dumps_json({**res.to_dict(), "policy": chosen, "scenario": sc.name}))
         return
@@ -227,6 +233,7 @@ def morris_cmd(
     sc, engine, chosen, fixed = _scenario_target(file, policy, lang)
     res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
                  seed=sc.settings.seed if seed is None else seed, fixed=fixed)
+    _note_independence(sc, lang)
     if fmt == "json":
         emit(dumps_json({**res.to_dict(), "policy": chosen, "scenario": sc.name}))
         return
