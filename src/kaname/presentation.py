@@ -35,7 +35,8 @@ __all__ = ["HeadlineRow", "headline_header", "headline_rows"]
 SHARE = "share"    # the statistic (and display unit) of a yes/no outcome
 MEDIAN = "median"  # the statistic of every other outcome
 FIELDS = ("outcome", "label", "unit", "better", "policy", "statistic", "median", "p10", "p90",
-          "mean", "diff_median")  # the JSON/CSV fields of `kaname run --format json|csv`
+          "mean", "diff_median", "diff_low", "diff_high")  # `kaname run --format json|csv`
+Z95 = 1.959963984540054  # the standard normal's 97.5 % quantile
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class HeadlineRow:
     p90: float
     mean: float
     diff_median: float | None
+    diff_low: float | None = None   # 95 % interval of the difference (None: the baseline)
+    diff_high: float | None = None
 
     @property
     def is_share(self) -> bool:
@@ -83,10 +86,41 @@ class HeadlineRow:
         return value, band, self.diff_text(lang)
 
     def diff_text(self, lang: str = "en") -> str:
+        """The difference and its 95 % interval, "+4.36 (+3.90 to +4.80)"."""
         d = self.diff_median
         if d is None:
             return ""
-        return ("+" if d > 0 else "") + fmt_number(d, self.unit, lang)
+        text = _signed(d, self.unit, lang)
+        if self.diff_low is None or self.diff_high is None or self.diff_low == self.diff_high:
+            return text  # the baseline, or a difference that is the same in every future
+        return t("headline.interval", lang, diff=text, low=_signed(self.diff_low, self.unit, lang),
+                 high=_signed(self.diff_high, self.unit, lang))
+
+
+def _signed(x: float, unit: str, lang: str) -> str:
+    return ("+" if x > 0 else "") + fmt_number(x, unit, lang)
+
+
+def paired_interval(d: np.ndarray, statistic: str) -> tuple[float, float]:
+    """95 % interval of the paired differences `d` (one per future) of two policies.
+
+    A share (a yes/no outcome): the mean difference ± z·sd/√n (differences of paired
+    proportions; Agresti & Min 2005 give the same normal interval). Otherwise the
+    distribution-free interval for the median from order statistics (Conover 1999, §3.2):
+    ranks ⌊n/2 − z√n/2⌋ and n + 1 minus it of the sorted differences."""
+    d = np.asarray(d, dtype=float)
+    n = d.size
+    if n == 0:
+        return float("nan"), float("nan")
+    if statistic == SHARE:
+        mean = float(d.mean())
+        half = Z95 * float(d.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
+        return mean - half, mean + half
+    k = int(np.floor(n / 2 - Z95 * np.sqrt(n) / 2))
+    if k < 1:  # too few futures for a 95 % order-statistic interval: the whole range
+        return float(d.min()), float(d.max())
+    part = np.partition(d, (k - 1, n - k))
+    return float(part[k - 1]), float(part[n - k])
 
 
 def headline_header(lang: str, first: str) -> list[str]:
@@ -146,11 +180,12 @@ def headline_rows(source: Results | xr.Dataset | Mapping[str, Mapping[str, np.nd
             diffs = np.median(v - v[0], axis=1)
             statistic, unit = MEDIAN, col.unit
         for i, policy in enumerate(policies):
+            low, high = (None, None) if i == 0 else paired_interval(v[i] - v[0], statistic)
             rows.append(HeadlineRow(
                 outcome=col.outcome, path=col.path, label=col.label, unit=unit,
                 better=col.better, policy=policy, statistic=statistic,
                 **{k: float(s[i]) for k, s in stats.items()},
-                diff_median=None if i == 0 else float(diffs[i])))
+                diff_median=None if i == 0 else float(diffs[i]), diff_low=low, diff_high=high))
     return rows
 
 

@@ -16,11 +16,13 @@ TEXT: dict[str, str] = {
     "common.scenario": "Scenario",
     "common.domain": "Domain",
     # ---- the headline table (CLI, report, dashboard)
-    "headline.diff": "Δ vs {first} (median of paired differences)",
+    "headline.diff": "Δ vs {first} (median of paired differences, 95 % interval)",
+    "headline.interval": "{diff} ({low} to {high})",
     "headline.intro": ("Median and 10–90 % band across futures; the last column is the median of "
-                       "the paired difference from {first} (every policy faces the same futures). "
-                       "A yes/no outcome shows the share of futures in which it holds, and the "
-                       "difference in shares."),
+                       "the paired difference from {first} (every policy faces the same futures) "
+                       "with its 95 % interval. A yes/no outcome shows the share of futures in "
+                       "which it holds, and the difference in shares with its interval; a "
+                       "difference whose interval includes 0 is within the noise."),
     "headline.better_higher": "higher is better",
     "headline.better_lower": "lower is better",
     # ---- unit labels (kaname.text.unit_label)
