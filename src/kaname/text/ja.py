@@ -17,7 +17,7 @@ TEXT: dict[str, str] = {
     "common.domain": "分野",
     # ---- the headline table (CLI, report, dashboard)
     "headline.diff": "{first}との差(対応差の中央値、95 %区間)",
-    "headline.interval": "{diff}({low}〜{high})",
+    "headline.interval": "{diff}({low}から{high})",
     "headline.intro": ("将来にわたる中央値と10〜90 %区間。最後の列は{first}との対応差の中央値"
                        "と95 %区間です(すべての政策は同じ将来に直面します)。成立・不成立の指標は、"
                        "成立する将来の割合と割合の差をその区間とともに示します。区間が0を含む差は"
