@@ -70,8 +70,10 @@ def test_crowd_out_by_hand():
 
 
 def test_index_and_gap_by_hand(model, defaults):
-    """No growth, $50B/yr of Golden Dome all crowd-out, only the Indo-Pacific cuttable."""
-    over = {"budget_growth": 0.0, "golden_dome_annual_usd": 50e9, "new_money_share": 0.0,
+    """No growth nor inflation, $50B/yr of Golden Dome all crowd-out, only the Indo-Pacific
+    cuttable."""
+    over = {"budget_growth": 0.0, "us_inflation": 0.0, "golden_dome_annual_usd": 50e9,
+            "new_money_share": 0.0,
             "cut_weight__europe": 0.0, "cut_weight__middle_east": 0.0, "cut_weight__other": 0.0,
             "cut_weight__indo_pacific": 1.0, "western_hemisphere__persistence": 0.0,
             "western_hemisphere__border_troops": 0.0}
@@ -88,6 +90,16 @@ def test_index_and_gap_by_hand(model, defaults):
     assert out["posture.us_commitment"][0] == pytest.approx(odds / (1 + odds), rel=1e-12)
     for m, base in model.munitions.items():
         assert out[f"posture.munitions_share.{m}"][0] == pytest.approx(base * index, rel=1e-12)
+
+
+def test_the_budget_is_the_conflict_years_in_constant_dollars(model, defaults):
+    """One clock: b(cy) = b0 ((1 + g) / (1 + π))^(cy − 2026), before Golden Dome."""
+    x = columns(defaults, n=2, budget_growth=0.03, us_inflation=0.02, golden_dome_annual_usd=0.0)
+    x["sustainment.conflict_year"] = np.array([2026.0, 2030.0])
+    out = model.evaluate(x)
+    b0 = defaults["posture.budget_fy2026_usd"]
+    np.testing.assert_allclose(out["posture.budget_usd"], [b0, b0 * (1.03 / 1.02) ** 4],
+                               rtol=1e-12)
 
 
 @given(g1=st.floats(0, 5e11), extra=st.floats(1e6, 5e11))

@@ -42,7 +42,7 @@ P = "posture."
 MISSIONS = ("homeland", "western_hemisphere", "indo_pacific", "europe", "middle_east", "other")
 PROTECTED = ("homeland", "western_hemisphere")
 CUTTABLE = tuple(m for m in MISSIONS if m not in PROTECTED)
-WINDOW_YEARS = 10
+BUDGET_YEAR = 2026  # the fiscal year of posture.budget_fy2026_usd (constant dollars of)
 SHARE_TOLERANCE = 1e-6
 
 MISSION_LABELS = {
@@ -114,6 +114,9 @@ class PostureModel(DeclaredModel):
 
     budget_fy2026_usd = Input(Spec(
         "US national-defence budget, FY2026", "米国防予算(2026会計年度)", unit="USD/year", low=1e9))
+    us_inflation = Input(Spec(
+        "US inflation (deflator of the defence budget)", "米国のインフレ率(国防予算のデフレーター)",
+        unit="1/year", low=-0.05, high=0.2))
     budget_growth = Input(Spec(
         "Budget growth per year", "国防予算の年成長率", unit="1/year", low=-0.2, high=0.3))
     golden_dome_annual_usd = Input(Spec(
@@ -313,10 +316,11 @@ class PostureModel(DeclaredModel):
                  series: bool = False) -> dict[str, np.ndarray]:
         v = {k: np.asarray(val, dtype=float) for k, val in x.items()}
         b0 = v[P + "budget_fy2026_usd"]
-        growth = v[P + "budget_growth"]
-        t = np.arange(WINDOW_YEARS, dtype=float)
-        budget_path = b0[:, None] * (1.0 + growth[:, None]) ** t
-        base_budget = budget_path.mean(axis=-1)
+        # One clock: the budget of the conflict year, in constant FY2026 dollars (nominal
+        # growth deflated), so a flat nominal budget shows its real decline.
+        years = np.maximum(v["sustainment.conflict_year"] - BUDGET_YEAR, 0.0)
+        real_growth = (1.0 + v[P + "budget_growth"]) / (1.0 + v[P + "us_inflation"])
+        base_budget = b0 * real_growth ** years
 
         raw = np.stack([v[f"{P}baseline_share.{m}"] for m in MISSIONS], axis=-1)
         total = raw.sum(axis=-1, keepdims=True)
