@@ -45,8 +45,7 @@ def test_links_point_to_upstream_outputs(model):
     assert model.links == {
         P + "sustainment_days": "sustainment.sustainment_days",
         P + "coordination_delay_h": "c2.latency_median_h",
-        P + "us_commitment": "posture.us_commitment",
-        P + "complementarity": "autonomy.complementarity",
+        P + "us_commitment": "posture.us_commitment",  # complementarity acts there
     }
     assert set(model.links) <= set(model.inputs)
 
@@ -57,7 +56,7 @@ def test_closed_form_logistic_in_days(model, defaults):
     s = np.array([1.0, 7.0, 21.0, 42.0, 100.0])
     out = run(model, defaults, sustainment_days=s, required_days=21.0, us_denial_at_parity=0.5,
               sustainment_slope=1.0, coordination_delay_h=0.0, p_deny_alone=0.0,
-              us_commitment=1.0, complementarity_to_commitment=0.0)
+              us_commitment=1.0)
     np.testing.assert_allclose(out[P + "p_deny"], s / (s + 21.0), rtol=1e-12)
 
 
@@ -65,7 +64,7 @@ def test_closed_form_mixture_over_commitment(model, defaults):
     # P_deny = P_alone + q (1 - P_alone) sigma(z); at S = D and no delay sigma(z) = P_par.
     out = run(model, defaults, sustainment_days=21.0, required_days=21.0,
               coordination_delay_h=0.0, us_denial_at_parity=0.8, p_deny_alone=0.25,
-              us_commitment=np.array([0.0, 0.5, 1.0]), complementarity_to_commitment=0.0)
+              us_commitment=np.array([0.0, 0.5, 1.0]))
     np.testing.assert_allclose(out[P + "p_deny"], [0.25, 0.25 + 0.5 * 0.75 * 0.8,
                                                     0.25 + 0.75 * 0.8], rtol=1e-12)
 
@@ -74,8 +73,7 @@ def test_closed_form_delay_penalty(model, defaults):
     # One reference delay at alpha_c = ln 3 turns odds of 1:1 into 1:3, i.e. sigma = 1/4.
     out = run(model, defaults, sustainment_days=21.0, required_days=21.0,
               coordination_delay_h=24.0, delay_reference_h=24.0, delay_penalty=math.log(3),
-              us_denial_at_parity=0.5, p_deny_alone=0.0, us_commitment=1.0,
-              complementarity_to_commitment=0.0)
+              us_denial_at_parity=0.5, p_deny_alone=0.0, us_commitment=1.0)
     np.testing.assert_allclose(out[P + "p_deny"], 0.25, rtol=1e-12)
 
 
@@ -101,8 +99,6 @@ def futures(draw):
         "sustainment_days": draw(st.floats(0.0, 365.0)),
         "coordination_delay_h": draw(st.floats(0.0, 240.0)),
         "us_commitment": draw(unit),
-        "complementarity": draw(unit),
-        "complementarity_to_commitment": draw(unit),
         "required_days": draw(st.floats(1.0, 120.0)),
         "us_denial_at_parity": draw(st.floats(0.01, 0.999)),
         "sustainment_slope": draw(st.floats(0.0, 5.0)),
@@ -160,7 +156,6 @@ def test_p_win_rises_with_coordination_delay(model, defaults, f, a, b):
 def test_outputs_bounded_and_holds_matches_threshold(model, defaults, f):
     out = run(model, defaults, **f)
     assert 0.0 <= out[P + "p_win"][0] <= 1.0
-    assert out[P + "commitment_effective"][0] >= f["us_commitment"] - 1e-12
     margin, threshold, p_win = (out[P + k][0] for k in ("margin", "p_win_threshold", "p_win"))
     if abs(margin) > 1e-9:
         assert (margin > 0) == (p_win < threshold)
@@ -171,17 +166,6 @@ def test_strictly_monotone_at_the_defaults(model, defaults):
     assert run(model, defaults, sustainment_days=14.0)[P + "p_win"][0] < base
     assert run(model, defaults, us_commitment=0.9)[P + "p_win"][0] < base
     assert run(model, defaults, coordination_delay_h=36.0)[P + "p_win"][0] > base
-
-
-def test_complementarity_raises_commitment_only_with_a_coefficient(model, defaults):
-    off = run(model, defaults, complementarity=np.array([0.0, 0.8]),
-              complementarity_to_commitment=0.0)
-    assert off[P + "p_win"][0] == off[P + "p_win"][1]
-    on = run(model, defaults, complementarity=np.array([0.0, 0.8]),
-             complementarity_to_commitment=0.25)
-    q = defaults[P + "us_commitment"]
-    np.testing.assert_allclose(on[P + "commitment_effective"][1], q + 0.25 * 0.8 * (1 - q))
-    assert on[P + "p_win"][1] < on[P + "p_win"][0]
 
 
 def test_calibration_anchor_expert_view(model, defaults):

@@ -6,9 +6,8 @@ on whether the alliance can keep firing until the attacker would be established
 (``sustainment_days`` against ``required_days``: Mearsheimer's quick victory against
 attrition) and on how fast the allies coordinate (``coordination_delay_h``)::
 
-    q_eff    = q + kappa * complementarity * (1 - q)
     z        = logit(P_par) + alpha_s * ln(S_d / D_req) - alpha_c * Delta / Delta_ref
-    P_deny   = P_alone + q_eff * (1 - P_alone) * sigmoid(z)
+    P_deny   = P_alone + q * (1 - P_alone) * sigmoid(z)
     p_win    = 1 - P_deny
     EU       = p_win * V - (1 - p_win) * L_fail - C_war - C_sanctions
     margin   = -EU;   holds = margin > 0
@@ -71,14 +70,7 @@ class DeterrenceModel(DeclaredModel):
         "US commitment to fight", "米国の参戦意思", low=0.0, high=1.0,
         description="Probability-like belief that the US fights (from posture)."),
         link="posture.us_commitment")
-    complementarity = Input(Spec(
-        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0, high=1.0,
-        description="Gap-weighted Japanese capability (from autonomy)."),
-        link="autonomy.complementarity")
-
     # -- the attacker's beliefs (labelled assumptions with ranges) --------------------------
-    complementarity_to_commitment = Input(Spec(
-        "Effect of complementarity on US commitment", "技術補完が米国の関与に与える効果", low=0.0, high=1.0))
     required_days = Input(Spec(
         "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数", unit="day", low=1.0,
         high=365.0))
@@ -102,8 +94,6 @@ class DeterrenceModel(DeclaredModel):
         "Cost of sanctions to the attacker", "侵攻側が被る制裁コスト", low=0.0, high=10.0))
 
     # A margin can be as low as -V_max and as high as L_max + 3 * C_max within the bounds.
-    commitment_effective = Output(Spec(
-        "Effective US commitment", "実効的な米国の関与", low=0.0, high=1.0, better="higher"))
     p_deny = Output(Spec(
         "Probability of denying the invasion", "侵攻を拒否できる確率", low=0.0, high=1.0, better="higher"))
     p_win = Output(Spec(
@@ -124,17 +114,14 @@ class DeterrenceModel(DeclaredModel):
                  series: bool = False) -> dict[str, np.ndarray]:
         """Vectorised over the sample axis; deterministic (``rng`` is unused)."""
         g = {k[len(P):]: np.asarray(v, dtype=float) for k, v in x.items() if k.startswith(P)}
-        q = np.clip(g["us_commitment"], 0.0, 1.0)
-        kappa = g["complementarity_to_commitment"]
-        comp = np.clip(g["complementarity"], 0.0, 1.0)
-        q_eff = np.clip(q + kappa * comp * (1.0 - q), 0.0, 1.0)
+        q = np.clip(g["us_commitment"], 0.0, 1.0)  # Japan's levers move it in posture
 
         days_ratio = np.maximum(g["sustainment_days"], MIN_SUSTAINMENT_DAYS) / g["required_days"]
         z = (_logit(np.clip(g["us_denial_at_parity"], 1e-9, 1 - 1e-9))
              + g["sustainment_slope"] * np.log(days_ratio)
              - g["delay_penalty"] * g["coordination_delay_h"] / g["delay_reference_h"])
         p_alone = np.clip(g["p_deny_alone"], 0.0, 1.0)
-        p_deny = p_alone + q_eff * (1.0 - p_alone) * _sigmoid(z)
+        p_deny = p_alone + q * (1.0 - p_alone) * _sigmoid(z)
         p_win = 1.0 - p_deny
 
         value, loss = g["value_of_victory"], g["loss_if_fail"]
@@ -142,7 +129,6 @@ class DeterrenceModel(DeclaredModel):
         eu = p_win * value - p_deny * loss - fixed_costs
         margin = -eu
         return {
-            P + "commitment_effective": q_eff,
             P + "p_deny": p_deny,
             P + "p_win": p_win,
             P + "eu_attack": eu,
