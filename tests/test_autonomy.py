@@ -17,6 +17,7 @@ from kaname.data import Library
 from kaname.engine import Engine
 from kaname.errors import InputError
 from kaname.models.autonomy import ORIGINS, AutonomyModel, shares_after_investment
+from kaname.models.base import Settings
 from kaname.testing import check_model
 
 P = "autonomy."
@@ -53,8 +54,11 @@ def test_domains_and_origins(model):
 
 
 def reference_outputs(values, domains):
-    """The formulas of DESIGN §3.6, written out with loops over plain floats."""
-    y = values[P + "horizon_years"]
+    """The formulas of DESIGN §3.6, written out with loops over plain floats: the shares
+    after T = conflict year - base year years of investment (the one clock), the coercion
+    probabilities over the risk horizon H."""
+    y = max(values["sustainment.conflict_year"] - Settings().base_year, 0.0)
+    h = values[P + "horizon_years"]
     total_w = sum(values[f"{P}{d}.criticality_weight"] for d in domains)
     risk = dict.fromkeys(ORIGINS, 0.0)
     autonomy, comp_num, comp_den, cost = 1.0, 0.0, 0.0, 0.0
@@ -71,7 +75,7 @@ def reference_outputs(values, domains):
         w = values[f"{P}{d}.criticality_weight"] / total_w
         exposed = w * (1 - values[f"{P}{d}.substitutability"])
         for o in ORIGINS[1:]:
-            pi = 1 - (1 - values[f"{P}coercion.{o}"]) ** y
+            pi = 1 - (1 - values[f"{P}coercion.{o}"]) ** h
             risk[o] += exposed * after[o] * pi
         autonomy -= exposed * max(after[o] for o in ORIGINS[1:])
         gap = values[f"{P}{d}.us_gap"]
@@ -105,10 +109,12 @@ def test_hand_computed_default_risks(model, defaults):
 
 
 def test_closed_form_one_e_fold(model, defaults):
-    # I * y = k closes 1 - 1/e of the gap to the ceiling.
+    # I * T = k closes 1 - 1/e of the gap to the ceiling; T = 2028 - 2026 = 2 build-up years
+    # at the library's conflict year (the risk horizon, 5 years, plays no part).
     values = dict(defaults)
+    assert values["sustainment.conflict_year"] - Settings().base_year == 2
     k = values[f"{P}shipbuilding.investment_scale_jpy"]
-    values[f"{P}shipbuilding.investment_jpy_per_year"] = k / values[P + "horizon_years"]
+    values[f"{P}shipbuilding.investment_jpy_per_year"] = k / 2
     out = run(model, values)
     i = model.domains.index("shipbuilding")
     s0, top = values[f"{P}shipbuilding.share.japan"], values[f"{P}shipbuilding.max_domestic_share"]
@@ -186,8 +192,9 @@ def test_investment_cuts_china_risk_and_raises_autonomy(model, defaults):
     out = run(model, values)
     assert np.all(np.diff(out[P + "china_risk"]) < 0)
     assert np.all(np.diff(out[P + "autonomy_index"]) > 0)
+    # the yen spent before a 2028 conflict: 2 build-up years (FY2026-27) × ¥0, ¥100B, ¥500B
     np.testing.assert_allclose(out[P + "investment_cost_jpy"],
-                               [0.0, 5e11, 2.5e12])
+                               [0.0, 2e11, 1e12])
 
 
 # --- bad data: one line naming file and key ---------------------------------------------
@@ -276,7 +283,9 @@ def test_cli_json_before_and_after(scenario_file):
     assert data["share_after"]["rare_earths"]["japan"] > data["share_before"]["rare_earths"][
         "japan"]
     assert data["after"]["china_risk"] < data["before"]["china_risk"]
-    assert data["after"]["investment_cost_jpy"] == pytest.approx(5 * 3e11)
+    # ¥300B a year (200B + 100B) over the 2 build-up years before the 2028 conflict
+    assert data["investment_years"] == 2
+    assert data["after"]["investment_cost_jpy"] == pytest.approx(2 * 3e11)
     assert data["before"]["investment_cost_jpy"] == 0
 
 

@@ -65,7 +65,8 @@ def test_shared_conflict_year_has_sustainments_spec(engine, model):
 
 def test_ledger_sums_to_policy_cost_and_equals_the_upstream_costs(engine):
     """Closed form through the full engine: co-production as sustainment computes it,
-    autonomy's investment pro-rated to the years the horizons share, burden sharing × T."""
+    autonomy's investment whole (both over the build-up years b .. Y - 1), burden sharing × T
+    with T = Y - b."""
     base = Settings().base_year
     domain = next(m for m in engine.models if m.name == "autonomy").domains[0]
     columns = engine.columns_from({
@@ -80,30 +81,34 @@ def test_ledger_sums_to_policy_cost_and_equals_the_upstream_costs(engine):
     ledger = out[P + "ledger_jpy"]
     assert ledger.shape == (4, len(LEDGER))
     np.testing.assert_allclose(ledger.sum(axis=1), out[P + "policy_cost_jpy"], rtol=1e-12)
-    years = np.array([2028, 2028, 2032, 2040]) - base + 1.0
-    horizon = np.array([5.0, 5.0, 5.0, 10.0])
-    np.testing.assert_allclose(ledger[:, 0], out["sustainment.coproduction_cost_jpy"], rtol=1e-12)
-    np.testing.assert_allclose(
-        ledger[:, 1], out["autonomy.investment_cost_jpy"] * np.minimum(years, horizon) / horizon,
-        rtol=1e-12)
+    years = np.array([2028, 2028, 2032, 2040]) - base  # T = 2, 2, 6, 14 (base year 2026)
+    np.testing.assert_array_equal(ledger[:, 0], out["sustainment.coproduction_cost_jpy"])
+    np.testing.assert_array_equal(ledger[:, 1], out["autonomy.investment_cost_jpy"])
     np.testing.assert_allclose(ledger[:, 2], np.array([0.0, 5e10, 0.0, 1e11]) * years,
                                rtol=1e-12)
-    # the numbers behind it: ¥100B a year for 3 of autonomy's 5 years
-    assert ledger[1, 1] == pytest.approx(1e11 * 5 * 3 / 5)
+    # the numbers behind it: ¥100B a year over FY2026-27, ¥300B a year over FY2026-39 (the
+    # risk horizon, 5 or 10 years, does not enter the cost); burden ¥100B × 14 years
+    assert ledger[1, 1] == pytest.approx(1e11 * 2)
+    assert ledger[3, 1] == pytest.approx(3e11 * 14)
+    assert ledger[3, 2] == pytest.approx(1e11 * 14)
     assert ledger[1, 0] > 0 and ledger[0, 0] == 0.0
     np.testing.assert_allclose(out[P + "policy_share_of_budget"],
                                out[P + "policy_cost_jpy"] / out[P + "defence_budget_jpy"])
 
 
 def test_defence_budget_closed_form(model, defaults):
-    """FY2026 and FY2027 from the table and the plan; FY2028 from the share of GDP."""
+    """FY2026 and FY2027 from the table and the plan (the window of a 2028 conflict is
+    FY2026-27, the build-up years); FY2028 from the share of GDP, in the 2029 window."""
     out = run(model, defaults, **{"sustainment.conflict_year": 2028, "inflation_rate": 0.02})
     fy2027 = (43.0 - (6.8 + 7.95 + 8.7 + 9.04)) * 1e12
     gdp = defaults[P + "gdp_nominal_fy2024_jpy"] * (1 + defaults[P + "gdp_growth_nominal"]) ** (
         2028 - GDP_YEAR)
     fy2028 = defaults[P + "core_share_of_security_spending"] * 0.02 * gdp
-    want = 9.04e12 + fy2027 / 1.02 + fy2028 / 1.02**2
+    want = 9.04e12 + fy2027 / 1.02
     assert out[P + "defence_budget_jpy"][0] == pytest.approx(want, rel=1e-12)
+    later = run(model, defaults, **{"sustainment.conflict_year": 2029, "inflation_rate": 0.02})
+    assert later[P + "defence_budget_jpy"][0] == pytest.approx(want + fy2028 / 1.02**2,
+                                                               rel=1e-12)
     assert out[P + "defence_share_gdp_at_conflict"][0] == pytest.approx(0.02)
     assert out[P + "gap_to_us_ask"][0] == pytest.approx(0.015)
     early = run(model, defaults, **{"sustainment.conflict_year": 2027})
@@ -128,15 +133,29 @@ def test_raising_the_gdp_share_never_lowers_budget_nor_raises_policy_share(
 def test_zero_policy_costs_take_no_share_and_never_exceed(model, defaults, headroom):
     out = run(model, defaults, coproduction_cost_jpy=0.0, investment_cost_jpy=0.0,
               burden_sharing_jpy_per_year=0.0, headroom_share=headroom,
-              **{"sustainment.conflict_year": np.arange(2026, 2036)})
+              **{"sustainment.conflict_year": np.arange(2027, 2036)})
     assert np.all(out[P + "policy_share_of_budget"] == 0.0)
     assert np.all(out[P + "exceeds_headroom"] == 0.0)
     assert np.all(out[P + "defence_budget_jpy"] > 0)
 
 
+def test_a_conflict_in_the_base_year_has_no_window(model, defaults):
+    """T = 0: no build-up years, so no budget, no share and nothing exceeded, even with a
+    co-production cost upstream (its capacity investment); burden sharing × 0 years."""
+    out = run(model, defaults, coproduction_cost_jpy=1e12, investment_cost_jpy=0.0,
+              burden_sharing_jpy_per_year=1e11, headroom_share=0.05,
+              **{"sustainment.conflict_year": Settings().base_year})
+    assert out[P + "defence_budget_jpy"][0] == 0.0
+    assert out[P + "defence_budget_nominal_jpy"][0] == 0.0
+    assert out[P + "policy_share_of_budget"][0] == 0.0
+    assert out[P + "exceeds_headroom"][0] == 0.0
+    assert out[P + "ledger_jpy"][0, 2] == 0.0
+    assert out[P + "defence_share_gdp_at_conflict"][0] > 0  # FY2026 itself, from the table
+
+
 def test_a_cost_above_the_headroom_exceeds_it(model, defaults):
     out = run(model, defaults, headroom_share=0.05,
-              coproduction_cost_jpy=[1e12, 5e12], **{"sustainment.conflict_year": 2028})
+              coproduction_cost_jpy=[5e11, 5e12], **{"sustainment.conflict_year": 2028})
     share = out[P + "policy_share_of_budget"]
     assert share[0] < 0.05 < share[1]
     assert list(out[P + "exceeds_headroom"]) == [0.0, 1.0]
@@ -166,6 +185,6 @@ def test_zero_inflation_constant_and_nominal_agree(model, defaults):
     np.testing.assert_allclose(flat[P + "defence_budget_jpy"],
                                flat[P + "defence_budget_nominal_jpy"], rtol=1e-12)
     dear = run(model, defaults, inflation_rate=0.03, **{"sustainment.conflict_year": years})
-    assert dear[P + "defence_budget_jpy"][0] == pytest.approx(
-        dear[P + "defence_budget_nominal_jpy"][0])  # the base year is not deflated
-    assert np.all(dear[P + "defence_budget_jpy"][1:] < dear[P + "defence_budget_nominal_jpy"][1:])
+    assert dear[P + "defence_budget_jpy"][1] == pytest.approx(
+        dear[P + "defence_budget_nominal_jpy"][1])  # the base year alone is not deflated
+    assert np.all(dear[P + "defence_budget_jpy"][2:] < dear[P + "defence_budget_nominal_jpy"][2:])

@@ -23,6 +23,7 @@ from kaname.models.homeland.engagement import (
     limited_layer,
     prob_all_engaged,
 )
+from kaname.models.homeland.model import THREATS
 from kaname.testing import check_model
 
 R_SHELL = 6371.0 + 400.0
@@ -280,3 +281,28 @@ def test_validate_checks_only_the_inputs_given(model):
     with pytest.raises(InputError, match="below the launch latitude"):
         model.validate({"homeland.sbi.inclination": 30.0,
                         "homeland.threat_latitude": np.array([20.0, 40.0])})
+
+
+def test_sbis_in_orbit_are_the_state_in_the_conflict_year(model, defaults):
+    """The one clock: SBIs launched in the build-up years b .. Y - 1 are in orbit. 1,000 SBIs,
+    first launch 2027 (offset 1 from the 2026 base year), 4-year build-up: N·clip((T - 1)/4)
+    with T = Y - 2026, so 0 for a 2026 or 2027 conflict, 250 for 2028, 1,000 from 2031."""
+    years = np.array([2026.0, 2027.0, 2028.0, 2029.0, 2031.0, 2040.0])
+    x = columns(defaults, n=len(years), sbi__count_override=1000,
+                sbi__first_launch_year=2027, sbi__buildup_years=4)
+    x["sustainment.conflict_year"] = years
+    out = model.evaluate(x)
+    np.testing.assert_allclose(out["homeland.sbi_deployed"], [0, 0, 250, 500, 1000, 1000])
+    # the cost window does not move with the conflict year
+    assert np.all(out["homeland.cost_20y_usd"] == out["homeland.cost_20y_usd"][0])
+    # GPIs defend from their availability year on
+    x["homeland.glide.available_year"] = np.full(len(years), 2029.0)
+    x["homeland.threats.hgv.raid_size"] = np.full(len(years), 10.0)
+    x["homeland.sbi.pk"] = np.zeros(len(years))  # SBIs kill nothing: only the GPIs move
+    leak = model.evaluate(x)["homeland.expected_leakers"][:, THREATS.index("hgv")]
+    assert leak[3] < leak[2] == leak[0] and leak[5] == leak[4] == leak[3]
+
+
+def test_homeland_reads_the_conflict_year_not_an_assessment_year(model):
+    assert "homeland.assessment_year" not in model.inputs
+    assert model.inputs["sustainment.conflict_year"].unit == "calendar_year"

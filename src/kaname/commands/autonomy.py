@@ -59,6 +59,8 @@ def dependence_table(model: Any, library: Any, levers: Mapping[str, float]) -> d
         "origins": list(origins),
         "domains": list(domains),
         "horizon_years": after_inputs["autonomy.horizon_years"],
+        "investment_years": max(after_inputs["sustainment.conflict_year"]
+                                - model.settings.base_year, 0.0),
         "investment_jpy_per_year": {d: after_inputs[f"autonomy.{d}.investment_jpy_per_year"]
                                     for d in domains},
         "share_before": shares(runs["before"]),

@@ -5,11 +5,18 @@ five origins *o* ∈ {Japan, US, China, other allies, rest}, with shares ``s[T, 
 to 1. Yen invested a year in a domain raises Japan's share with diminishing returns and
 takes the gain from the foreign origins pro rata::
 
-    s_J(y)  = s_J0 + (s_max - s_J0) * (1 - exp(-I * y / k))
+    s_J(y)  = s_J0 + (s_max - s_J0) * (1 - exp(-I * y / k))      y = T = Y - base_year
     s_o(y)  = s_o0 * (1 - s_J(y)) / (1 - s_J0)            for o != Japan
 
-Risks weigh each domain's non-substitutable dependence by its criticality and the chance
-that the origin coerces Japan within the horizon, ``pi_o = 1 - (1 - p_o)^y``::
+Time follows the one clock of every model (issue #13): the shares are read in the conflict
+year *Y*, after the build-up years ``base_year .. Y - 1``, so ``y = T = Y - base_year`` years
+of investment (0 when the conflict is in the base year), exactly as sustainment's build-up
+counts them; the investment cost is the yen spent before the conflict, ``I * T``.
+
+Risks weigh each domain's non-substitutable dependence (in the conflict year) by its
+criticality and the chance that the origin coerces Japan within the risk horizon *H*
+(``autonomy.horizon_years``, the years after the conflict starts — its own horizon, not the
+clock), ``pi_o = 1 - (1 - p_o)^H``::
 
     risk_o         = sum_T w_T * (1 - sub_T) * s[T, o] * pi_o     (china_risk, us_risk)
     autonomy_index = 1 - sum_T w_T * (1 - sub_T) * max_{o != Japan} s[T, o]
@@ -17,7 +24,8 @@ that the origin coerces Japan within the horizon, ``pi_o = 1 - (1 - p_o)^y``::
 
 with criticality weights ``w`` normalised to sum to 1 and ``g_T`` the US capability gap
 (non-zero for quantum, optical links, undersea cables and shipbuilding). All outputs are
-bounded in [0, 1] except the cost. See ``docs/models/autonomy.md``.
+bounded in [0, 1] except the cost, ``investment_cost_jpy = (sum over domains of I) * y``. See
+``docs/models/autonomy.md``.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from kaname.data import Library
 from kaname.errors import InputError
 from kaname.models.base import Settings
 from kaname.models.declare import DeclaredModel, Family, Input, Output
+from kaname.models.sustainment import SustainmentModel
 from kaname.spec import Spec
 
 NAME = "autonomy"
@@ -185,7 +194,11 @@ class AutonomyModel(DeclaredModel):
             f"{ORIGIN_LABELS[o]['ja']}による年間の威圧確率", low=0.0, high=1.0)),
     }, path="{model}.{key}.{item}")
     horizon_years = Input(Spec(
-        "Horizon for investment and risk", "投資とリスクの評価期間", unit="year", low=1.0, high=30.0))
+        "Horizon for coercion risk", "威圧リスクの評価期間", unit="year", low=1.0, high=30.0,
+        description="Years after the conflict starts over which coercion probabilities "
+                    "compound; the investment runs on the clock (base year to conflict year)."))
+    # the one clock (issue #13): sustainment's conflict year, the same declaration
+    conflict_year = Input(SustainmentModel.conflict_year.spec, path="sustainment.conflict_year")
 
     china_risk = Output(Spec(
         "China risk", "中国リスク", low=0.0, high=1.0, better="lower", headline=True))
@@ -196,15 +209,20 @@ class AutonomyModel(DeclaredModel):
         "Complementarity with US gaps", "米国の弱点を補う補完性", low=0.0, high=1.0, better="higher",
         headline=True))
     investment_cost_jpy = Output(Spec(
-        "Investment over the horizon", "評価期間の投資総額", unit="JPY", low=0.0, better="lower",
-        headline=True))
+        "Investment before the conflict", "有事までの投資総額", unit="JPY", low=0.0,
+        better="lower", headline=True,
+        description="Yen a year × the build-up years, base year to the year before the "
+                    "conflict."))
     risk_by_origin = Output(Spec(
         "Coercion risk by origin", "供給元別の威圧リスク", low=0.0, high=1.0, dims=("origin",),
         better="lower"))
     share_after = Output(Spec(
-        "Supply share after investment", "投資後の供給シェア", low=0.0, high=1.0, dims=("domain", "origin")))
+        "Supply share in the conflict year", "有事発生年の供給シェア", low=0.0, high=1.0,
+        dims=("domain", "origin")))
 
-    def __init__(self, domains: list[str], labels: Mapping[str, dict[str, str]]):
+    def __init__(self, domains: list[str], labels: Mapping[str, dict[str, str]],
+                 settings: Settings | None = None):
+        self.settings = settings or Settings()
         self.domains = list(domains)
         self.domain_labels = {}
         for d in self.domains:
@@ -222,7 +240,7 @@ class AutonomyModel(DeclaredModel):
         domains = domains_in(library)
         validate_tables(library, domains)
         labels = {d: library.labels.get(f"{P}{d}", {}) for d in domains}
-        return cls(domains, labels)
+        return cls(domains, labels, settings)
 
     def _stack(self, x: Mapping[str, np.ndarray], field: str) -> np.ndarray:
         return np.stack([np.asarray(x[f"{P}{d}.{field}"], dtype=float) for d in self.domains],
@@ -232,6 +250,10 @@ class AutonomyModel(DeclaredModel):
                  series: bool = False) -> dict[str, np.ndarray]:
         """Vectorised over samples and domains; deterministic (``rng`` is unused).
 
+        The shares are those of the conflict year, after ``T = conflict_year - base_year``
+        years of investment (the clock); the coercion probabilities compound over
+        ``autonomy.horizon_years``, the years after the conflict starts.
+
         Sampled shares are read as relative weights and renormalised per domain, so an
         uncertainty on one share keeps every row a distribution.
         """
@@ -239,7 +261,9 @@ class AutonomyModel(DeclaredModel):
         shares = _normalise(np.clip(raw, 0.0, None), axis=2)
         weights = _normalise(np.clip(self._stack(x, "criticality_weight"), 0.0, None), axis=1)
         exposed = weights * (1.0 - np.clip(self._stack(x, "substitutability"), 0.0, 1.0))
-        years = np.asarray(x[P + "horizon_years"], dtype=float)
+        horizon = np.asarray(x[P + "horizon_years"], dtype=float)
+        conflict = np.asarray(x["sustainment.conflict_year"], dtype=float)
+        years = np.maximum(conflict - self.settings.base_year, 0.0)  # build-up years T
         investment = np.clip(self._stack(x, "investment_jpy_per_year"), 0.0, None)
         after = shares_after_investment(
             shares, np.clip(self._stack(x, "max_domestic_share"), 0.0, 1.0), investment,
@@ -247,8 +271,8 @@ class AutonomyModel(DeclaredModel):
 
         annual = np.stack([np.clip(np.asarray(x[f"{P}coercion.{o}"], dtype=float), 0.0, 1.0)
                            for o in COERCING], axis=1)
-        over_horizon = -np.expm1(years[:, None] * np.log1p(-np.minimum(annual, 1.0 - 1e-15)))
-        coercion = np.zeros((len(years), len(ORIGINS)))
+        over_horizon = -np.expm1(horizon[:, None] * np.log1p(-np.minimum(annual, 1.0 - 1e-15)))
+        coercion = np.zeros((len(horizon), len(ORIGINS)))
         coercion[:, 1:] = np.where(annual >= 1.0, 1.0, over_horizon)
         risk_by_origin = np.einsum("nd,ndo->no", exposed, after) * coercion
 

@@ -1,8 +1,10 @@
 """budget — 防衛予算: Japan's defence budget and the opportunity cost of a policy.
 
-The window is the fiscal years from the run's base year *b* to the conflict year *Y*
-inclusive, ``T = Y - b + 1`` years (never empty). Money is reported in constant base-year
-yen: a nominal amount in year *t* is divided by the GDP deflator ``(1 + pi)^(t - b)``.
+The window is the one clock of every model (issue #13): the build-up years from the run's
+base year *b* to the year before the conflict year *Y*, ``b .. Y - 1``, ``T = Y - b`` years,
+exactly as sustainment's build-up counts them (empty when the conflict is in the base year:
+budget 0, policy share 0, not exceeding). Money is reported in constant base-year yen: a
+nominal amount in year *t* is divided by the GDP deflator ``(1 + pi)^(t - b)``.
 
 Japan's nominal defence budget in year *t*::
 
@@ -16,15 +18,15 @@ of GDP Japan spends on security (the lever, on the basis of the 2 % target: defe
 related spending) and *c* the defence budget's share of that total. The ledger of the
 policy's costs over the window, all in constant base-year yen::
 
-    coproduction          = sustainment.coproduction_cost_jpy   (its build-up, base → Y)
-    technology_investment = autonomy.investment_cost_jpy * min(T, H) / H
+    coproduction          = sustainment.coproduction_cost_jpy   (its build-up, b .. Y - 1)
+    technology_investment = autonomy.investment_cost_jpy        (its investment, b .. Y - 1)
     burden_sharing        = extra burden-sharing yen a year * T
 
-(autonomy spends at an even yearly rate over its horizon of *H* years, from the same base
-year: the ledger charges the years the two horizons share). Then::
+(both upstream costs run on the same clock, so the ledger takes them whole). Then::
 
-    policy_cost   = sum of the ledger;     budget = sum_t B_t / (1 + pi)^(t - b)
+    policy_cost   = sum of the ledger;     budget = sum_{t=b}^{Y-1} B_t / (1 + pi)^(t - b)
     policy_share  = policy_cost / budget;  exceeds = policy_cost > headroom_share * budget
+                                           (both 0 when T = 0)
     share_at_Y    = B_Y / (c * GDP_Y);     gap_to_us_ask = max(us_ask - share_at_Y, 0)
 
 See ``docs/models/budget.md`` for the sources, the horizon mapping and the caveats.
@@ -39,7 +41,7 @@ import numpy as np
 from kaname.data import Library
 from kaname.models.base import Settings
 from kaname.models.declare import DeclaredModel, Input, Output
-from kaname.models.sustainment import MAX_YEAR
+from kaname.models.sustainment import SustainmentModel
 from kaname.spec import Spec
 
 NAME = "budget"
@@ -63,13 +65,8 @@ class BudgetModel(DeclaredModel):
     name = NAME
     lever_group = {"en": "Defence budget", "ja": "防衛予算"}
 
-    # -- shared with sustainment and autonomy (same path, same spec) -----------------------
-    conflict_year = Input(lambda model, _: Spec(
-        "Conflict year", "有事の発生年", unit="calendar_year", kind="integer",
-        low=model.settings.base_year, high=MAX_YEAR), path="sustainment.conflict_year")
-    investment_horizon = Input(Spec(
-        "Horizon for investment and risk", "投資とリスクの評価期間", unit="year", low=1.0,
-        high=30.0, default=5.0), path="autonomy.horizon_years")
+    # -- the one clock (issue #13): sustainment's conflict year, the same declaration --------
+    conflict_year = Input(SustainmentModel.conflict_year.spec, path="sustainment.conflict_year")
 
     # -- the ledger's upstream costs (linked) ---------------------------------------------
     coproduction_cost_jpy = Input(Spec(
@@ -77,8 +74,8 @@ class BudgetModel(DeclaredModel):
         description="Sustainment's cost of co-production over the build-up (constant yen)."),
         link="sustainment.coproduction_cost_jpy")
     investment_cost_jpy = Input(Spec(
-        "Investment over the horizon", "評価期間の投資総額", unit="JPY", low=0.0, default=0.0,
-        description="Autonomy's investment over its horizon (constant yen)."),
+        "Investment before the conflict", "有事までの投資総額", unit="JPY", low=0.0, default=0.0,
+        description="Autonomy's investment over the build-up years (constant yen)."),
         link="autonomy.investment_cost_jpy")
 
     # -- the economy ---------------------------------------------------------------------
@@ -119,13 +116,14 @@ class BudgetModel(DeclaredModel):
     # -- outputs ---------------------------------------------------------------------------
     ledger_jpy = Output(Spec(
         "Policy cost by ledger item", "政策費用の内訳", unit="JPY", low=0.0, dims=("ledger_item",),
-        better="lower", description="Base year to conflict year, constant base-year yen."))
+        better="lower", description="Base year to the year before the conflict, constant "
+                                    "base-year yen."))
     policy_cost_jpy = Output(Spec(
         "Policy cost to the defence budget", "政策が防衛予算に課す費用", unit="JPY", low=0.0,
         better="lower"))
     defence_budget_jpy = Output(Spec(
         "Cumulative defence budget", "防衛予算の累計", unit="JPY", low=0.0, better="higher",
-        description="Base year to conflict year, constant base-year yen."))
+        description="Base year to the year before the conflict, constant base-year yen."))
     defence_budget_nominal_jpy = Output(Spec(
         "Cumulative defence budget, nominal", "防衛予算の累計(名目)", unit="JPY", low=0.0))
     headroom_left_jpy = Output(Spec(
@@ -181,7 +179,8 @@ class BudgetModel(DeclaredModel):
 
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
-        """Vectorised over samples; a short loop over the window's years."""
+        """Vectorised over samples; a short loop over the window's years (b .. Y - 1) and the
+        conflict year (for the share of GDP in it)."""
         g = {k[len(P):]: np.asarray(v, dtype=float) for k, v in x.items() if k.startswith(P)}
         base = self.settings.base_year
         conflict = np.asarray(x["sustainment.conflict_year"], dtype=float)
@@ -194,20 +193,19 @@ class BudgetModel(DeclaredModel):
         budget_nominal = np.zeros(n)
         at_conflict = np.zeros(n)
         last = int(np.max(conflict, initial=base))
-        for year in range(base, last + 1):
+        for year in range(base, last + 1):  # the window b .. Y - 1, and Y itself for share_at_Y
             gdp = gdp0 * (1.0 + growth) ** (year - GDP_YEAR)
             fixed = self.fixed_budget(year)
             nominal = core * share * gdp if fixed is None else np.full(n, fixed)
-            inside = year <= conflict
+            inside = year < conflict
             budget_nominal += np.where(inside, nominal, 0.0)
             budget_real += np.where(inside, nominal / (1.0 + inflation) ** (year - base), 0.0)
             at_conflict = np.where(year == conflict, nominal / (core * gdp), at_conflict)
 
-        years = np.maximum(conflict - base + 1.0, 1.0)
-        horizon = np.asarray(x["autonomy.horizon_years"], dtype=float)
+        years = np.maximum(conflict - base, 0.0)  # T build-up years, 0 in the base year
         ledger = np.stack([
             g["coproduction_cost_jpy"],
-            g["investment_cost_jpy"] * np.minimum(years, horizon) / horizon,
+            g["investment_cost_jpy"],
             g["burden_sharing_jpy_per_year"] * years,
         ], axis=1)
         cost = ledger.sum(axis=1)
@@ -219,8 +217,10 @@ class BudgetModel(DeclaredModel):
             P + "defence_budget_nominal_jpy": budget_nominal,
             P + "headroom_left_jpy": headroom - cost,
             P + "policy_share_of_budget": np.where(
-                budget_real > 0, cost / np.where(budget_real > 0, budget_real, 1.0), 0.0),
-            P + "exceeds_headroom": (cost > headroom).astype(float),
+                (budget_real > 0) & (years > 0),
+                cost / np.where(budget_real > 0, budget_real, 1.0), 0.0),
+            # no build-up years (conflict in the base year): nothing to exceed
+            P + "exceeds_headroom": ((cost > headroom) & (years > 0)).astype(float),
             P + "defence_share_gdp_at_conflict": at_conflict,
             P + "gap_to_us_ask": np.maximum(g["us_ask_share_gdp"] - at_conflict, 0.0),
             P + "gap_to_nato_ask": np.maximum(g["nato_ask_share_gdp"] - at_conflict, 0.0),

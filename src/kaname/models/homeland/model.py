@@ -1,10 +1,14 @@
 """homeland — Golden Dome: layered homeland missile defence, its constellation and its cost.
 
 Per sample: size the space-based interceptor (SBI) constellation for the architecture's
-design salvo (or take a given count), deploy it on a schedule, then send each threat class's
-raid through the layers in order — space sensors (tracking), SBI (boost phase), midcourse
-(GBI/NGI, decoy discrimination), glide phase (GPI, from an availability year), terminal
-(defended share), counter-drone — and cost the architecture over a 20-year window.
+design salvo (or take a given count) and deploy it on a schedule: what is in orbit when the
+conflict starts, after the build-up years from the base year to the year before
+``sustainment.conflict_year`` (the one clock of every model, issue #13). Then send each
+threat class's raid through the layers in order — space sensors (tracking), SBI (boost
+phase), midcourse (GBI/NGI, decoy discrimination), glide phase (GPI, if available by the
+conflict year), terminal (defended share), counter-drone — and cost the architecture over a
+20-year window from the base year (a cost profile, not a state: it does not move with the
+conflict year).
 
 Equations, parameters and calibration: ``docs/models/homeland.md``.
 
@@ -37,6 +41,7 @@ from kaname.models.homeland.engagement import (
     prob_all_engaged,
 )
 from kaname.models.homeland.geometry import reach_angle, share_in_reach, time_available
+from kaname.models.sustainment import SustainmentModel
 from kaname.spec import Spec
 
 NAME = "homeland"
@@ -196,7 +201,8 @@ class HomelandModel(DeclaredModel):
     # the layers, the geometry and the cost window
     threat_latitude = Input(Spec("Launch latitude", "発射地点の緯度", unit="degree", low=-90.0,
                                  high=90.0))
-    assessment_year = Input(Spec("Assessment year", "評価年", **_year_point))
+    # the one clock (issue #13): sustainment's conflict year, the same declaration
+    conflict_year = Input(SustainmentModel.conflict_year.spec, path="sustainment.conflict_year")
     os_share_per_year = Input(Spec("Operations and support per year (share of acquisition)",
                                    "年間運用維持費(取得費比)", unit="1/year", low=0.0, high=1.0))
     acquisition_years = Input(Spec("Years to field the other layers", "他の防衛層の整備年数",
@@ -297,7 +303,7 @@ class HomelandModel(DeclaredModel):
     # -- outputs --------------------------------------------------------------------------
     sbi_count = Output(Spec("SBI constellation size", "SBI配備数", unit="interceptor", low=0.0,
                             headline=True))
-    sbi_deployed = Output(Spec("SBIs in orbit in the assessment year", "評価年の軌道上SBI数",
+    sbi_deployed = Output(Spec("SBIs in orbit in the conflict year", "有事発生年の軌道上SBI数",
                                unit="interceptor", low=0.0))
     absentee_ratio = Output(Spec("Absentee ratio (solid ICBM)", "不在率(固体ICBM)", low=1.0,
                                  better="lower"))
@@ -421,8 +427,11 @@ class HomelandModel(DeclaredModel):
         sbi_count = np.where(np.isfinite(sbi_count), sbi_count, 0.0)
         offset = v[P + "sbi.first_launch_year"] - self.settings.base_year
         buildup = v[P + "sbi.buildup_years"]
-        assess_t = v[P + "assessment_year"] - self.settings.base_year + 1.0
-        deployed = sbi_count * lifecycle.ramp(assess_t, offset, buildup)
+        # in orbit when the conflict starts: launched in the build-up years b .. Y - 1, the
+        # clock of every model (sustainment's stock at the start of the conflict year)
+        conflict = v["sustainment.conflict_year"]
+        build_up = np.maximum(conflict - self.settings.base_year, 0.0)
+        deployed = sbi_count * lifecycle.ramp(build_up, offset, buildup)
 
         # -- layers
         sensor = arch("sensor_layer")[:, None]
@@ -453,7 +462,7 @@ class HomelandModel(DeclaredModel):
         used += rounds
 
         glide_shots = np.rint(v[P + "glide.shots_per_threat"])[:, None]
-        available = (v[P + "assessment_year"] >= v[P + "glide.available_year"]).astype(float)
+        available = (conflict >= v[P + "glide.available_year"]).astype(float)
         threats, rounds = limited_layer(
             threats, mask("glide"), tracking, arch("gpi_interceptors") * available, glide_shots,
             kill_given_engaged(v[P + "glide.pk"][:, None], glide_shots))
