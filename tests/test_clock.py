@@ -105,3 +105,17 @@ def test_a_later_conflict_moves_autonomy_and_budget_the_way_the_clock_implies(en
     # burden sharing is charged per build-up year: 3 vs 5 years of the same yen
     ledger = out["budget.ledger_jpy"][:, 2]
     assert ledger[1] * 3 == pytest.approx(ledger[0] * 5)
+
+
+def test_golden_dome_reaches_posture_in_the_conflict_year():
+    """Homeland's cost of the conflict year is what posture's crowd-out reads (one clock)."""
+    from kaname.engine import Engine
+
+    engine = Engine.build()
+    years = np.array([2026.0, 2029.0, 2032.0])
+    out = engine.evaluate(engine.columns_from({"sustainment.conflict_year": years}, 3), 3)
+    annual = out["homeland.annual_cost_usd"]
+    np.testing.assert_array_equal(out["homeland.annual_cost_at_conflict_usd"],
+                                  annual[np.arange(3), (years - 2026).astype(int)])
+    assert engine.models[[m.name for m in engine.models].index("posture")].links[
+        "posture.golden_dome_annual_usd"] == "homeland.annual_cost_at_conflict_usd"

@@ -120,8 +120,8 @@ class PostureModel(DeclaredModel):
     budget_growth = Input(Spec(
         "Budget growth per year", "国防予算の年成長率", unit="1/year", low=-0.2, high=0.3))
     golden_dome_annual_usd = Input(Spec(
-        "Golden Dome cost per year (first decade)", "ゴールデン・ドームの年間費用(最初の10年)", unit="USD/year",
-        low=0.0), link="homeland.mean_annual_cost_10y_usd")
+        "Golden Dome cost in the conflict year", "有事発生年のゴールデン・ドーム費用", unit="USD/year",
+        low=0.0), link="homeland.annual_cost_at_conflict_usd")
     new_money_share = Input(Spec(
         "Share of Golden Dome funded as new money", "ゴールデン・ドームのうち追加財源で賄う割合", **_prob))
     western_hemisphere_naval_share_peak = Input(Spec(

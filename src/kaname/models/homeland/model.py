@@ -333,6 +333,10 @@ class HomelandModel(DeclaredModel):
                                   unit="USD/year", low=0.0, dims=("year",)))
     mean_annual_cost_10y_usd = Output(Spec("Mean annual cost, first decade",
                                            "最初の10年間の年平均費用", unit="USD/year", low=0.0))
+    annual_cost_at_conflict_usd = Output(Spec(
+        "Golden Dome cost in the conflict year", "有事発生年のゴールデン・ドーム費用",
+        unit="USD/year", low=0.0,
+        description="annual_cost_usd in the conflict year (the last year of the window after it)"))
     cost_per_leaker_averted_usd = Output(Spec("Cost per expected leaker averted",
                                               "撃ち漏らし1発を減らす費用", unit="USD", low=0.0,
                                               better="lower"))
@@ -506,6 +510,9 @@ class HomelandModel(DeclaredModel):
             "sbi_layer_cost_20y_usd": sbi_annual.sum(axis=-1),
             "annual_cost_usd": annual,
             "mean_annual_cost_10y_usd": annual[:, :POSTURE_WINDOW_YEARS].mean(axis=-1),
+            "annual_cost_at_conflict_usd": np.take_along_axis(annual, np.clip(
+                conflict - self.settings.base_year, 0, annual.shape[1] - 1).astype(np.intp)[:, None],
+                axis=1)[:, 0],
             # floor of 0.01 averted missiles keeps the ratio finite when nothing is averted
             "cost_per_leaker_averted_usd": total / np.maximum(averted, 0.01),
         }
