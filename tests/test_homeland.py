@@ -306,3 +306,17 @@ def test_sbis_in_orbit_are_the_state_in_the_conflict_year(model, defaults):
 def test_homeland_reads_the_conflict_year_not_an_assessment_year(model):
     assert "homeland.assessment_year" not in model.inputs
     assert model.inputs["sustainment.conflict_year"].unit == "calendar_year"
+
+
+def test_expected_engaged_does_not_depend_on_the_batch():
+    """A sample's sum stops at its own k_stop, so any subset of a batch gives the same bits
+    (the property explore's bit-identity across chunk sizes rests on)."""
+    from kaname.models.homeland.engagement import expected_engaged
+
+    rng = np.random.default_rng(11)
+    n = rng.integers(1, 60, 500).astype(float)
+    s = rng.integers(1, 4, 500).astype(float)
+    mu = np.concatenate([rng.uniform(0.0, 5.0, 250), rng.uniform(5.0, 900.0, 250)])
+    whole = expected_engaged(n, s, mu)
+    for idx in (np.arange(0, 500, 7), np.array([3]), np.arange(250, 260), np.arange(100)):
+        np.testing.assert_array_equal(expected_engaged(n[idx], s[idx], mu[idx]), whole[idx])

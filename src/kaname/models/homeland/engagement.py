@@ -41,9 +41,11 @@ def expected_engaged(salvo, shots, mean):
 
     Sums P(K ≥ j s) over j = 1..n by stepping k = 0, 1, 2, … with the Poisson recursions
     p(k+1) = p(k) μ/(k+1) and P(K ≥ k+1) = P(K ≥ k) − p(k) (a few multiplications per step
-    instead of an incomplete-gamma call per term). Steps stop once every remaining term is
-    below ~1e-14 for all samples (k > μ + 8√μ + 12). Means above 600, where e^(−μ) would
-    underflow, use the incomplete gamma function term by term instead.
+    instead of an incomplete-gamma call per term). Each sample's sum stops at its own
+    k_stop = min(n s, ⌈μ + 8√μ + 12⌉), where every remaining term is below ~1e-14, so a
+    sample's value never depends on the other samples in its batch (the loop runs to the
+    batch's largest k_stop, but adds nothing past a sample's own). Means above 600, where
+    e^(−μ) would underflow, use the incomplete gamma function term by term instead.
     """
     n = np.rint(np.asarray(salvo, dtype=float))
     s = np.maximum(np.rint(np.asarray(shots, dtype=float)), 1.0)
@@ -61,15 +63,15 @@ def expected_engaged(salvo, shots, mean):
     for k in range(1, k_max + 1):
         tail = np.maximum(tail - pmf, 0.0)
         pmf = pmf * mu / k
-        hit = (k % s == 0) & (k <= n * s)
+        hit = (k % s == 0) & (k <= k_stop)
         total += np.where(hit, tail, 0.0)
     if np.any(large):
         idx = np.flatnonzero(large)
         n_l, s_l, mu_l = n[idx], s[idx], mu[idx]
         acc = np.zeros(idx.size)
-        j_max = int(np.max(np.minimum(n_l, np.ceil((mu_l + 8 * np.sqrt(mu_l) + 12) / s_l))))
-        for j in range(1, j_max + 1):
-            acc += np.where(n_l >= j, prob_at_least(j * s_l, mu_l), 0.0)
+        j_stop = np.minimum(n_l, np.ceil((mu_l + 8 * np.sqrt(mu_l) + 12) / s_l))
+        for j in range(1, int(np.max(j_stop)) + 1):
+            acc += np.where(j <= j_stop, prob_at_least(j * s_l, mu_l), 0.0)
         total[idx] = acc
     return total.reshape(np.broadcast(np.asarray(salvo), np.asarray(shots),
                                       np.asarray(mean)).shape)
