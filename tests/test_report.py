@@ -252,3 +252,17 @@ def test_report_builds_its_engine_for_the_runs_own_settings(demo):
     assert sorted(m.name for m in engine.models) == ["c2", "sustainment"]
     assert len(engine.coords["day"]) == 30
     assert engine.inputs["sustainment.conflict_year"].low == 2027
+
+
+def test_prim_screening_keeps_the_inputs_that_move_the_outcome():
+    import pandas as pd
+
+    from kaname.report.sections import strongest
+
+    rng = np.random.default_rng(5)
+    n = 2000
+    X = pd.DataFrame({"noise1": rng.random(n), "signal": rng.random(n), "noise2": rng.random(n),
+                      "label": rng.choice(["x", "y"], n), "constant": np.ones(n)})
+    y = (X["signal"] > 0.7).to_numpy() | ((X["label"] == "y") & (rng.random(n) < 0.3)).to_numpy()
+    assert strongest(X, y, 2) == ["signal", "label"]   # kept in column order
+    assert "constant" not in strongest(X, y, 4)

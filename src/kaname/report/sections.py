@@ -21,6 +21,7 @@ from kaname.text import fmt_number, t, unit_label
 FAN_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 SCATTER_CAP = 1500   # points per policy in the Golden Dome scatter
 PRIM_ROWS = 20_000   # rows (policy × future) PRIM sees when the report computes it
+PRIM_INPUTS = 20     # uncertainties it searches: those most rank-correlated with the outcome
 Block = dict[str, Any]
 
 
@@ -551,6 +552,9 @@ def computed_prim(ctx: Context) -> list[Block]:
     if len(y) > PRIM_ROWS:
         keep = np.sort(np.random.default_rng(0).choice(len(y), PRIM_ROWS, replace=False))
         X, y = X.iloc[keep].reset_index(drop=True), y[keep]
+    screened = len(unc) > PRIM_INPUTS
+    if screened:  # PRIM's peeling costs grow with the inputs: search the likeliest ones
+        X = X[[c for c in X.columns if c == "policy"] + strongest(X[unc], y, PRIM_INPUTS)]
     threshold = 0.8
     model = Prim(threshold=threshold, max_boxes=2, prune_p=0.05).fit(X, y)
     labels: Mapping[str, Any] = {c: ctx.input_label(c) for c in X.columns if c != "policy"}
@@ -564,7 +568,28 @@ def computed_prim(ctx: Context) -> list[Block]:
     else:
         blocks.append(p(ctx.t("report.prim_no_box", threshold=threshold)))
     blocks.append(p(ctx.t("report.prim_computed", n=PRIM_ROWS)))
+    if screened:
+        blocks.append(p(ctx.t("report.prim_screened", k=PRIM_INPUTS, n=len(unc))))
     return blocks
+
+
+def strongest(X: Any, y: np.ndarray, k: int) -> list[str]:
+    """The `k` columns of `X` with the largest |Spearman ρ| with `y` (ties: column order);
+    a category column is ranked by its labels' order, a constant column counts as 0."""
+    from scipy.stats import rankdata
+
+    ranks_y = rankdata(y.astype(float))
+    ranks_y = (ranks_y - ranks_y.mean()) / (ranks_y.std() or 1.0)
+    scores = []
+    for column in X.columns:
+        values = X[column].to_numpy()
+        if values.dtype == object:
+            values = np.unique(values.astype(str), return_inverse=True)[1]
+        r = rankdata(values.astype(float))
+        sd = r.std()
+        scores.append(0.0 if sd == 0 else abs(float(np.mean((r - r.mean()) / sd * ranks_y))))
+    order = np.argsort(-np.asarray(scores), kind="stable")[:k]
+    return [str(X.columns[i]) for i in sorted(order)]
 
 
 # --------------------------------------------------------------------------- assumptions

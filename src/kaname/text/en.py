@@ -144,6 +144,9 @@ TEXT: dict[str, str] = {
     "report.prim_fails": "deterrence fails",
     "report.prim_box": "Box {i}: {text}",
     "report.prim_no_box": "PRIM found no box of density {threshold:.0%} or more.",
+    "report.prim_screened": ("PRIM searched the {k} of the run's {n} uncertainties most "
+                              "rank-correlated with the outcome (|Spearman ρ|), to keep the report "
+                              "quick; `kaname analyze prim` searches them all."),
     "report.prim_computed": "Computed for this report on up to {n:,} rows (policy × future).",
     "report.prim_saved": "From {file}.",
     "report.assumptions_intro": ("Every parameter of the data library with its value and where it "

@@ -138,6 +138,9 @@ TEXT: dict[str, str] = {
     "report.prim_fails": "抑止が成立しない",
     "report.prim_box": "ボックス{i}: {text}",
     "report.prim_no_box": "PRIMは密度{threshold:.0%}以上のボックスを見つけませんでした。",
+    "report.prim_screened": ("レポートを速く作るため、PRIMはこの実行の{n}個の不確実要因のうち結果との"
+                              "順位相関(|スピアマンのρ|)が大きい{k}個を探索しました。"
+                              "`kaname analyze prim` はすべてを探索します。"),
     "report.prim_computed": "このレポート用に最大{n:,}行(政策×将来)で計算しました。",
     "report.prim_saved": "{file} より。",
     "report.assumptions_intro": ("データライブラリの全パラメータの値と根拠。角括弧の番号は参考文献"
