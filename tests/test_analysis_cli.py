@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from kaname.cli import app
 
-EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml")
+# The narrow example (34 uncertainties): these tests exercise plumbing, not breadth.
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028-teaching.yaml")
 runner = CliRunner()
 
 

@@ -20,7 +20,8 @@ from kaname.errors import ScenarioError
 from kaname.sampling import BLOCK, sample_futures, transform
 from kaname.scenario import load_scenario
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"
+# The narrow example (34 uncertainties): these tests exercise plumbing, not breadth.
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028-teaching.yaml"
 N = 20_000
 
 STOCK_US = "sustainment.pac3_mse.stock_base_us"
