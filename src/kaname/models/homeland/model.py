@@ -50,7 +50,7 @@ THREATS = ("icbm_liquid", "icbm_solid", "hgv", "cruise", "drone")
 BOOSTED = ("icbm_liquid", "icbm_solid", "hgv")  # classes with a rocket boost phase
 DESIGN_THREAT = "icbm_solid"  # the constellation is sized against solid-fuel ICBMs
 TERMINAL = ("icbm_liquid", "icbm_solid", "hgv", "cruise")
-POSTURE_WINDOW_YEARS = 10  # posture averages the first decade (the build-up decade)
+FIRST_DECADE_YEARS = 10  # the build-up decade that mean_annual_cost_10y_usd averages
 
 # which layer engages which class (physics, not data): 1 = engages
 _SERVES = {
@@ -362,13 +362,13 @@ class HomelandModel(DeclaredModel):
 
     @classmethod
     def from_library(cls, library: Library, settings: Settings | None = None) -> HomelandModel:
-        """Build from the data library; refuse a cost window shorter than the posture window
+        """Build from the data library; refuse a cost window shorter than the first decade
         and inconsistent defaults with one line (the engine checks each default's range)."""
         settings = settings or Settings()
         architectures = library.groups(P + "architectures")
         horizon = int(library.get(P + "cost_horizon_years").value("year"))
-        if horizon < POSTURE_WINDOW_YEARS:
-            raise InputError(f"must be at least {POSTURE_WINDOW_YEARS} years",
+        if horizon < FIRST_DECADE_YEARS:
+            raise InputError(f"must be at least {FIRST_DECADE_YEARS} years",
                              file=library.get(P + "cost_horizon_years").file,
                              key=P + "cost_horizon_years")
         model = cls(architectures, settings, horizon)
@@ -509,7 +509,7 @@ class HomelandModel(DeclaredModel):
             "cost_20y_usd": total,
             "sbi_layer_cost_20y_usd": sbi_annual.sum(axis=-1),
             "annual_cost_usd": annual,
-            "mean_annual_cost_10y_usd": annual[:, :POSTURE_WINDOW_YEARS].mean(axis=-1),
+            "mean_annual_cost_10y_usd": annual[:, :FIRST_DECADE_YEARS].mean(axis=-1),
             "annual_cost_at_conflict_usd": np.take_along_axis(annual, np.clip(
                 conflict - self.settings.base_year, 0, annual.shape[1] - 1).astype(np.intp)[:, None],
                 axis=1)[:, 0],
