@@ -104,7 +104,7 @@ def test_search_writes_the_pareto_set(tmp_path):
     out = tmp_path / "pareto.csv"
     args = ["search", EXAMPLE, "--objective", "max:sustainment_days@p50", "--objective",
             "min:coproduction_cost_jpy", "--population", "8", "--generations", "2",
-            "--futures", "20", "--lever", "sustainment.pac3_mse.japan_rate=0:300",
+            "--futures", "20", "--lever", "sustainment.pac3_mse.japan_rate=0:250",
             "--lever", "sustainment.pac3_mse.japan_start_year"]
     res = invoke(*args, "-o", str(out))
     assert res.exit_code == 0, res.output

@@ -43,7 +43,7 @@ def test_only_reached_models_rerun(bench, monkeypatch):
             return _orig(x, rng=rng, series=series)
 
         monkeypatch.setattr(m, "evaluate", spy)
-    changed = {**levers, "sustainment.pac3_mse.japan_rate": 333.0}
+    changed = {**levers, "sustainment.pac3_mse.japan_rate": 240.0}
     out = bench.evaluate(changed)
     # posture reads the co-production levers (deliveries to US stocks), budget the cost
     assert set(calls) == {"posture", "sustainment", "deterrence", "budget"}
@@ -86,7 +86,7 @@ def test_headline_rows_and_deltas(bench):
     labels = [r.label for r in rows if r.path == "sustainment.days_to_depletion"]
     assert len(labels) == len(engine.coords["munition"])
     # the CLI's and the report's rows: the same numbers from a run's Dataset
-    changed = bench.evaluate({**levers, "sustainment.pac3_mse.japan_rate": 333.0})
+    changed = bench.evaluate({**levers, "sustainment.pac3_mse.japan_rate": 240.0})
     rows = core.headline(engine, changed, "en", base)
     moved = next(r for r in rows if r.outcome == "sustainment.days_to_depletion[pac3_mse]")
     paired = changed["sustainment.days_to_depletion"][:, list(engine.coords["munition"])

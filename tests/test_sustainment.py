@@ -16,7 +16,17 @@ def make_model(horizon=120, history=((2024, 0.0), (2025, 0.0))):
     years = np.array([y for y, _ in history], dtype=float)
     rates = np.array([r for _, r in history], dtype=float)
     return SustainmentModel({"x": "X"}, {"x": "X"}, {"x": _History(years, rates)},
-                            Settings(BASE, horizon), rate_cap=10_000.0)
+                            Settings(BASE, horizon), rate_caps={"x": 10_000.0})
+
+
+# One value per future (not per munition): no pool effects, no launcher losses, a race
+# nobody fires in.
+NEUTRAL_RACE = {
+    "theatre_index": 1.0, "drawdown_episodes_per_year": 0.0,
+    "launcher_loss_per_day_undefended": 0.0, "attacker_lift_ships": 100.0,
+    "lift_reconstitution_per_day": 0.0, "hits_per_ship_sunk": 1.0, "lift_share_to_fail": 0.5,
+    "attacker_establish_days": 21.0, "race_spread": 0.1,
+}
 
 
 def inputs(n=1, **over):
@@ -31,11 +41,15 @@ def inputs(n=1, **over):
         "wartime_surge_factor": 1.0, "us_peacetime_draw": 0.0, "japan_peacetime_draw": 0.0,
         "stock_base_japan": 0.0, "stock_base_us": 0.0, "surge_demand_per_day": 10.0,
         "sustained_demand_per_day": 10.0, "demand_decay_days": 5.0,
+        "export_backfill_share": 1.0, "drawdown_per_episode": 0.0, "launchers": 1e9,
+        "rounds_per_launcher": 1.0, "reloads_per_day": 1.0, "lift_share": 0.0, "p_hit_lift": 0.0,
+        **NEUTRAL_RACE,
     }
     base.update(over)
     out = {}
     for key, value in base.items():
-        path = "sustainment.conflict_year" if key == "conflict_year" else f"sustainment.x.{key}"
+        per_future = key == "conflict_year" or key in NEUTRAL_RACE
+        path = f"sustainment.{key}" if per_future else f"sustainment.x.{key}"
         out[path] = np.full(n, float(value))
     return out
 

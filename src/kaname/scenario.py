@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kaname import yamlio
 from kaname.copula import Dependence, build
-from kaname.errors import InputError, ScenarioError
+from kaname.errors import DataError, InputError, ScenarioError
 from kaname.spec import Spec
 from kaname.units import parse_quantity
 
@@ -350,6 +350,8 @@ def load_scenario(path: str | Path, engine: Engine | None = None) -> Scenario:
             raise ScenarioError("must be a list of model names", file=file, key="models")
         try:
             engine = engine_for(settings, models)
+        except DataError:
+            raise  # a data file's own error already names that file
         except InputError as exc:
             raise ScenarioError(exc.message, file=file, key=exc.key) from None
     return parse_scenario(data, engine, file=file, text=text)

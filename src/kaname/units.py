@@ -25,6 +25,8 @@ calendar_year = [calendar] = CY
 person = [headcount] = people = persons = staff
 request = [request_count] = requests
 aircraft = [airframe]
+launcher = [launch_platform] = launchers
+ship = [vessel] = ships
 thousand = 1e3
 million = 1e6
 billion = 1e9

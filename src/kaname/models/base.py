@@ -136,7 +136,7 @@ def factories() -> dict[str, ModelFactory]:
 def check_defaults(library: Library, inputs: Mapping[str, Spec]) -> None:
     """Every numeric default (low, base and high) lies within its input's declared bounds;
     raise a one-line error naming the data file and key otherwise."""
-    from kaname.errors import InputError
+    from kaname.errors import DataError
 
     for path, spec in inputs.items():
         if spec.kind in ("category", "bool") or path not in library:
@@ -144,11 +144,13 @@ def check_defaults(library: Library, inputs: Mapping[str, Spec]) -> None:
         entry = library.get(path)
         if entry.table is not None or not isinstance(entry.base, (int, float)) \
                 or isinstance(entry.base, bool):
-            raise InputError(f"must be a number ({spec.allowed()})", file=entry.file, key=path)
+            raise DataError(f"must be a number ({spec.allowed()})", file=entry.file, key=path)
+        ranged = entry.low is not None or entry.high is not None
         for which, value in zip(("low", "base", "high"), entry.bounds(spec.unit), strict=True):
+            which = which if ranged else "value"
             problem = spec.check(value)
             if problem:
-                raise InputError(f"{which} {problem}", file=entry.file, key=path)
+                raise DataError(f"{which} {problem}", file=entry.file, key=path)
 
 
 def build_models(library: Library, settings: Settings,

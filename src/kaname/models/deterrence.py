@@ -1,12 +1,12 @@
 """deterrence — "invading Taiwan does not pay": a stylised expected-utility model.
 
 The adversary compares attacking with the status quo (utility 0). It wins if the defence
-fails to deny the invasion; denial depends on whether the US fights (``us_commitment``),
-on whether the alliance can keep firing until the attacker would be established
-(``sustainment_days`` against ``required_days``: Mearsheimer's quick victory against
-attrition) and on how fast the allies coordinate (``coordination_delay_h``)::
+fails to deny the invasion. Denial is the denial race of the sustainment model (``P_race``:
+the alliance sinks enough of the lift before the attacker is established, with the anti-ship
+and strike munitions it can still fire), taken only if the US fights (``us_commitment``) and
+slowed by how long the allies take to coordinate (``coordination_delay_h``)::
 
-    z        = logit(P_par) + alpha_s * ln(S_d / D_req) - alpha_c * Delta / Delta_ref
+    z        = logit(P_race) - alpha_c * Delta / Delta_ref
     P_deny   = P_alone + q * (1 - P_alone) * sigmoid(z)
     p_win    = 1 - P_deny
     EU       = p_win * V - (1 - p_win) * L_fail - C_war - C_sanctions
@@ -35,7 +35,7 @@ from kaname.models.declare import DeclaredModel, Input, Output
 from kaname.spec import Spec
 
 NAME = "deterrence"
-MIN_SUSTAINMENT_DAYS = 1e-3  # keeps ln(S_d / D_req) finite when stocks are empty at the start
+RACE_CLIP = 1e-9  # keeps logit(P_race) finite when the race is certain either way
 
 P = f"{NAME}."
 
@@ -59,10 +59,10 @@ class DeterrenceModel(DeclaredModel):
     report_section = "kaname.report.sections:deterrence_section"
 
     # -- from the other models ------------------------------------------------------------
-    sustainment_days = Input(Spec(
-        "Days of sustained fire", "継戦日数", unit="day", low=0.0, high=3650.0,
-        description="Days before critical munitions run short (from sustainment)."),
-        link="sustainment.sustainment_days")
+    race_denial = Input(Spec(
+        "Denial race won (US fighting)", "拒否の競争に勝つ確率(米国参戦時)", low=0.0, high=1.0,
+        description="Probability the lift is sunk before establishment (from sustainment)."),
+        link="sustainment.p_deny_race")
     coordination_delay_h = Input(Spec(
         "Alliance coordination delay", "日米調整の遅延", unit="hour", low=0.0, high=720.0,
         description="Median request-to-decision latency (from c2)."), link="c2.latency_median_h")
@@ -71,14 +71,6 @@ class DeterrenceModel(DeclaredModel):
         description="Probability-like belief that the US fights (from posture)."),
         link="posture.us_commitment")
     # -- the attacker's beliefs (labelled assumptions with ranges) --------------------------
-    required_days = Input(Spec(
-        "Days the attacker needs to establish itself", "侵攻側が橋頭堡を確立するのに要する日数", unit="day", low=1.0,
-        high=365.0))
-    us_denial_at_parity = Input(Spec(
-        "US-led denial success when sustainment matches the need", "継戦日数が必要日数に並ぶときの米国主導の拒否成功確率",
-        low=0.01, high=0.999))
-    sustainment_slope = Input(Spec(
-        "Weight of sustainment in denial", "拒否における継戦能力の重み", low=0.0, high=5.0))
     delay_penalty = Input(Spec(
         "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0, high=5.0))
     delay_reference_h = Input(Spec(
@@ -116,9 +108,7 @@ class DeterrenceModel(DeclaredModel):
         g = {k[len(P):]: np.asarray(v, dtype=float) for k, v in x.items() if k.startswith(P)}
         q = np.clip(g["us_commitment"], 0.0, 1.0)  # Japan's levers move it in posture
 
-        days_ratio = np.maximum(g["sustainment_days"], MIN_SUSTAINMENT_DAYS) / g["required_days"]
-        z = (_logit(np.clip(g["us_denial_at_parity"], 1e-9, 1 - 1e-9))
-             + g["sustainment_slope"] * np.log(days_ratio)
+        z = (_logit(np.clip(g["race_denial"], RACE_CLIP, 1.0 - RACE_CLIP))
              - g["delay_penalty"] * g["coordination_delay_h"] / g["delay_reference_h"])
         p_alone = np.clip(g["p_deny_alone"], 0.0, 1.0)
         p_deny = p_alone + q * (1.0 - p_alone) * _sigmoid(z)

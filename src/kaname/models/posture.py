@@ -11,8 +11,8 @@ with water-filling so that no mission goes below zero. Western-hemisphere operat
 divert part of the forces that would serve the Indo-Pacific (an availability factor).
 
 Outputs: the allocation by mission (it sums to the budget), the Indo-Pacific index relative
-to the FY2026 baseline, a probability-like US commitment, the Indo-Pacific share of US
-munitions output for ``sustainment`` and the yen a year Japan would need to offset the
+to the FY2026 baseline (``sustainment`` scales each munition's theatre share by it), a
+probability-like US commitment and the yen a year Japan would need to offset the
 substitutable part of the shortfall. Equations and sources: ``docs/models/posture.md``.
 
 References
@@ -34,7 +34,12 @@ from kaname.models.budget import BudgetModel
 from kaname.models.c2.specs import INPUTS as C2_INPUTS
 from kaname.models.c2.specs import STRUCTURES as C2_STRUCTURES
 from kaname.models.declare import DeclaredModel, Family, Input, Output
-from kaname.models.sustainment import DELIVERY_INPUTS, SustainmentModel, exports_delivered, rate_cap
+from kaname.models.sustainment import (
+    DELIVERY_INPUTS,
+    SustainmentModel,
+    exports_delivered,
+    rate_caps,
+)
 from kaname.spec import Spec
 
 NAME = "posture"
@@ -234,17 +239,11 @@ class PostureModel(DeclaredModel):
     commitment_terms = Output(Spec(
         "US commitment: contributions to its log-odds", "米国のコミットメント:対数オッズへの寄与",
         dims=("commitment_term",), better="higher"))
-    per_munition = Family("munition", {
-        "munitions_share": Output(lambda model, m: Spec(
-            f"Indo-Pacific share of US output: {m}", f"米国生産のインド太平洋向け割合:{m}",
-            low=0.0, high=1.0, better="higher")),
-    }, path="{model}.{key}.{item}")
-
-    def __init__(self, munitions: Mapping[str, float], settings: Settings,
-                 rate_cap: float = 0.0):
+    def __init__(self, munitions: Sequence[str], settings: Settings,
+                 rate_caps: Mapping[str, float] | None = None):
         self.settings = settings
-        self.munitions = dict(munitions)  # munition -> baseline Indo-Pacific share
-        self.rate_cap = rate_cap  # bounds the co-production levers it reads (sustainment's)
+        self.munitions = list(munitions)  # whose co-production deliveries it counts
+        self.rate_caps = dict(rate_caps or {})  # bounds the levers it reads (sustainment's)
         self.coords = {"mission": list(MISSIONS), "commitment_term": list(COMMITMENT_TERMS)}
         self.coord_labels = {"mission": {k: dict(v) for k, v in MISSION_LABELS.items()},
                              "commitment_term": {k: dict(v) for k, v in TERM_LABELS.items()}}
@@ -266,21 +265,12 @@ class PostureModel(DeclaredModel):
 
     @classmethod
     def from_library(cls, library: Library, settings: Settings | None = None) -> PostureModel:
-        """Build from the data library; the munitions and their baseline Indo-Pacific shares
-        come from ``sustainment.<m>.indo_pacific_share``; mission shares must sum to 1."""
+        """Build from the data library (the munitions are sustainment's); mission shares
+        must sum to 1."""
         shares = {m: float(library.get(f"{P}baseline_share.{m}").value("dimensionless"))
                   for m in MISSIONS}
         validate_shares(shares, file=library.get(f"{P}baseline_share.homeland").file)
-        munitions = {}
-        for m in library.groups("sustainment"):
-            path = f"sustainment.{m}.indo_pacific_share"
-            if path in library:
-                base = float(library.get(path).value("dimensionless"))
-                if not 0.0 <= base <= 1.0:
-                    raise DataError(f"{base:g} must be in [0, 1]", file=library.get(path).file,
-                                    key=path)
-                munitions[m] = base
-        return cls(munitions, settings or Settings(), rate_cap(library))
+        return cls(library.groups("sustainment"), settings or Settings(), rate_caps(library))
 
     def commitment_terms_of(self, v: Mapping[str, np.ndarray], index: np.ndarray
                             ) -> tuple[np.ndarray, np.ndarray]:
@@ -374,8 +364,6 @@ class PostureModel(DeclaredModel):
             P + "commitment_terms": terms,
             P + "japan_burden_gap_jpy": gap,
         }
-        for m, base in self.munitions.items():
-            out[f"{P}munitions_share.{m}"] = np.clip(base * index, 0.0, 1.0)
         return out
 
 

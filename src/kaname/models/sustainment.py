@@ -1,14 +1,21 @@
-"""sustainment — 継戦能力: munitions stocks, co-production in Japan, and days of fire.
+"""sustainment — 継戦能力: munitions stocks, co-production in Japan, days of fire, and the
+denial race they decide.
 
-Two phases per munition (the list of munitions comes from the data library):
+Two phases per munition (the munitions, defensive and offensive, come from the data library):
 
 1. *Build-up*, one step per calendar year from the base year to the year before the
    conflict: US output (history and announced targets, then a ramp to the framework rate)
-   times the share reaching the Indo-Pacific, Japan's licensed output plus a co-production
-   ramp (lever), minus peacetime draws; Japan's and the US theatre stocks are kept apart.
+   times the theatre's share of the US pool (today's share scaled by posture's Indo-Pacific
+   index), Japan's own output plus a co-production ramp (lever), minus peacetime draws and
+   the theatre's share of other theatres' episodic drawdowns. Japan's exports join the US
+   pool and reach the theatre only through the backfill share. Japan's and the US theatre
+   stocks are kept apart.
 2. *Conflict*, one step per day: demand decays from a surge to a sustained rate; resupply
    is the conflict year's output, arriving after a transit delay and raised by a wartime
-   surge factor only after the industrial lead time; fire what demand asks of what is there.
+   surge factor only after the industrial lead time; fire what demand asks of what is there
+   and what the surviving launchers can fire. Launchers are lost while the defensive
+   interceptors (``critical``) fall short of their demand. The anti-ship and strike shots
+   aimed at the attacker's lift run the denial race of :mod:`kaname.models.race`.
 
 See ``docs/models/sustainment.md`` for the equations, parameters and validation.
 
@@ -28,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from kaname.data import Library
+from kaname.errors import DataError
+from kaname.models import race
 from kaname.models.base import Settings
 from kaname.models.declare import DeclaredModel, Family, Input, Output
 from kaname.spec import Spec
@@ -45,11 +54,11 @@ def _year(label_en: str, label_ja: str, **kw: Any) -> Any:
                                  low=model.settings.base_year, high=MAX_YEAR, **kw)
 
 
-def rate_cap(library: Library) -> float:
-    """The upper bound of every munition's co-production lever: the highest capacity
-    ceiling in the data library (so a policy can ask for any munition's full capacity)."""
-    return max((library.get(f"sustainment.{m}.japan_capacity_max").bounds("missile/year")[2]
-                for m in library.groups("sustainment")), default=0.0)
+def rate_caps(library: Library) -> dict[str, float]:
+    """Each munition's co-production lever bound: the high end of its own capacity ceiling
+    (so adding a munition never widens another munition's lever)."""
+    return {m: library.get(f"sustainment.{m}.japan_capacity_max").bounds("missile/year")[2]
+            for m in library.groups("sustainment")}
 
 
 def exports_delivered(model: Any, x: Mapping[str, np.ndarray], munitions: Sequence[str],
@@ -68,6 +77,20 @@ def exports_delivered(model: Any, x: Mapping[str, np.ndarray], munitions: Sequen
             coprod = SustainmentModel.japan_coproduction(year, rate, cap, start, ramp)
             total += np.where(year < conflict_year, export * coprod, 0.0)
     return total
+
+
+def check_munitions(library: Library, munitions: Sequence[str]) -> None:
+    """Every munition in the data library carries every per-munition field: a missing one
+    is named with its file, not discovered as a missing column mid-run."""
+    required = ["us_rate_history", *SustainmentModel.per_munition.members]
+    for m in munitions:
+        for key in required:
+            path = f"sustainment.{m}.{key}"
+            if path not in library:
+                file = next(e.file for e in library if e.path.startswith(f"sustainment.{m}."))
+                raise DataError(f"munition {m!r} has no {key!r} (every munition needs all "
+                                f"{len(required)} fields of docs/models/sustainment.md)",
+                                file=file, key=path)
 
 
 # The co-production levers and limits another model may read (posture's "reliable partner").
@@ -98,12 +121,13 @@ class SustainmentModel(DeclaredModel):
         "us_framework_rate": Input(Spec("US framework output rate", "米国の増産枠組みの年産目標", **_RATE)),
         "us_framework_year": Input(_year("Year US framework rate is reached", "米国が増産目標に達する年")),
         "indo_pacific_share": Input(Spec(
-            "Share of US output reaching the Indo-Pacific", "米国生産のうちインド太平洋に届く割合", low=0.0,
-            high=1.0), link="posture.munitions_share.{item}"),
+            "Baseline share of US output reaching the Indo-Pacific",
+            "米国生産のうちインド太平洋に届く割合(基準)", low=0.0, high=1.0,
+            description="At today's posture; scaled by the Indo-Pacific resources index.")),
         "japan_licensed_rate": Input(Spec("Japan licensed production", "日本のライセンス生産", **_RATE)),
-        "japan_rate": Input(lambda model, _: Spec(
+        "japan_rate": Input(lambda model, m: Spec(
             "Japan co-production rate (full rate)", "日本の共同生産レート(フル稼働時)",
-            unit="missile/year", low=0.0, high=model.rate_cap, lever=True)),
+            unit="missile/year", low=0.0, high=model.rate_caps.get(m, 0.0), lever=True)),
         "japan_start_year": Input(_year("Japan co-production start year", "日本の共同生産開始年",
                                         lever=True)),
         "japan_ramp_years": Input(Spec(
@@ -146,7 +170,55 @@ class SustainmentModel(DeclaredModel):
             "Sustained demand", "持続段階の需要(発/日)", unit="shot/day", low=0.0)),
         "demand_decay_days": Input(Spec(
             "Surge decay time constant", "需要ピークの減衰時定数", unit="day", low=0.01)),
+        "export_backfill_share": Input(Spec(
+            "Share of exported rounds the US sends on to the theatre",
+            "輸出分のうち米国が戦域在庫へ回す割合", low=0.0, high=1.0)),
+        "drawdown_per_episode": Input(Spec(
+            "Rounds one other-theatre episode draws from the US pool",
+            "他地域の有事1回あたりの米国在庫からの引出し", unit="missile", low=0.0)),
+        "launchers": Input(Spec(
+            "Launchers or platforms in theatre at the start", "開戦時の戦域の発射機・プラットフォーム数",
+            unit="launcher", low=0.0)),
+        "rounds_per_launcher": Input(Spec(
+            "Rounds loaded per launcher", "発射機1基あたりの搭載弾数", unit="missile/launcher",
+            low=0.0)),
+        "reloads_per_day": Input(Spec(
+            "Loads fired and reloaded per launcher a day", "発射機1基あたりの1日の再装填回数",
+            unit="1/day", low=0.0)),
+        "lift_share": Input(Spec(
+            "Share of shots aimed at the attacker's lift", "侵攻側の輸送・揚陸艦艇に向ける発射の割合",
+            low=0.0, high=1.0)),
+        "p_hit_lift": Input(Spec(
+            "Probability a shot at the lift hits", "揚陸艦艇への1発あたりの命中確率", low=0.0,
+            high=1.0)),
     })
+    # -- the pool and the race (one value per future) -------------------------------------
+    theatre_index = Input(Spec(
+        "US Indo-Pacific resources index", "米国のインド太平洋資源指数", low=0.0,
+        description="Scales every munition's baseline theatre share (from posture)."),
+        link="posture.indo_pacific_index")
+    drawdown_episodes_per_year = Input(Spec(
+        "Other-theatre drawdown episodes a year", "他地域の有事による在庫引出しの年間回数",
+        unit="1/year", low=0.0))
+    launcher_loss_per_day_undefended = Input(Spec(
+        "Launchers lost per day when undefended", "防空が尽きたときの発射機の1日あたり損耗率",
+        unit="1/day", low=0.0, high=1.0))
+    attacker_lift_ships = Input(Spec(
+        "Attacker's amphibious and transport lift", "侵攻側の揚陸・輸送艦艇数", unit="ship",
+        low=1.0))
+    lift_reconstitution_per_day = Input(Spec(
+        "Lift added per day", "1日あたりの輸送力の補充", unit="ship/day", low=0.0))
+    hits_per_ship_sunk = Input(Spec(
+        "Hits to sink a lift ship", "揚陸艦艇1隻を撃沈するのに要する命中数", low=1e-3))
+    lift_share_to_fail = Input(Spec(
+        "Share of the lift whose loss defeats the invasion", "侵攻を失敗させる輸送力の喪失割合",
+        low=0.0, high=1.0))
+    attacker_establish_days = Input(Spec(
+        "Days the attacker needs to be established ashore", "侵攻側が上陸拠点を確立するのに要する日数",
+        unit="day", low=0.0, high=365.0))
+    race_spread = Input(Spec(
+        "Spread of the share sunk between campaigns", "作戦ごとの撃沈割合のばらつき", low=0.0,
+        high=1.0))
 
     sustainment_days = Output(Spec(
         "Sustainment days (critical munitions)", "継戦日数(重要弾薬)", unit="day", low=0.0, headline=True,
@@ -156,7 +228,7 @@ class SustainmentModel(DeclaredModel):
         better="lower"))
     stock_at_start = Output(Spec(
         "Theatre stock at conflict start", "開戦時の戦域在庫", unit="missile", low=0.0, dims=("munition",),
-        headline=True, better="higher"))
+        better="higher"))
     stock_at_start_japan = Output(Spec(
         "Japan's stock at conflict start", "開戦時の日本の在庫", unit="missile", low=0.0,
         dims=("munition",)))
@@ -168,7 +240,7 @@ class SustainmentModel(DeclaredModel):
         better="higher"))
     fill_rate = Output(Spec(
         "Fill rate (fired ÷ demanded)", "充足率(発射数÷需要)", low=0.0, high=1.0, dims=("munition",),
-        headline=True, better="higher"))
+        better="higher"))
     shortfall = Output(Spec(
         "Unmet demand over the horizon", "期間中の未充足需要", unit="shot", low=0.0, dims=("munition",),
         better="lower"))
@@ -180,6 +252,19 @@ class SustainmentModel(DeclaredModel):
     japan_output_total = Output(Spec(
         "Japan's output before the conflict", "開戦までの日本の生産数", unit="missile", low=0.0,
         dims=("munition",)))
+    lift_sunk_share = Output(Spec(
+        "Net share of the lift sunk before establishment", "上陸拠点確立までに撃沈した輸送力の割合(純)",
+        high=1.0, headline=True, better="higher",
+        description="(L_0 - L_T) / L_0: negative when reconstitution outpaces sinking."))
+    lift_hits = Output(Spec(
+        "Hits on the lift before establishment", "上陸拠点確立までの揚陸艦艇への命中数", unit="shot",
+        low=0.0, better="higher"))
+    p_deny_race = Output(Spec(
+        "Probability the lift is sunk in time", "輸送力を期限内に撃沈できる確率", low=0.0, high=1.0,
+        better="higher", description="The denial race with the US fighting (see race.py)."))
+    launcher_survival = Output(Spec(
+        "Share of launchers surviving at establishment", "上陸拠点確立時点の発射機の残存率", low=0.0,
+        high=1.0, better="higher"))
     stock = Output(Spec(
         "Theatre stock at start of day", "各日の開始時在庫", unit="missile", low=0.0,
         dims=("munition", "day"), series=True))
@@ -190,13 +275,20 @@ class SustainmentModel(DeclaredModel):
         series=True))
     demand = Output(Spec(
         "Demand", "需要", unit="shot", low=0.0, dims=("munition", "day"), series=True))
+    lift = Output(Spec(
+        "Attacker's lift afloat", "侵攻側の輸送力(残存艦艇)", unit="ship", low=0.0, dims=("day",),
+        series=True))
+    launchers_surviving = Output(Spec(
+        "Share of launchers surviving", "発射機の残存率", low=0.0, high=1.0, dims=("day",),
+        series=True))
 
     def __init__(self, munitions: Mapping[str, str], munition_labels_ja: Mapping[str, str],
-                 history: Mapping[str, _History], settings: Settings, rate_cap: float):
+                 history: Mapping[str, _History], settings: Settings,
+                 rate_caps: Mapping[str, float]):
         self.munitions = list(munitions)
         self.settings = settings
         self.history = dict(history)
-        self.rate_cap = rate_cap  # bounds every munition's co-production lever
+        self.rate_caps = dict(rate_caps)  # each munition's co-production lever bound
         self.coords = {"munition": self.munitions, "day": list(range(settings.horizon_days))}
         self.coord_labels = {"munition": {"en": dict(munitions), "ja": dict(munition_labels_ja)}}
 
@@ -205,6 +297,7 @@ class SustainmentModel(DeclaredModel):
                      ) -> SustainmentModel:
         settings = settings or Settings()
         munitions = library.groups("sustainment")
+        check_munitions(library, munitions)
         history = {}
         for m in munitions:
             table = library.get(f"sustainment.{m}.us_rate_history").series("missile/year")
@@ -212,7 +305,7 @@ class SustainmentModel(DeclaredModel):
             history[m] = _History(years, np.array([table[int(y)] for y in years]))
         labels_en = {m: library.label(f"sustainment.{m}", "en") for m in munitions}
         labels_ja = {m: library.label(f"sustainment.{m}", "ja") for m in munitions}
-        return cls(labels_en, labels_ja, history, settings, rate_cap(library))
+        return cls(labels_en, labels_ja, history, settings, rate_caps(library))
 
     # -- phase 1: the years before the conflict ---------------------------------------------
     def us_rate(self, m: str, year: float | np.ndarray, framework_rate: np.ndarray,
@@ -245,13 +338,20 @@ class SustainmentModel(DeclaredModel):
             return np.stack([np.asarray(x[f"sustainment.{m}.{key}"], dtype=float)
                              for m in self.munitions], axis=1)
 
-        share = col("indo_pacific_share")
+        def one(key: str) -> np.ndarray:
+            return np.asarray(x[f"sustainment.{key}"], dtype=float)
+
+        # The theatre's share of the US global pool: today's share scaled by US resources.
+        share = np.clip(col("indo_pacific_share") * one("theatre_index")[:, None], 0.0, 1.0)
+        backfill = col("export_backfill_share")
         licensed, rate = col("japan_licensed_rate"), col("japan_rate")
         cap, start = col("japan_capacity_max"), col("japan_start_year")
         ramp = col("japan_ramp_years")
         export = col("export_share")
         fw_rate, fw_year = col("us_framework_rate"), col("us_framework_year")
         draw_us, draw_jp = col("us_peacetime_draw"), col("japan_peacetime_draw")
+        # Other theatres draw on the same pool; the theatre loses its share of each draw.
+        drawdown = share * one("drawdown_episodes_per_year")[:, None] * col("drawdown_per_episode")
 
         stock_jp = col("stock_base_japan").copy()
         stock_us = col("stock_base_us").copy()
@@ -265,8 +365,10 @@ class SustainmentModel(DeclaredModel):
             coprod = self.japan_coproduction(year, rate, cap, start, ramp)
             stock_jp = np.where(before, np.maximum(
                 stock_jp + licensed + (1.0 - export) * coprod - draw_jp, 0.0), stock_jp)
+            # Exports join the US pool: the theatre sees only the backfilled part.
             stock_us = np.where(before, np.maximum(
-                stock_us + share * us + export * coprod - draw_us, 0.0), stock_us)
+                stock_us + share * us + backfill * export * coprod - draw_us - drawdown, 0.0),
+                stock_us)
             japan_total += np.where(before, licensed + coprod, 0.0)
             kept_coproduced += np.where(before, (1.0 - export) * coprod, 0.0)
         stock0 = stock_jp + stock_us
@@ -274,6 +376,7 @@ class SustainmentModel(DeclaredModel):
         # -- phase 2: the conflict, day by day --------------------------------------------
         us_now = np.stack([self.us_rate(m, conflict_year, fw_rate[:, j], fw_year[:, j])
                            for j, m in enumerate(self.munitions)], axis=1)
+        # In a war in Japan, everything made in Japan is in the theatre.
         jp_now = licensed + self.japan_coproduction(conflict_year[:, None], rate, cap, start,
                                                     ramp)
         us_daily = share * us_now / DAYS_PER_YEAR
@@ -291,6 +394,18 @@ class SustainmentModel(DeclaredModel):
         ])
         decay_per_day = np.exp(-1.0 / tau)
         excess = d_surge - d_sus
+        critical = col("critical") > 0.5
+        # A day's fire is capped by the launchers still standing; they stand while the
+        # defensive interceptors meet the demand on them (demand-weighted fill rate).
+        fire_capacity = col("launchers") * col("rounds_per_launcher") * col("reloads_per_day")
+        loss_rate = one("launcher_loss_per_day_undefended")
+        aimed = col("lift_share") * col("p_hit_lift")
+        aimed_var = aimed * (1.0 - col("p_hit_lift"))
+        lift0 = one("attacker_lift_ships")
+        hits_per_ship = one("hits_per_ship_sunk")
+        reconstitution = one("lift_reconstitution_per_day")
+        establish = one("attacker_establish_days")
+
         decay = np.ones((n, M))
         demand = np.empty((n, M))
         available = np.empty((n, M))
@@ -298,30 +413,57 @@ class SustainmentModel(DeclaredModel):
         gap = np.empty((n, M))
         first = np.empty((n, M), dtype=bool)
         stock = stock0.copy()
+        lasting = stock0.copy()  # the stock if every shot demanded were fired
         resupply = np.zeros((n, M))
         depleted_at = np.full((n, M), float(H))
         open_ = np.ones((n, M), dtype=bool)
+        standing = np.ones(n)
+        standing_at_establishment = np.ones(n)
+        net_sunk = np.zeros(n)
+        hits_total = np.zeros(n)
+        variance_ships = np.zeros(n)
         if series:
             keep = {k: np.empty((n, M, H)) for k in ("stock", "fired", "resupply", "demand")}
+            keep_lift, keep_standing = np.empty((n, H)), np.empty((n, H))
         for t in range(H):
             np.multiply(excess, decay, out=demand)
             demand += d_sus
             steps.advance(t, resupply)
-            np.add(stock, resupply, out=available)
-            np.minimum(demand, available, out=fired)
+            # Depletion is of the stock against the demand (what it would last if every
+            # shot asked for were fired): launcher losses elsewhere never shorten it.
+            np.add(lasting, resupply, out=available)
             np.subtract(demand, available, out=gap)
             np.greater(gap, 1e-9, out=first)
             first &= open_
             if first.any():
                 # Within the day the stock drains at (demand - resupply): the exact crossing.
-                crossing = t + stock / np.maximum(demand - resupply, 1e-300)
+                crossing = t + lasting / np.maximum(demand - resupply, 1e-300)
                 np.copyto(depleted_at, crossing, where=first)
                 open_ &= ~first
+            np.subtract(available, np.minimum(demand, available), out=lasting)
+            # What is fired is also capped by the launchers still standing.
+            np.add(stock, resupply, out=available)
+            np.minimum(demand, available, out=fired)
+            np.minimum(fired, fire_capacity * standing[:, None], out=fired)
             if series:
                 keep["stock"][:, :, t] = stock
                 keep["fired"][:, :, t] = fired
                 keep["resupply"][:, :, t] = resupply
                 keep["demand"][:, :, t] = demand
+                keep_lift[:, t] = np.maximum(lift0 - net_sunk, 0.0)
+                keep_standing[:, t] = standing
+            weight = race.day_weight(t, establish)
+            if weight.any():
+                hits = (fired * aimed).sum(axis=1)
+                hits_total += weight * hits
+                variance_ships += weight * (fired * aimed_var).sum(axis=1) / hits_per_ship**2
+                net_sunk += race.ships_sunk(hits, weight, hits_per_ship, reconstitution)
+                standing_at_establishment = np.where(weight > 0, standing,
+                                                     standing_at_establishment)
+            asked = np.where(critical, demand, 0.0).sum(axis=1)
+            met = np.where(critical, fired, 0.0).sum(axis=1)
+            defended = np.where(asked > 0, met / np.maximum(asked, 1e-300), 1.0)
+            standing = standing * (1.0 - loss_rate * (1.0 - defended))
             np.subtract(available, fired, out=stock)
             decay *= decay_per_day
 
@@ -330,12 +472,12 @@ class SustainmentModel(DeclaredModel):
         resupply_total = steps.total()
         fired_total = stock0 + resupply_total - stock
 
-        critical = col("critical") > 0.5
         by_critical = np.where(critical, depleted_at, np.inf).min(axis=1)
         sustainment_days = np.where(np.isfinite(by_critical), by_critical, depleted_at.min(axis=1))
         needed = licensed + np.minimum(rate, cap) - col("japan_capacity_no_investment")
         invest = np.where(rate > 0, np.maximum(needed, 0.0), 0.0) * col("capacity_investment_cost")
         cost = invest + kept_coproduced * col("unit_cost_japan")
+        sunk_share = np.minimum(net_sunk / lift0, 1.0)
         out = {
             "sustainment.stock_at_start": stock0,
             "sustainment.stock_at_start_japan": stock_jp,
@@ -350,9 +492,16 @@ class SustainmentModel(DeclaredModel):
             "sustainment.japan_output_total": japan_total,
             "sustainment.sustainment_days": np.minimum(sustainment_days, float(H)),
             "sustainment.coproduction_cost_jpy": cost.sum(axis=1),
+            "sustainment.lift_sunk_share": sunk_share,
+            "sustainment.lift_hits": hits_total,
+            "sustainment.p_deny_race": race.p_deny(net_sunk, one("lift_share_to_fail"), lift0,
+                                                   variance_ships, one("race_spread")),
+            "sustainment.launcher_survival": standing_at_establishment,
         }
         if series:
             out.update({f"sustainment.{k}": v for k, v in keep.items()})
+            out["sustainment.lift"] = keep_lift
+            out["sustainment.launchers_surviving"] = keep_standing
         return out
 
 

@@ -94,6 +94,9 @@ TEXT: dict[str, str] = {
     "report.stock": "Theatre stock (missiles)",
     "report.depletion_title": "{munition}: days to depletion",
     "report.share_futures": "Share of futures",
+    "report.depletion_by_munition": "Days to depletion by munition: median (10–90 % of futures)",
+    "report.denial_race": "The denial race: sinking the lift before the attacker is established",
+    "report.denial_race_note": "With the US fighting: the probability that the alliance's anti-ship and strike shots sink the failure share of the attacker's lift before it is established, the net share sunk by then, and the share of launchers still standing. Median (10–90 % of futures).",
     "report.never_depleted": "Share of futures with no depletion within the horizon",
     "report.c2_intro": ("Distribution of the median coordination latency across futures, by "
                         "command structure."),

@@ -92,6 +92,9 @@ TEXT: dict[str, str] = {
     "report.stock": "戦域在庫(発)",
     "report.depletion_title": "{munition}: 枯渇までの日数",
     "report.share_futures": "将来の割合",
+    "report.depletion_by_munition": "弾薬別の枯渇までの日数:中央値(将来の10–90 %)",
+    "report.denial_race": "拒否の競争:侵攻側が上陸拠点を確立する前に輸送力を撃沈できるか",
+    "report.denial_race_note": "米国が参戦する場合:同盟の対艦・打撃ミサイルが、侵攻側の上陸拠点確立までに輸送力の失敗基準割合を撃沈できる確率、その時点までに撃沈した輸送力の割合(純)、残存する発射機の割合。中央値(将来の10–90 %)。",
     "report.never_depleted": "評価期間内に枯渇しない将来の割合",
     "report.c2_intro": "指揮統制の構造別に見た、調整所要時間(中央値)の将来にわたる分布。",
     "report.c2_one_structure": ("この実行に現れる構造は1つ({structure})だけです。構造を比較するには"
