@@ -255,3 +255,34 @@ def test_bad_munition_data_is_one_line_exit_2(tmp_path, override, key):
     assert res.exit_code == 2, res.stdout
     line = res.stderr.strip()
     assert "\n" not in line and key in line and file in line and "Traceback" not in line
+
+
+# -- the base case against the CSIS wargame (qualitative, facts-alliance.md §3b) ---------------
+
+def test_base_case_against_the_csis_first_battle():
+    """At the data library's base values: LRASM runs out within the first week (CSIS: its
+    inventory expended within the first week in every iteration), JASSM-ER lasts longer
+    than LRASM (CSIS: JASSM ran low only in weeks 3-4), the long-range missiles fired in
+    three weeks are of CSIS's order (about 5,000), and a fighting US denies the invasion."""
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "docs" / "models" / "denial_base_case.py"
+    case = runpy.run_path(str(script))["base_case"]()
+    days = case["days"]
+    assert days["lrasm"] <= 7.5
+    assert days["jassm_er"] > days["lrasm"]
+    assert case["race"]["p_deny_race"] > 0.5
+    with_us = case["p_win"]["US fights (q = 1)"][1]
+    without_us = case["p_win"]["no US intervention (q = 0)"][1]
+    assert with_us < 0.5 < without_us
+
+
+def test_base_case_fires_long_range_missiles_of_the_csis_order():
+    from kaname.engine import Engine
+
+    engine = Engine.build()
+    fired = engine.evaluate({}, 1, series=True)["sustainment.fired"][0]
+    munitions = list(engine.coords["munition"])
+    long_range = sum(fired[munitions.index(m), :21].sum()
+                     for m in ("lrasm", "jassm_er", "tomahawk", "type12_improved"))
+    assert 2_500 < long_range < 10_000  # CSIS: about 5,000 in three weeks
