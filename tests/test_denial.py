@@ -95,7 +95,7 @@ def test_p_deny_is_the_normal_approximation_derived_by_hand():
                                        attacker_establish_days=days, race_spread=spread,
                                        lift_share_to_fail=fail))
     sunk = 10.0 * p * days / k
-    variance = 10.0 * days * p * (1 - p) / k**2 + (spread * lift) ** 2
+    variance = 10.0 * days * p * (1 - p) / k**2 + (spread * sunk) ** 2
     expected = norm.cdf((sunk - fail * lift) / np.sqrt(variance))
     assert out["sustainment.p_deny_race"][0] == pytest.approx(expected, rel=1e-9)
 
@@ -208,10 +208,12 @@ def test_more_japanese_output_never_shortens_any_munitions_days(rate, extra, who
 
 @settings(max_examples=60, deadline=None)
 @given(lift=st.floats(20.0, 300.0), more=st.floats(0.0, 300.0), spread=st.floats(0.0, 0.3),
-       p=st.floats(0.05, 0.6), q=st.floats(0.0, 1.0))
-def test_more_lift_for_the_attacker_never_lowers_its_p_win(lift, more, spread, p, q):
+       p=st.floats(0.0, 0.6), q=st.floats(0.0, 1.0), added=st.floats(0.0, 5.0))
+def test_more_lift_for_the_attacker_never_lowers_its_p_win(lift, more, spread, p, q, added):
+    # with reconstitution too, so the net ships sunk may be negative
     model = make_model()
-    common = dict(o=anti_ship(p_hit_lift=p), race_spread=spread, hits_per_ship_sunk=2.0)
+    common = dict(o=anti_ship(p_hit_lift=p), race_spread=spread, hits_per_ship_sunk=2.0,
+                  lift_reconstitution_per_day=added)
     small = model.evaluate(inputs(attacker_lift_ships=lift, **common))
     large = model.evaluate(inputs(attacker_lift_ships=lift + more, **common))
     assert large["sustainment.p_deny_race"][0] <= small["sustainment.p_deny_race"][0] + 1e-12
@@ -286,3 +288,25 @@ def test_base_case_fires_long_range_missiles_of_the_csis_order():
     long_range = sum(fired[munitions.index(m), :21].sum()
                      for m in ("lrasm", "jassm_er", "tomahawk", "type12_improved"))
     assert 2_500 < long_range < 10_000  # CSIS: about 5,000 in three weeks
+
+
+def test_each_munitions_lever_range_is_its_own():
+    from kaname.data import Library
+
+    library = Library.load()
+    model = SustainmentModel.from_library(library)
+    highs = {}
+    for m in model.munitions:
+        cap = library.get(f"sustainment.{m}.japan_capacity_max").bounds("missile/year")[2]
+        highs[m] = model.inputs[f"sustainment.{m}.japan_rate"].high
+        assert highs[m] == cap
+    assert highs["sm6"] < highs["pac3_mse"] and highs["lrasm"] == 0.0
+
+
+def test_theatre_share_is_clipped_at_one():
+    x = inputs(o={"stock_base_us": 0.0, "indo_pacific_share": 0.5, "us_framework_rate": 100.0,
+                  "us_framework_year": BASE}, theatre_index=10.0, conflict_year=BASE + 1)
+    model = make_model()
+    history = _History(np.array([2024.0, 2026.0]), np.array([100.0, 100.0]))
+    model.history = {m: history for m in MUNITIONS}
+    assert model.evaluate(x)["sustainment.stock_at_start_us"][0, 1] == pytest.approx(100.0)

@@ -84,6 +84,17 @@ def test_headline_figures_and_assumptions_cite_sources(demo, reports):
     assert html.count('<li id="ref-') == len(distinct)
 
 
+def test_sustainment_section_shows_every_munitions_days_and_the_race(demo, reports):
+    _, engine, _ = demo
+    for lang, heading in (("en", "Days to depletion by munition"), ("ja", "弾薬別の枯渇までの日数")):
+        html = reports[lang].read_text(encoding="utf-8")
+        part = html.split('<section id="sustainment">')[1].split("</section>")[0]
+        assert heading in part
+        for m in engine.coords["munition"]:  # one row per munition, by its label
+            assert engine.coord_labels["munition"][lang][m] in part, m
+        assert ("denial race" in part) if lang == "en" else ("拒否の競争" in part)
+
+
 def test_c2_section_compares_structures(reports):
     html = reports["en"].read_text(encoding="utf-8")
     c2 = html.split('<section id="c2">')[1].split("</section>")[0]

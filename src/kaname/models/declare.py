@@ -45,7 +45,7 @@ SpecOrFactory = Spec | Callable[[Any, str], "Spec | None"]
 @dataclass(frozen=True)
 class Input:
     """A model input: its spec, an optional path template and an optional link to an
-    upstream model's output (a template too, e.g. ``"posture.munitions_share.{item}"``)."""
+    upstream model's output (a template too, e.g. ``"upstream.{item}.rate"``)."""
 
     spec: SpecOrFactory
     path: str | None = None

@@ -43,6 +43,9 @@ from kaname.spec import Spec
 
 DAYS_PER_YEAR = 365.25  # pint's year; rates are per year, the conflict runs in days
 MAX_YEAR = 2060
+FIGHT_BLOCK = 8192  # samples per pass of the daily loop: (block x munitions) arrays stay in cache
+SERIES_BY_MUNITION = ("stock", "fired", "resupply", "demand")
+SERIES = (*SERIES_BY_MUNITION, "lift", "launchers_surviving")
 
 
 _RATE: dict[str, Any] = {"unit": "missile/year", "low": 0.0}
@@ -217,8 +220,8 @@ class SustainmentModel(DeclaredModel):
         "Days the attacker needs to be established ashore", "侵攻側が上陸拠点を確立するのに要する日数",
         unit="day", low=0.0, high=365.0))
     race_spread = Input(Spec(
-        "Spread of the share sunk between campaigns", "作戦ごとの撃沈割合のばらつき", low=0.0,
-        high=1.0))
+        "Spread of the ships sunk between campaigns", "作戦ごとの撃沈数のばらつき", low=0.0,
+        high=1.0, description="Coefficient of variation of the net ships sunk."))
 
     sustainment_days = Output(Spec(
         "Sustainment days (critical munitions)", "継戦日数(重要弾薬)", unit="day", low=0.0, headline=True,
@@ -381,95 +384,40 @@ class SustainmentModel(DeclaredModel):
                                                     ramp)
         us_daily = share * us_now / DAYS_PER_YEAR
         jp_daily = jp_now / DAYS_PER_YEAR
-        transit_us, transit_jp = col("transit_days"), col("japan_transit_days")
-        lead, surge_factor = col("surge_lead_time"), col("wartime_surge_factor")
         d_surge, d_sus = col("surge_demand_per_day"), col("sustained_demand_per_day")
         tau = col("demand_decay_days")
 
-        # Resupply is a step function of the day: each stream starts on its arrival day and
-        # steps up by the surge factor once the industrial lead time has also passed.
-        steps = _Steps(H, [
-            (transit_us, us_daily), (transit_us + lead, us_daily * (surge_factor - 1.0)),
-            (transit_jp, jp_daily), (transit_jp + lead, jp_daily * (surge_factor - 1.0)),
-        ])
-        decay_per_day = np.exp(-1.0 / tau)
-        excess = d_surge - d_sus
-        critical = col("critical") > 0.5
-        # A day's fire is capped by the launchers still standing; they stand while the
-        # defensive interceptors meet the demand on them (demand-weighted fill rate).
-        fire_capacity = col("launchers") * col("rounds_per_launcher") * col("reloads_per_day")
-        loss_rate = one("launcher_loss_per_day_undefended")
-        aimed = col("lift_share") * col("p_hit_lift")
-        aimed_var = aimed * (1.0 - col("p_hit_lift"))
+        conflict = {
+            "stock0": stock0, "us_daily": us_daily, "jp_daily": jp_daily,
+            "transit_us": col("transit_days"), "transit_jp": col("japan_transit_days"),
+            "lead": col("surge_lead_time"), "surge_factor": col("wartime_surge_factor"),
+            "d_surge": d_surge, "d_sus": d_sus, "tau": tau,
+            "critical": (col("critical") > 0.5).astype(float),
+            "fire_capacity": col("launchers") * col("rounds_per_launcher")
+            * col("reloads_per_day"),
+            "loss_rate": one("launcher_loss_per_day_undefended"),
+            "aimed": col("lift_share") * col("p_hit_lift"),
+            "aimed_var": col("lift_share") * col("p_hit_lift") * (1.0 - col("p_hit_lift")),
+            "hits_per_ship": one("hits_per_ship_sunk"),
+            "reconstitution": one("lift_reconstitution_per_day"),
+            "establish": one("attacker_establish_days"),
+        }
+        # The daily loop runs over blocks of samples small enough to stay in cache; every
+        # operation is per sample, so the numbers do not depend on the block size.
+        blocks = [self._fight({k: v[lo:lo + FIGHT_BLOCK] for k, v in conflict.items()}, series)
+                  for lo in range(0, n, FIGHT_BLOCK)]
+        fight = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]} if blocks else \
+            self._fight(conflict, series)
+        stock, depleted_at = fight["stock_end"], fight["depleted_at"]
+        net_sunk, variance_ships = fight["net_sunk"], fight["variance_ships"]
+        critical = conflict["critical"] > 0.5
         lift0 = one("attacker_lift_ships")
-        hits_per_ship = one("hits_per_ship_sunk")
-        reconstitution = one("lift_reconstitution_per_day")
-        establish = one("attacker_establish_days")
-
-        decay = np.ones((n, M))
-        demand = np.empty((n, M))
-        available = np.empty((n, M))
-        fired = np.empty((n, M))
-        gap = np.empty((n, M))
-        first = np.empty((n, M), dtype=bool)
-        stock = stock0.copy()
-        lasting = stock0.copy()  # the stock if every shot demanded were fired
-        resupply = np.zeros((n, M))
-        depleted_at = np.full((n, M), float(H))
-        open_ = np.ones((n, M), dtype=bool)
-        standing = np.ones(n)
-        standing_at_establishment = np.ones(n)
-        net_sunk = np.zeros(n)
-        hits_total = np.zeros(n)
-        variance_ships = np.zeros(n)
-        if series:
-            keep = {k: np.empty((n, M, H)) for k in ("stock", "fired", "resupply", "demand")}
-            keep_lift, keep_standing = np.empty((n, H)), np.empty((n, H))
-        for t in range(H):
-            np.multiply(excess, decay, out=demand)
-            demand += d_sus
-            steps.advance(t, resupply)
-            # Depletion is of the stock against the demand (what it would last if every
-            # shot asked for were fired): launcher losses elsewhere never shorten it.
-            np.add(lasting, resupply, out=available)
-            np.subtract(demand, available, out=gap)
-            np.greater(gap, 1e-9, out=first)
-            first &= open_
-            if first.any():
-                # Within the day the stock drains at (demand - resupply): the exact crossing.
-                crossing = t + lasting / np.maximum(demand - resupply, 1e-300)
-                np.copyto(depleted_at, crossing, where=first)
-                open_ &= ~first
-            np.subtract(available, np.minimum(demand, available), out=lasting)
-            # What is fired is also capped by the launchers still standing.
-            np.add(stock, resupply, out=available)
-            np.minimum(demand, available, out=fired)
-            np.minimum(fired, fire_capacity * standing[:, None], out=fired)
-            if series:
-                keep["stock"][:, :, t] = stock
-                keep["fired"][:, :, t] = fired
-                keep["resupply"][:, :, t] = resupply
-                keep["demand"][:, :, t] = demand
-                keep_lift[:, t] = np.maximum(lift0 - net_sunk, 0.0)
-                keep_standing[:, t] = standing
-            weight = race.day_weight(t, establish)
-            if weight.any():
-                hits = (fired * aimed).sum(axis=1)
-                hits_total += weight * hits
-                variance_ships += weight * (fired * aimed_var).sum(axis=1) / hits_per_ship**2
-                net_sunk += race.ships_sunk(hits, weight, hits_per_ship, reconstitution)
-                standing_at_establishment = np.where(weight > 0, standing,
-                                                     standing_at_establishment)
-            asked = np.where(critical, demand, 0.0).sum(axis=1)
-            met = np.where(critical, fired, 0.0).sum(axis=1)
-            defended = np.where(asked > 0, met / np.maximum(asked, 1e-300), 1.0)
-            standing = standing * (1.0 - loss_rate * (1.0 - defended))
-            np.subtract(available, fired, out=stock)
-            decay *= decay_per_day
+        excess = d_surge - d_sus
+        decay_per_day = np.exp(-1.0 / tau)
 
         # Totals in closed form; fired follows from conservation of stock.
         demand_total = H * d_sus + excess * _geometric_sum(decay_per_day, H)
-        resupply_total = steps.total()
+        resupply_total = fight["resupply_total"]
         fired_total = stock0 + resupply_total - stock
 
         by_critical = np.where(critical, depleted_at, np.inf).min(axis=1)
@@ -493,15 +441,100 @@ class SustainmentModel(DeclaredModel):
             "sustainment.sustainment_days": np.minimum(sustainment_days, float(H)),
             "sustainment.coproduction_cost_jpy": cost.sum(axis=1),
             "sustainment.lift_sunk_share": sunk_share,
-            "sustainment.lift_hits": hits_total,
+            "sustainment.lift_hits": fight["hits_total"],
             "sustainment.p_deny_race": race.p_deny(net_sunk, one("lift_share_to_fail"), lift0,
                                                    variance_ships, one("race_spread")),
-            "sustainment.launcher_survival": standing_at_establishment,
+            "sustainment.launcher_survival": fight["standing_at_establishment"],
         }
         if series:
-            out.update({f"sustainment.{k}": v for k, v in keep.items()})
-            out["sustainment.lift"] = keep_lift
-            out["sustainment.launchers_surviving"] = keep_standing
+            out.update({f"sustainment.{k}": fight[k] for k in SERIES})
+            out["sustainment.lift"] = np.maximum(lift0[:, None] - fight["lift"], 0.0)
+        return out
+
+    def _fight(self, a: Mapping[str, np.ndarray], series: bool) -> dict[str, np.ndarray]:
+        """The conflict, day by day, for one block of samples (see the module docstring)."""
+        n, M = a["stock0"].shape
+        H = self.settings.horizon_days
+        # Resupply is a step function of the day: each stream starts on its arrival day and
+        # steps up by the surge factor once the industrial lead time has also passed.
+        us_daily, jp_daily, lead = a["us_daily"], a["jp_daily"], a["lead"]
+        steps = _Steps(H, [
+            (a["transit_us"], us_daily),
+            (a["transit_us"] + lead, us_daily * (a["surge_factor"] - 1.0)),
+            (a["transit_jp"], jp_daily),
+            (a["transit_jp"] + lead, jp_daily * (a["surge_factor"] - 1.0)),
+        ])
+        decay_per_day = np.exp(-1.0 / a["tau"])
+        d_sus = a["d_sus"]
+        excess = a["d_surge"] - d_sus
+        critical, capacity, aimed = a["critical"], a["fire_capacity"], a["aimed"]
+        loss_rate, establish = a["loss_rate"], a["establish"]
+        hits_per_ship, reconstitution = a["hits_per_ship"], a["reconstitution"]
+
+        decay = np.ones((n, M))
+        demand, available, fired, gap, today = (np.empty((n, M)) for _ in range(5))
+        first = np.empty((n, M), dtype=bool)
+        stock = a["stock0"].copy()
+        lasting = a["stock0"].copy()  # the stock if every shot demanded were fired
+        resupply = np.zeros((n, M))
+        depleted_at = np.full((n, M), float(H))
+        open_ = np.ones((n, M), dtype=bool)
+        standing = np.ones(n)
+        standing_at_establishment = np.ones(n)
+        net_sunk, hits_total, variance_ships = np.zeros(n), np.zeros(n), np.zeros(n)
+        race_days = int(np.ceil(np.max(establish, initial=0.0)))
+        keep = {k: np.empty((n, M, H) if k in SERIES_BY_MUNITION else (n, H))
+                for k in SERIES} if series else {}
+        for t in range(H):
+            np.multiply(excess, decay, out=demand)
+            demand += d_sus
+            steps.advance(t, resupply)
+            # Depletion is of the stock against the demand (what it would last if every
+            # shot asked for were fired): launcher losses elsewhere never shorten it.
+            np.add(lasting, resupply, out=available)
+            np.subtract(demand, available, out=gap)
+            np.greater(gap, 1e-9, out=first)
+            first &= open_
+            if first.any():
+                # Within the day the stock drains at (demand - resupply): the exact crossing.
+                crossing = t + lasting / np.maximum(demand - resupply, 1e-300)
+                np.copyto(depleted_at, crossing, where=first)
+                open_ &= ~first
+            np.minimum(demand, available, out=today)
+            np.subtract(available, today, out=lasting)
+            # What is fired is also capped by the launchers still standing.
+            np.add(stock, resupply, out=available)
+            np.minimum(demand, available, out=fired)
+            np.multiply(capacity, standing[:, None], out=today)
+            np.minimum(fired, today, out=fired)
+            if series:
+                keep["stock"][:, :, t] = stock
+                keep["fired"][:, :, t] = fired
+                keep["resupply"][:, :, t] = resupply
+                keep["demand"][:, :, t] = demand
+                keep["lift"][:, t] = net_sunk  # evaluate turns it into ships afloat
+                keep["launchers_surviving"][:, t] = standing
+            if t < race_days:  # the race is over once every sample's attacker is ashore
+                weight = race.day_weight(t, establish)
+                hits = np.einsum("ij,ij->i", fired, aimed)
+                hits_total += weight * hits
+                variance_ships += weight * np.einsum("ij,ij->i", fired, a["aimed_var"]) \
+                    / hits_per_ship**2
+                net_sunk += race.ships_sunk(hits, weight, hits_per_ship, reconstitution)
+                standing_at_establishment = np.where(weight > 0, standing,
+                                                     standing_at_establishment)
+            asked = np.einsum("ij,ij->i", demand, critical)
+            met = np.einsum("ij,ij->i", fired, critical)
+            defended = np.where(asked > 0, met / np.maximum(asked, 1e-300), 1.0)
+            standing = standing * (1.0 - loss_rate * (1.0 - defended))
+            np.subtract(available, fired, out=stock)
+            decay *= decay_per_day
+        out = {"stock_end": stock, "depleted_at": depleted_at, "resupply_total": steps.total(),
+               "net_sunk": net_sunk, "hits_total": hits_total,
+               "variance_ships": variance_ships,
+               "standing_at_establishment": standing_at_establishment}
+        if series:
+            out.update(keep)
         return out
 
 
