@@ -46,13 +46,44 @@ _NoAliasLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates  # type: ignore[arg-type]
 )
 
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # libyaml parses; aliases are refused beforehand
+        pass
+
+    _FastLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates  # type: ignore[arg-type]
+    )
+
+
+def _parse(text: str) -> Any:
+    """libyaml when present (the data library is large), the pure-Python loader otherwise;
+    both refuse aliases, anchors and duplicate keys with the line."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+    try:
+        return _parse_fast(text)
+    except yaml.YAMLError:  # the pure-Python parser words syntax errors (and lines) best
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+
+
+def _parse_fast(text: str) -> Any:
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError(
+                f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise InputError(
+                f"line {event.start_mark.line + 1}: YAML anchors (&{anchor}) are not allowed")
+    return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - safe subclass
+
 
 def loads(text: str, *, name: str = "<string>") -> Any:
     """Parse YAML text safely; errors name `name` and the line."""
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise InputError(f"file is larger than {MAX_BYTES // 1000} kB; refused", file=name)
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+        return _parse(text)
     except InputError as exc:
         raise InputError(exc.message, file=name) from None
     except yaml.constructor.ConstructorError as exc:

@@ -497,9 +497,10 @@ class SustainmentModel(DeclaredModel):
             first &= open_
             if first.any():
                 # Within the day the stock drains at (demand - resupply): the exact crossing.
-                crossing = t + lasting / np.maximum(demand - resupply, 1e-300)
-                np.copyto(depleted_at, crossing, where=first)
-                open_ &= ~first
+                hit = np.nonzero(first)
+                depleted_at[hit] = t + lasting[hit] / np.maximum(demand[hit] - resupply[hit],
+                                                                 1e-300)
+                open_[hit] = False
             np.minimum(demand, available, out=today)
             np.subtract(available, today, out=lasting)
             # What is fired is also capped by the launchers still standing.
