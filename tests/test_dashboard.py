@@ -65,7 +65,8 @@ def test_lever_groups_cover_every_lever(bench):
     engine = bench.engine
     groups = core.lever_groups(engine)
     shown = {lv.path for items in groups.values() for lv in items}
-    levers = {p for p, s in engine.inputs.items() if s.lever and engine.computed_by(p) is None}
+    levers = {p for p, s in engine.inputs.items()
+              if s.lever and s.movable and engine.computed_by(p) is None}
     assert shown == levers
     models = [m for m in display_order_models(engine) if m in groups]
     assert list(groups) == models  # one group per model, in the models' display order

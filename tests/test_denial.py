@@ -310,3 +310,16 @@ def test_theatre_share_is_clipped_at_one():
     history = _History(np.array([2024.0, 2026.0]), np.array([100.0, 100.0]))
     model.history = {m: history for m in MUNITIONS}
     assert model.evaluate(x)["sustainment.stock_at_start_us"][0, 1] == pytest.approx(100.0)
+
+
+def test_a_lever_with_nothing_to_choose_is_not_offered():
+    """LRASM has no Japanese production proposed: its co-production lever is [0, 0], which
+    the dashboard and the search must not offer (a slider from 0 to 0 cannot be drawn)."""
+    from kaname.app.core import settable
+    from kaname.engine import Engine
+
+    engine = Engine.build()
+    assert not engine.inputs["sustainment.lrasm.japan_rate"].movable
+    offered = settable(engine)
+    assert "sustainment.lrasm.japan_rate" not in offered
+    assert "sustainment.sm6.japan_rate" in offered

@@ -54,6 +54,13 @@ class Spec:
         what = "an integer" if self.kind == "integer" else "a number"
         return f"{what} in [{lo}, {hi}] {self.unit}".rstrip()
 
+    @property
+    def movable(self) -> bool:
+        """False for a number whose bounds leave one value (a munition with no Japanese
+        production proposed has a co-production lever of [0, 0]): nothing to choose."""
+        return not (self.kind in ("real", "integer") and self.low is not None
+                    and self.low == self.high)
+
     def check(self, value: float) -> str | None:
         """None when `value` (canonical unit, or category code) is allowed, else why not."""
         if self.kind == "category":

@@ -194,7 +194,7 @@ class ScenarioProblem:
 
         self.scenario, self.engine = scenario, engine
         available = {p: s for p, s in engine.inputs.items()
-                     if s.lever and engine.computed_by(p) is None}
+                     if s.lever and s.movable and engine.computed_by(p) is None}
         if not available:
             raise InputError("the scenario's models declare no policy levers to search",
                              key="levers")

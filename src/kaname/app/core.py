@@ -96,7 +96,7 @@ def settable(engine: Any, scenario: Any = None) -> list[str]:
     uncertainty by the scenario (there the futures decide, not the policy)."""
     sampled = scenario.uncertainties if scenario is not None else {}
     return [p for p, s in engine.inputs.items()
-            if s.lever and engine.computed_by(p) is None and p not in sampled]
+            if s.lever and s.movable and engine.computed_by(p) is None and p not in sampled]
 
 
 def lever_groups(engine: Any, scenario: Any = None) -> dict[str, list[Lever]]:
