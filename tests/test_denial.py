@@ -219,8 +219,8 @@ def test_more_lift_for_the_attacker_never_lowers_its_p_win(lift, more, spread, p
     assert large["sustainment.p_deny_race"][0] <= small["sustainment.p_deny_race"][0] + 1e-12
     deterrence = DeterrenceModel()
     base = {f"deterrence.{k}": np.array([v]) for k, v in {
-        "coordination_delay_h": 12.0, "us_commitment": q, "delay_penalty": 0.5,
-        "delay_reference_h": 24.0, "p_deny_alone": 0.2, "value_of_victory": 1.0,
+        "timely_share": 0.35, "us_commitment": q, "tempo_penalty": 1.0,
+        "p_deny_alone": 0.2, "value_of_victory": 1.0,
         "loss_if_fail": 0.5, "war_cost": 0.25, "sanctions_cost": 0.15}.items()}
     win = [deterrence.evaluate({**base, "deterrence.race_denial": r["sustainment.p_deny_race"]}
                                )["deterrence.p_win"][0] for r in (small, large)]

@@ -44,7 +44,7 @@ def test_conforms_to_protocol(model, defaults):
 def test_links_point_to_upstream_outputs(model):
     assert model.links == {
         P + "race_denial": "sustainment.p_deny_race",
-        P + "coordination_delay_h": "c2.latency_median_h",
+        P + "timely_share": "c2.share_within_6h",
         P + "us_commitment": "posture.us_commitment",  # complementarity acts there
     }
     assert set(model.links) <= set(model.inputs)
@@ -53,25 +53,36 @@ def test_links_point_to_upstream_outputs(model):
 def test_closed_form_race_passes_through_without_delay(model, defaults):
     # No delay, no help from outside, q = 1: P_deny is the race's own probability.
     r = np.array([0.01, 0.3, 0.5, 0.9, 0.99])
-    out = run(model, defaults, race_denial=r, coordination_delay_h=0.0, p_deny_alone=0.0,
+    out = run(model, defaults, race_denial=r, timely_share=1.0, p_deny_alone=0.0,
               us_commitment=1.0)
     np.testing.assert_allclose(out[P + "p_deny"], r, rtol=1e-12)
 
 
 def test_closed_form_mixture_over_commitment(model, defaults):
     # P_deny = P_alone + q (1 - P_alone) P_race when there is no delay.
-    out = run(model, defaults, race_denial=0.8, coordination_delay_h=0.0, p_deny_alone=0.25,
+    out = run(model, defaults, race_denial=0.8, timely_share=1.0, p_deny_alone=0.25,
               us_commitment=np.array([0.0, 0.5, 1.0]))
     np.testing.assert_allclose(out[P + "p_deny"], [0.25, 0.25 + 0.5 * 0.75 * 0.8,
                                                     0.25 + 0.75 * 0.8], rtol=1e-12)
 
 
-def test_closed_form_delay_penalty(model, defaults):
-    # One reference delay at alpha_c = ln 3 turns odds of 1:1 into 1:3, i.e. sigma = 1/4.
-    out = run(model, defaults, race_denial=0.5, coordination_delay_h=24.0,
-              delay_reference_h=24.0, delay_penalty=math.log(3), p_deny_alone=0.0,
+def test_closed_form_tempo_penalty(model, defaults):
+    # No decision timely at alpha_t = ln 3 turns odds of 1:1 into 1:3, i.e. sigma = 1/4;
+    # half of them timely at alpha_t = 2 ln 3 does the same.
+    out = run(model, defaults, race_denial=0.5, timely_share=np.array([0.0, 0.5]),
+              tempo_penalty=np.array([math.log(3), 2 * math.log(3)]), p_deny_alone=0.0,
               us_commitment=1.0)
-    np.testing.assert_allclose(out[P + "p_deny"], 0.25, rtol=1e-12)
+    np.testing.assert_allclose(out[P + "p_deny"], [0.25, 0.25], rtol=1e-12)
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 5.0), st.floats(0.01, 0.99), st.floats(0.0, 1.0))
+def test_the_tempo_effect_is_bounded(model, defaults, share, penalty, race, alone):
+    # However late the decisions, denial loses at most alpha_t log-odds of the race.
+    out = run(model, defaults, race_denial=race, timely_share=share, tempo_penalty=penalty,
+              p_deny_alone=alone, us_commitment=1.0)
+    worst = 1.0 / (1.0 + math.exp(-(math.log(race / (1 - race)) - penalty)))
+    assert out[P + "p_deny"][0] >= alone + (1 - alone) * worst - 1e-12
+    assert out[P + "p_deny"][0] <= alone + (1 - alone) * race + 1e-12
 
 
 def test_expected_utility_by_hand(model, defaults):
@@ -94,10 +105,9 @@ def futures(draw):
     """Any inputs inside the declared bounds (a few orders of magnitude of each)."""
     return {
         "race_denial": draw(unit),
-        "coordination_delay_h": draw(st.floats(0.0, 240.0)),
+        "timely_share": draw(unit),
         "us_commitment": draw(unit),
-        "delay_penalty": draw(st.floats(0.0, 5.0)),
-        "delay_reference_h": draw(st.floats(1.0, 240.0)),
+        "tempo_penalty": draw(st.floats(0.0, 5.0)),
         "p_deny_alone": draw(unit),
         "value_of_victory": draw(positive),
         "loss_if_fail": draw(st.floats(0.0, 5.0)),
@@ -139,11 +149,11 @@ def test_p_win_falls_with_us_commitment(model, defaults, f, a, b):
     assert p[1] <= p[0] + 1e-12
 
 
-@given(futures(), st.floats(0.0, 240.0), st.floats(0.0, 240.0))
-def test_p_win_rises_with_coordination_delay(model, defaults, f, a, b):
-    f["coordination_delay_h"] = np.array([min(a, b), max(a, b)])
+@given(futures(), unit, unit)
+def test_p_win_falls_with_timely_decisions(model, defaults, f, a, b):
+    f["timely_share"] = np.array([min(a, b), max(a, b)])
     p = run(model, defaults, **f)[P + "p_win"]
-    assert p[1] >= p[0] - 1e-12
+    assert p[1] <= p[0] + 1e-12
 
 
 @given(futures())
@@ -159,7 +169,7 @@ def test_strictly_monotone_at_the_defaults(model, defaults):
     base = run(model, defaults)[P + "p_win"][0]
     assert run(model, defaults, race_denial=0.95)[P + "p_win"][0] < base
     assert run(model, defaults, us_commitment=0.9)[P + "p_win"][0] < base
-    assert run(model, defaults, coordination_delay_h=36.0)[P + "p_win"][0] > base
+    assert run(model, defaults, timely_share=0.1)[P + "p_win"][0] > base
 
 
 def _library_with(tmp_path, text):

@@ -4,9 +4,10 @@ The adversary compares attacking with the status quo (utility 0). It wins if the
 fails to deny the invasion. Denial is the denial race of the sustainment model (``P_race``:
 the alliance sinks enough of the lift before the attacker is established, with the anti-ship
 and strike munitions it can still fire), taken only if the US fights (``us_commitment``) and
-slowed by how long the allies take to coordinate (``coordination_delay_h``)::
+weakened when the allies' time-critical decisions miss the window that matters (``timely_share``,
+the share of decisions made within 6 hours, from c2)::
 
-    z        = logit(P_race) - alpha_c * Delta / Delta_ref
+    z        = logit(P_race) - alpha_t * (1 - S_timely)
     P_deny   = P_alone + q * (1 - P_alone) * sigmoid(z)
     p_win    = 1 - P_deny
     EU       = p_win * V - (1 - p_win) * L_fail - C_war - C_sanctions
@@ -63,18 +64,18 @@ class DeterrenceModel(DeclaredModel):
         "Denial race won (US fighting)", "拒否の競争に勝つ確率(米国参戦時)", low=0.0, high=1.0,
         description="Probability the lift is sunk before establishment (from sustainment)."),
         link="sustainment.p_deny_race")
-    coordination_delay_h = Input(Spec(
-        "Alliance coordination delay", "日米調整の遅延", unit="hour", low=0.0, high=720.0,
-        description="Median request-to-decision latency (from c2)."), link="c2.latency_median_h")
+    timely_share = Input(Spec(
+        "Share of alliance decisions within the window", "期限内に下される日米の決定の割合", low=0.0,
+        high=1.0, description="Share of decisions made within 6 hours (from c2)."),
+        link="c2.share_within_6h")
     us_commitment = Input(Spec(
         "US commitment to fight", "米国の参戦意思", low=0.0, high=1.0,
         description="Probability-like belief that the US fights (from posture)."),
         link="posture.us_commitment")
     # -- the attacker's beliefs (labelled assumptions with ranges) --------------------------
-    delay_penalty = Input(Spec(
-        "Weight of coordination delay in denial", "拒否における調整遅延の重み", low=0.0, high=5.0))
-    delay_reference_h = Input(Spec(
-        "Reference coordination delay", "基準調整遅延", unit="hour", low=1.0, high=240.0))
+    tempo_penalty = Input(Spec(
+        "Denial log-odds lost when no decision is timely", "期限内の決定がないときに失う拒否の対数オッズ",
+        low=0.0, high=5.0))
     p_deny_alone = Input(Spec(
         "Denial probability without the US", "米国不参戦時の拒否確率", low=0.0, high=1.0))
     value_of_victory = Input(Spec(
@@ -109,7 +110,7 @@ class DeterrenceModel(DeclaredModel):
         q = np.clip(g["us_commitment"], 0.0, 1.0)  # Japan's levers move it in posture
 
         z = (_logit(np.clip(g["race_denial"], RACE_CLIP, 1.0 - RACE_CLIP))
-             - g["delay_penalty"] * g["coordination_delay_h"] / g["delay_reference_h"])
+             - g["tempo_penalty"] * (1.0 - np.clip(g["timely_share"], 0.0, 1.0)))
         p_alone = np.clip(g["p_deny_alone"], 0.0, 1.0)
         p_deny = p_alone + q * (1.0 - p_alone) * _sigmoid(z)
         p_win = 1.0 - p_deny
