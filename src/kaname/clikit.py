@@ -15,6 +15,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ import numpy as np
 import typer
 
 from kaname import files
-from kaname.errors import InputError, KanameError
+from kaname.errors import InputError, KanameError, KanameWarning
 from kaname.text import LANGS
 
 T = TypeVar("T")
@@ -64,15 +65,28 @@ def option_for(key: str) -> str | None:
 @contextmanager
 def guard() -> Iterator[None]:
     """Turn user-facing errors into one line and exit code 2 (a Python parameter named in
-    the error becomes the command's option)."""
-    try:
-        yield
-    except KanameError as exc:
-        if exc.key:
-            exc.key = option_for(exc.key) or exc.key
-        fail(exc.line())
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
+    the error becomes the command's option). kaname's warnings are held until the command
+    succeeds, then printed as one line each (once); a failing command prints only its
+    error line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except KanameError as exc:
+            if exc.key:
+                exc.key = option_for(exc.key) or exc.key
+            fail(exc.line())
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+    shown: set[str] = set()
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, KanameWarning):
+            if text not in shown:
+                shown.add(text)
+                sys.stderr.write(f"kaname: warning: {text}\n")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def guarded(fn: Callable[..., T]) -> Callable[..., T]:

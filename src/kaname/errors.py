@@ -35,3 +35,8 @@ class ScenarioError(InputError):
 
 class ModelError(KanameError):
     """A model broke its protocol (wrong output shape, NaN where not allowed, ...)."""
+
+
+class KanameWarning(UserWarning):
+    """A result to read with care (an input sampled beyond the range over which a model is
+    validated, say). The command line prints it as one line on stderr, once."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kaname import yamlio
 from kaname.copula import Dependence, build
-from kaname.errors import DataError, InputError, ScenarioError
+from kaname.errors import DataError, InputError, KanameWarning, ScenarioError
 from kaname.spec import Spec
 from kaname.units import parse_quantity
 
@@ -256,6 +257,25 @@ def _uncertainty(path: str, raw: UncertaintyModel, spec: Spec, engine: Engine, f
     return Uncertainty(path, dist, params=params)
 
 
+def _warn_beyond_validated(u: Uncertainty, spec: Spec, file: str, key: str) -> None:
+    """Warn (once) when an uncertainty can draw values beyond the range over which its
+    model's method is validated: the run goes on, its numbers there are to be read with
+    care."""
+    if spec.validated is None or u.dist == "choice":
+        return
+    low, high = spec.validated
+    drawn_low = u.params.get("low", -math.inf if u.dist in ("normal", "lognormal") else low)
+    drawn_high = u.params.get("high", math.inf if u.dist in ("normal", "lognormal") else high)
+    if u.dist == "lognormal":
+        drawn_low, drawn_high = 0.0, math.inf
+    if drawn_low < low or drawn_high > high:
+        unit = "" if spec.unit == "dimensionless" else f" {spec.unit}"
+        warnings.warn(KanameWarning(
+            f"{file}: {key}: samples {drawn_low:g}–{drawn_high:g}{unit}, beyond the "
+            f"{low:g}–{high:g} over which the model's method is validated (its docs page); "
+            f"read its results there with care"), stacklevel=2)
+
+
 def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
                    text: str = "") -> Scenario:
     """Validate parsed YAML against the schema and the engine's inputs."""
@@ -306,6 +326,7 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
     for path, raw in model.uncertainties.items():
         key = f"uncertainties.{path}"
         uncertainties[path] = _uncertainty(path, raw, spec_for(path, key), engine, file, key)
+        _warn_beyond_validated(uncertainties[path], spec_for(path, key), file, key)
         if any(path in p for p in policies.values()):
             raise ScenarioError("is both a policy lever and an uncertainty", file=file, key=key)
     dependence = build(model.correlations, model.drivers, uncertainties, engine=engine,

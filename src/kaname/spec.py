@@ -22,6 +22,8 @@ class Spec:
     set; `headline` marks outputs shown in summary tables. `default` is the value used when
     neither the caller nor the data library gives one (so a model can be evaluated from a
     plain dict, without the data library); the data library's base value wins over it.
+    `validated` is the range of an input over which the model's method has been checked (a
+    scenario that samples beyond it is warned, once, naming the input).
     """
 
     label_en: str
@@ -38,6 +40,7 @@ class Spec:
     better: Better = None
     description: str = ""
     default: float | str | bool | None = None
+    validated: tuple[float, float] | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def label(self, lang: str = "en") -> str:

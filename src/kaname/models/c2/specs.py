@@ -33,6 +33,8 @@ NODE_LABELS = {
     "indopacom": ("INDOPACOM (Honolulu)", "インド太平洋軍司令部(ホノルル)"),
 }
 
+VALIDATED_PER_DAY = 45.0  # requests a day: the approximation's checked range
+
 
 def _per_node(en: str, ja: str, nodes: tuple[str, ...] = NODES, **kwargs: Any
               ) -> Callable[[Any, str], Spec | None]:
@@ -72,12 +74,14 @@ class C2Declarations(DeclaredModel):
         low=0.0, high=1.0, lever=True))
     situation = Input(Spec("Situation (peacetime or crisis)", "情勢(平時・危機)",
                            kind="category", categories=SITUATIONS))
+    # The approximation is checked against the DES up to 45 requests a day at default
+    # staffing (peak desk utilisation <= 0.75; docs/models/c2.md, "Stated tolerance").
     arrivals_per_day_peacetime = Input(Spec(
         "Coordination requests per day, peacetime", "平時の調整要求件数(1日あたり)",
-        unit="request/day", low=0.0, high=10000.0))
+        unit="request/day", low=0.0, high=10000.0, validated=(0.0, VALIDATED_PER_DAY)))
     arrivals_per_day_crisis = Input(Spec(
         "Coordination requests per day, crisis", "危機時の調整要求件数(1日あたり)",
-        unit="request/day", low=0.0, high=10000.0))
+        unit="request/day", low=0.0, high=10000.0, validated=(0.0, VALIDATED_PER_DAY)))
     transit_jjoc_usfj_h = Input(Spec(
         "Transit JJOC ↔ USFJ per hop", "統合作戦司令部↔在日米軍の伝達時間", unit="hour", low=0.0,
         high=72.0), path="{model}.transit.jjoc_usfj_h")
