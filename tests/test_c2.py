@@ -56,10 +56,15 @@ def test_no_samples_gives_empty_outputs(setup):
 
 
 def test_declarations_are_one_source(setup):
+    from dataclasses import replace
+
     from kaname.models.c2 import specs
 
     model, _ = setup
-    assert dict(specs.INPUTS) == dict(model.inputs)
+    # one source; only the clocks' defaults come from the data library's time zones
+    assert dict(specs.INPUTS) == {p: replace(s, default=None) if p.endswith(".utc_offset_h")
+                                  else s for p, s in model.inputs.items()}
+    assert model.inputs["c2.indopacom.utc_offset_h"].default == -10
     assert dict(specs.OUTPUTS) == dict(model.outputs)
     assert "c2.jjoc.principal_share" not in model.inputs  # JJOC decides nothing
     assert "c2.usfj.jfhq_day_staff" in model.inputs
@@ -308,3 +313,36 @@ def test_mixture_quantiles_match_bisection(samples):
             span = hi[:, s].max() - lo[:, s].min()
             assert got == pytest.approx(expected, abs=1e-4 * span), (s, q)
         assert within6[s] == pytest.approx(cdf(6.0), abs=1e-4)
+
+
+def test_a_nodes_clock_is_an_input_and_uniform_arrivals_make_it_irrelevant(setup):
+    """With requests arriving uniformly round the clock and no backlog upstream (JJOC and
+    USFJ staffed the same at every hour), rotating INDOPACOM's whole day (its clock) moves
+    nothing: its arrivals look the same at every hour (the source of #15's measurement that
+    a time-zone shift barely moves the median). Moving its clock is one input."""
+    model, defaults = setup
+    flat = {"jjoc__night_staff": defaults["c2.jjoc.day_staff"],
+            "usfj__night_staff": defaults["c2.usfj.day_staff"],
+            "arrivals_per_day_crisis": 12.0}
+    hawaii = _eval(model, defaults, **flat)
+    tokyo = _eval(model, defaults, **flat, indopacom__utc_offset_h=9.0)
+    for k in ("c2.latency_mean_h", "c2.latency_median_h", "c2.share_within_6h"):
+        assert tokyo[k] == pytest.approx(hawaii[k], abs=2e-3), k
+
+
+def test_moving_indopacom_onto_tokyos_clock_is_one_line_of_yaml(tmp_path):
+    from kaname.scenario import load_scenario
+
+    path = tmp_path / "clock.yaml"
+    path.write_text("name: clock\nmodels: [c2]\nsettings: {futures: 4}\npolicies: {a: {}}\n"
+                    "uncertainties:\n"
+                    "  c2.indopacom.utc_offset_h: {dist: integers, low: 9, high: 9}\n",
+                    encoding="utf-8")
+    sc = load_scenario(path)
+    assert sc.uncertainties["c2.indopacom.utc_offset_h"].params == {"low": 9.0, "high": 9.0}
+
+
+def test_a_clock_outside_the_world_is_refused(setup):
+    model, _ = setup
+    with pytest.raises(InputError, match="utc_offset_h"):
+        Engine([model], Library.load()).validate({"c2.indopacom.utc_offset_h": 15.0})

@@ -80,6 +80,8 @@ def check_library(library: Library) -> None:
                              file=entry.file, key=f"{P}{group}")
     values: dict[str, float] = {}
     for path, spec in INPUTS.items():
+        if path.endswith(".utc_offset_h"):  # from the node's time_zone (utc_offsets)
+            continue
         entry = library.get(path)
         value = entry.value(None if spec.kind == "category" else spec.unit)
         if spec.kind == "category":
@@ -185,7 +187,7 @@ class C2Model(C2Declarations):
             if lone:  # numpy reduces a lone column in another order: keep results batch-free
                 block = np.repeat(block, 2, axis=1)
             g = {p[len(P):]: block[i] for i, p in enumerate(names)}
-            part = approximate(g, self.offsets, self.horizon_h, workspace)
+            part = approximate(g, self.horizon_h, workspace)
             parts.append({k: v[:1] for k, v in part.items()} if lone else part)
         # Result k belongs to sample order[k]; map every sample to its (representative's).
         position = np.empty(n, dtype=np.intp)

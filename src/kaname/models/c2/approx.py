@@ -146,29 +146,29 @@ def lognormal_moments(median: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndarra
     return mean, mean**2 * scv, scv
 
 
-def approximate(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
-                horizon_h: float, workspace: dict | None = None) -> dict[str, np.ndarray]:
+def approximate(g: Mapping[str, np.ndarray], horizon_h: float,
+                workspace: dict | None = None) -> dict[str, np.ndarray]:
     """Latency statistics, throughput and utilisation for each sample row.
 
     `g` maps input names without the ``c2.`` prefix to float arrays (samples,); categories
     are codes (structure: 0 hawaii_centric, 1 jfhq_in_japan; situation: 0 peacetime,
-    1 crisis). `offsets` are UTC offsets in hours per node. `workspace` (a dict kept
+    1 crisis); ``{node}.utc_offset_h`` are the nodes' UTC offsets. `workspace` (a dict kept
     across chunks) lets the mixture reuse its scratch arrays. Samples that delegate
     nothing are moved in front, so that their (smaller) mixture is a contiguous slice.
     """
     escalate_all = (g["structure"] != 1) | (g["delegated_share"] == 0.0)
     order = np.argsort(~escalate_all, kind="stable")
     if np.all(order[1:] > order[:-1]):
-        return _approximate_sorted(g, offsets, horizon_h, workspace)
-    out = _approximate_sorted({k: np.asarray(v)[order] for k, v in g.items()}, offsets,
-                              horizon_h, workspace)
+        return _approximate_sorted(g, horizon_h, workspace)
+    out = _approximate_sorted({k: np.asarray(v)[order] for k, v in g.items()}, horizon_h,
+                              workspace)
     restore = np.empty_like(order)
     restore[order] = np.arange(order.size)
     return {k: v[restore] for k, v in out.items()}
 
 
-def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float],
-                        horizon_h: float, workspace: dict | None) -> dict[str, np.ndarray]:
+def _approximate_sorted(g: Mapping[str, np.ndarray], horizon_h: float,
+                        workspace: dict | None) -> dict[str, np.ndarray]:
     """:func:`approximate` for samples whose delegating ones come last."""
     g = {k: np.asarray(v, dtype=HOURLY) for k, v in g.items()}
     n = g["delegated_share"].shape[0]
@@ -186,7 +186,7 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
             day = np.where(jfhq, g["usfj.jfhq_day_staff"], day)
             night = np.where(jfhq, g["usfj.jfhq_night_staff"], night)
         servers, on = staffing(day, night, g[f"{node}.duty_start_h"],
-                               g[f"{node}.duty_end_h"], offsets[node])
+                               g[f"{node}.duty_end_h"], g[f"{node}.utc_offset_h"])
         s_mean, s_var, scv = lognormal_moments(g[f"{node}.service_median_min"] / 60.0,
                                                g[f"{node}.service_log_sd"])
         return servers, (day, night, on), s_mean, s_var, scv
@@ -227,7 +227,7 @@ def _approximate_sorted(g: Mapping[str, np.ndarray], offsets: Mapping[str, float
             reach, var, share, back, g[f"{node}.principal_share"],
             g[f"{node}.principal_decision_min"] / 60.0,
             np.where(crisis, g[f"{node}.principal_wakeup_h"], NEVER),
-            mod24(g[f"{node}.duty_start_h"] - offsets[node]),
+            mod24(g[f"{node}.duty_start_h"] - g[f"{node}.utc_offset_h"]),
             duty_length(g[f"{node}.duty_start_h"], g[f"{node}.duty_end_h"]))
     latency_mean = sum((w * m).sum(axis=0) for branch in cells.values() for w, m, _ in branch)
     # Samples that delegate nothing (sorted first) only need the INDOPACOM cells.

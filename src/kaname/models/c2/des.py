@@ -108,7 +108,8 @@ def network_from_values(values: Mapping[str, float], offsets: Mapping[str, float
         day = v[f"{name}.jfhq_day_staff"] if role_jfhq else v[f"{name}.day_staff"]
         night = v[f"{name}.jfhq_night_staff"] if role_jfhq else v[f"{name}.night_staff"]
         return NodeParams(
-            name=name, utc_offset_h=offsets[name], day_staff=int(day), night_staff=int(night),
+            name=name, utc_offset_h=v.get(f"{name}.utc_offset_h", offsets[name]),
+            day_staff=int(day), night_staff=int(night),
             duty_start_h=v[f"{name}.duty_start_h"], duty_end_h=v[f"{name}.duty_end_h"],
             service_median_h=v[f"{name}.service_median_min"] / 60.0,
             service_log_sd=v[f"{name}.service_log_sd"],

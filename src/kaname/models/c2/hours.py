@@ -19,7 +19,7 @@ def mod24(x: np.ndarray) -> np.ndarray:
 
 
 def staffing(day: np.ndarray, night: np.ndarray, start: np.ndarray, end: np.ndarray,
-             utc_offset: float) -> tuple[np.ndarray, np.ndarray]:
+             utc_offset: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Staff on duty per UTC hour (24 × samples) and the on-duty mask."""
     local = ((HOURS[:, None] + utc_offset) % 24).astype(HOURLY)
     on = mod24(local - start) < duty_length(start, end)

@@ -53,6 +53,16 @@ def _per_node(en: str, ja: str, nodes: tuple[str, ...] = NODES, **kwargs: Any
 _staff: dict[str, Any] = {"unit": "person", "kind": "integer", "low": 0, "high": 200}
 
 
+def _utc_offset(model: Any, node: str) -> Spec:
+    """A node's UTC offset: by default its IANA zone's at the base year (the data library's
+    ``time_zone``), so "INDOPACOM on Tokyo's clock" is one line of a scenario."""
+    node_en, node_ja = NODE_LABELS[node]
+    return Spec(f"{node_en}: UTC offset of its clock", f"{node_ja}:時計の協定世界時との差",
+                unit="hour", kind="integer", low=-12, high=14,
+                default=getattr(model, "offsets", {}).get(node),
+                description="Whole hours (the hourly staffing grid).")
+
+
 class C2Declarations(DeclaredModel):
     """The c2 model's inputs and outputs, declared once. :class:`~kaname.models.c2.C2Model`
     subclasses it; :data:`INPUTS` and :data:`OUTPUTS` (read by the DES and the checks) are
@@ -92,6 +102,7 @@ class C2Declarations(DeclaredModel):
     # per node: c2.{node}.{key}; the commander's inputs only at deciding nodes, the joint
     # force HQ's staffing only at USFJ
     per_node = Family("c2_node", {
+        "utc_offset_h": Input(_utc_offset),
         "day_staff": Input(_per_node("{node}: action officers on the day shift",
                                      "{node}:日勤の担当幕僚数", **_staff)),
         "night_staff": Input(_per_node("{node}: action officers on the night watch",
