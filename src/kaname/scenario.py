@@ -264,10 +264,9 @@ def _warn_beyond_validated(u: Uncertainty, spec: Spec, file: str, key: str) -> N
     if spec.validated is None or u.dist == "choice":
         return
     low, high = spec.validated
-    drawn_low = u.params.get("low", -math.inf if u.dist in ("normal", "lognormal") else low)
-    drawn_high = u.params.get("high", math.inf if u.dist in ("normal", "lognormal") else high)
-    if u.dist == "lognormal":
-        drawn_low, drawn_high = 0.0, math.inf
+    # every distribution but these two carries its support as low/high
+    drawn_low, drawn_high = (0.0, math.inf) if u.dist == "lognormal" else (
+        u.params.get("low", -math.inf), u.params.get("high", math.inf))
     if drawn_low < low or drawn_high > high:
         unit = "" if spec.unit == "dimensionless" else f" {spec.unit}"
         warnings.warn(KanameWarning(

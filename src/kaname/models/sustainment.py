@@ -387,6 +387,8 @@ class SustainmentModel(DeclaredModel):
         d_surge, d_sus = col("surge_demand_per_day"), col("sustained_demand_per_day")
         tau = col("demand_decay_days")
 
+        p_hit = col("p_hit_lift")
+        aimed = col("lift_share") * p_hit
         conflict = {
             "stock0": stock0, "us_daily": us_daily, "jp_daily": jp_daily,
             "transit_us": col("transit_days"), "transit_jp": col("japan_transit_days"),
@@ -396,8 +398,8 @@ class SustainmentModel(DeclaredModel):
             "fire_capacity": col("launchers") * col("rounds_per_launcher")
             * col("reloads_per_day"),
             "loss_rate": one("launcher_loss_per_day_undefended"),
-            "aimed": col("lift_share") * col("p_hit_lift"),
-            "aimed_var": col("lift_share") * col("p_hit_lift") * (1.0 - col("p_hit_lift")),
+            "aimed": aimed,
+            "aimed_var": aimed * (1.0 - p_hit),
             "hits_per_ship": one("hits_per_ship_sunk"),
             "reconstitution": one("lift_reconstitution_per_day"),
             "establish": one("attacker_establish_days"),
@@ -405,20 +407,14 @@ class SustainmentModel(DeclaredModel):
         # The daily loop runs over blocks of samples small enough to stay in cache; every
         # operation is per sample, so the numbers do not depend on the block size.
         blocks = [self._fight({k: v[lo:lo + FIGHT_BLOCK] for k, v in conflict.items()}, series)
-                  for lo in range(0, n, FIGHT_BLOCK)]
-        fight = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]} if blocks else \
-            self._fight(conflict, series)
+                  for lo in range(0, max(n, 1), FIGHT_BLOCK)]
+        fight = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
         stock, depleted_at = fight["stock_end"], fight["depleted_at"]
         net_sunk, variance_ships = fight["net_sunk"], fight["variance_ships"]
         critical = conflict["critical"] > 0.5
         lift0 = one("attacker_lift_ships")
-        excess = d_surge - d_sus
-        decay_per_day = np.exp(-1.0 / tau)
-
-        # Totals in closed form; fired follows from conservation of stock.
-        demand_total = H * d_sus + excess * _geometric_sum(decay_per_day, H)
-        resupply_total = fight["resupply_total"]
-        fired_total = stock0 + resupply_total - stock
+        demand_total, resupply_total = fight["demand_total"], fight["resupply_total"]
+        fired_total = stock0 + resupply_total - stock  # conservation of stock
 
         by_critical = np.where(critical, depleted_at, np.inf).min(axis=1)
         sustainment_days = np.where(np.isfinite(by_critical), by_critical, depleted_at.min(axis=1))
@@ -530,7 +526,10 @@ class SustainmentModel(DeclaredModel):
             standing = standing * (1.0 - loss_rate * (1.0 - defended))
             np.subtract(available, fired, out=stock)
             decay *= decay_per_day
+        # Totals in closed form: demand's geometric sum and the steps' days active.
+        demand_total = H * d_sus + excess * _geometric_sum(decay_per_day, H)
         out = {"stock_end": stock, "depleted_at": depleted_at, "resupply_total": steps.total(),
+               "demand_total": demand_total,
                "net_sunk": net_sunk, "hits_total": hits_total,
                "variance_ships": variance_ships,
                "standing_at_establishment": standing_at_establishment}

@@ -178,11 +178,6 @@ def headline_section(ctx: Context) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- sustainment
 
-def _median_band(values: np.ndarray) -> str:
-    """"median (10th–90th percentile)" over futures, to three significant figures."""
-    lo, mid, hi = np.quantile(values, (0.1, 0.5, 0.9))
-    return f"{mid:.3g} ({lo:.3g}–{hi:.3g})"
-
 
 def sustainment_section(ctx: Context) -> dict[str, Any]:
     if not ctx.has("sustainment.days_to_depletion"):
@@ -207,7 +202,7 @@ def sustainment_section(ctx: Context) -> dict[str, Any]:
     days = ctx.values("sustainment.days_to_depletion")  # (policy, future, munition)
     blocks.append({"kind": "h3", "text": ctx.t("report.depletion_by_munition")})
     blocks.append(table(["", *ctx.policies], [
-        [name, *[_median_band(days[i, :, j]) for i in range(len(ctx.policies))]]
+        [name, *[band_text(ctx, days[i, :, j], "day") for i in range(len(ctx.policies))]]
         for j, name in enumerate(names)]))
     if ctx.has("sustainment.p_deny_race"):
         blocks.append({"kind": "h3", "text": ctx.t("report.denial_race")})
@@ -215,7 +210,8 @@ def sustainment_section(ctx: Context) -> dict[str, Any]:
         race_outputs = [k for k in ("sustainment.p_deny_race", "sustainment.lift_sunk_share",
                                     "sustainment.launcher_survival") if ctx.has(k)]
         blocks.append(table(["", *ctx.policies], [
-            [ctx.label(k), *[_median_band(ctx.values(k)[i]) for i in range(len(ctx.policies))]]
+            [ctx.label(k), *[band_text(ctx, ctx.values(k)[i], str(ds[k].attrs.get("unit", "")))
+                             for i in range(len(ctx.policies))]]
             for k in race_outputs]))
     edges = np.linspace(0, horizon, 31)
     never_rows = []

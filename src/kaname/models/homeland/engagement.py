@@ -58,7 +58,8 @@ def expected_engaged(salvo, shots, mean):
     large = mu > 600.0
     k_stop = np.minimum(n * s, np.ceil(mu + 8.0 * np.sqrt(mu) + 12.0))
     k_max = int(np.max(np.where(large, 0.0, k_stop), initial=0.0))
-    pmf = np.where(large, 0.0, np.exp(-np.minimum(mu, 600.0)))  # large means: below
+    # Large means are summed below; their pmf stays 0 here (so it cannot overflow).
+    pmf = np.where(large, 0.0, np.exp(-np.minimum(mu, 600.0)))
     tail = np.ones(n.shape)  # P(K ≥ k)
     for k in range(1, k_max + 1):
         tail = np.maximum(tail - pmf, 0.0)
