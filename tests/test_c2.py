@@ -15,8 +15,7 @@ from kaname.data import Library
 from kaname.engine import Engine
 from kaname.errors import InputError
 from kaname.models.c2 import C2Model
-from kaname.models.c2.approx import deferral_moments
-from kaname.models.c2.des import NodeParams
+from kaname.models.c2 import calendar
 from kaname.models.c2.queueing import erlang_c
 from kaname.testing import check_model
 
@@ -94,44 +93,36 @@ def test_erlang_c_closed_forms():
 
 
 def test_deferral_closed_form():
-    # Duty 0–10 UTC; requests reach the commander uniformly over [11, 12): peacetime defers
-    # to 24:00, i.e. uniform on (12, 13] hours: mean 12.5, variance 1/12.
-    on, mean, var = deferral_moments(np.array([11.5]), np.array([0.0]), np.array([10.0]),
-                                     np.array([1e9]))
-    assert on[0] == 0 and mean[0] == pytest.approx(12.5) and var[0] == pytest.approx(1 / 12)
-    # Crisis wake-up of 2 h caps it.
-    on, mean, var = deferral_moments(np.array([11.5]), np.array([0.0]), np.array([10.0]),
-                                     np.array([2.0]))
-    assert mean[0] == pytest.approx(2.0) and var[0] == pytest.approx(0.0)
+    # A commander on duty 00–10 UTC every day; requests reach them uniformly over [11, 12):
+    # peacetime waits to 24:00, i.e. uniform on (12, 13] hours: mean 12.5, variance 1/12.
+    week = calendar.on_duty_week(np.array([0.0]), np.array([0.0]), np.array([10.0]),
+                                 np.array([7.0]))
+    wait = calendar.wait_to_available(week)
+    for wake, mean_expected, var_expected in ((calendar.NEVER, 12.5, 1 / 12), (2.0, 2.0, 0.0)):
+        on, mean, var = calendar.deferral_moments(np.full((24, 1), 11.5), wait,
+                                                  np.full((168, 1), wake))
+        assert on[0, 0] == 0 and mean[0, 0] == pytest.approx(mean_expected)
+        assert var[0, 0] == pytest.approx(var_expected, abs=1e-9)
     # Half the hour on duty: [9.5, 10.5) with duty ending at 10.
-    on, _, _ = deferral_moments(np.array([10.0]), np.array([0.0]), np.array([10.0]),
-                                np.array([1e9]))
-    assert on[0] == pytest.approx(0.5)
-
-
-@given(reach=st.floats(0.0, 48.0), start=st.integers(0, 23), length=st.integers(1, 24),
-       wakeup=st.one_of(st.just(1e9), st.floats(0.0, 30.0)),
-       dtype=st.sampled_from([np.float32, np.float64]))
-def test_deferral_moments_match_brute_force(reach, start, length, wakeup, dtype):
-    # Independent check: average the rule over 40,000 arrival times in the hour.
-    arrive = reach - 0.5 + (np.arange(40_000) + 0.5) / 40_000
-    since_start = (arrive - start) % 24.0
-    on_duty = (since_start < length) | (length == 24)
-    deferral = np.minimum(wakeup, 24.0 - since_start[~on_duty])
-    a = lambda v: np.array([v], dtype=dtype)  # noqa: E731
-    on, mean, var = deferral_moments(a(reach), a(start), a(float(length)), a(wakeup))
-    assert on[0] == pytest.approx(on_duty.mean(), abs=1e-3)
-    if deferral.size > 400:
-        assert mean[0] == pytest.approx(deferral.mean(), abs=2e-3)
-        assert var[0] == pytest.approx(deferral.var(), abs=2e-3)
+    on, _, _ = calendar.deferral_moments(np.full((24, 1), 10.0), wait,
+                                         np.full((168, 1), calendar.NEVER))
+    assert on[0, 0] == pytest.approx(0.5)
 
 
 def test_des_deferral_matches_rule():
-    node = NodeParams("indopacom", -10.0, 6, 3, 8, 18, 1.0, 0.5, 0.4, 0.5, 2.0)
-    # 08–18 HST is 18–04 UTC. At 05 UTC (19 HST): peacetime waits to 18 UTC, crisis 2 h.
-    assert node.deferral(5.0, crisis=False) == pytest.approx(13.0)
-    assert node.deferral(5.0, crisis=True) == pytest.approx(2.0)
-    assert node.deferral(20.0, crisis=False) == 0.0
+    # INDOPACOM 08–18 HST Monday–Friday is 18–04 UTC from Monday 18:00 UTC. On Tuesday 05
+    # UTC (Monday 19 HST): peacetime waits to Tuesday 18 UTC (13 h), a crisis 2 h.
+    week = calendar.on_duty_week(np.array([-10.0]), np.array([8.0]), np.array([18.0]),
+                                 np.array([5.0]))
+    wait = calendar.wait_to_available(week)[:, 0]
+    peace = np.full(168, calendar.NEVER)
+    crisis = calendar.wake_week([~week], [np.array([2.0])], np.array([True]))[:, 0]
+    t = 24.0 + 5.0
+    assert calendar.deferral(t, wait, peace) == pytest.approx(13.0)
+    assert calendar.deferral(t, wait, crisis) == pytest.approx(2.0)
+    assert calendar.deferral(24.0 + 20.0, wait, peace) == 0.0
+    # Saturday 05 UTC (Friday 19 HST) waits to Monday 18 UTC in peacetime: 61 h.
+    assert calendar.deferral(5 * 24.0 + 5.0, wait, peace) == pytest.approx(61.0)
 
 
 def test_hawaii_route_is_slower_at_defaults(setup):
@@ -323,11 +314,46 @@ def test_a_nodes_clock_is_an_input_and_uniform_arrivals_make_it_irrelevant(setup
     model, defaults = setup
     flat = {"jjoc__night_staff": defaults["c2.jjoc.day_staff"],
             "usfj__night_staff": defaults["c2.usfj.day_staff"],
-            "arrivals_per_day_crisis": 12.0}
+            "arrivals_per_day_crisis": 12.0, "diurnal_strength": 0.0, "combined_share": 0.0}
     hawaii = _eval(model, defaults, **flat)
-    tokyo = _eval(model, defaults, **flat, indopacom__utc_offset_h=9.0)
-    for k in ("c2.latency_mean_h", "c2.latency_median_h", "c2.share_within_6h"):
-        assert tokyo[k] == pytest.approx(hawaii[k], abs=2e-3), k
+    for offset in (9.0, 0.0, -4.0):
+        moved = _eval(model, defaults, **flat, indopacom__utc_offset_h=offset)
+        for k in ("c2.latency_mean_h", "c2.latency_median_h", "c2.share_within_6h"):
+            assert moved[k] == pytest.approx(hawaii[k], abs=2e-3), (offset, k)
+    assert abs(hawaii["c2.latency_clock_h"]) < 2e-3
+
+
+def test_tokyos_day_and_combined_steps_make_the_clock_matter(setup):
+    """With requests following Tokyo's day and combined steps waiting for both commanders,
+    INDOPACOM on Tokyo's clock decides the Hawaii-centric route faster, and the clock's
+    part of the decomposition is that difference."""
+    model, defaults = setup
+    rhythm = {"diurnal_strength": 1.0, "combined_share": 0.5, "structure": 0}
+    for situation in (0, 1):
+        hawaii = _eval(model, defaults, **rhythm, situation=situation)
+        tokyo = _eval(model, defaults, **rhythm, situation=situation,
+                      indopacom__utc_offset_h=9.0)
+        assert tokyo["c2.latency_mean_h"] < hawaii["c2.latency_mean_h"] - 0.05, situation
+        assert hawaii["c2.latency_clock_h"] == pytest.approx(
+            hawaii["c2.latency_mean_h"] - tokyo["c2.latency_mean_h"], abs=1e-3)
+        assert tokyo["c2.latency_clock_h"] == pytest.approx(0.0, abs=1e-6)
+
+
+@given(structure=st.sampled_from([0, 1]), situation=st.sampled_from([0, 1]),
+       per_day=st.floats(0.0, 10000.0), diurnal=st.floats(0.0, 1.0),
+       combined=st.floats(0.0, 1.0))
+def test_decomposition_sums_to_the_mean_and_latency_is_finite(setup, structure, situation,
+                                                              per_day, diurnal, combined):
+    model, defaults = setup
+    out = _eval(model, defaults, structure=structure, situation=situation,
+                arrivals_per_day_crisis=per_day, arrivals_per_day_peacetime=per_day,
+                diurnal_strength=diurnal, combined_share=combined)
+    parts = sum(out[f"c2.latency_{k}_h"] for k in ("transit", "work", "queue", "principal",
+                                                    "clock"))
+    assert parts == pytest.approx(out["c2.latency_mean_h"], rel=1e-5, abs=1e-5)
+    for k in ("c2.latency_mean_h", "c2.latency_median_h", "c2.latency_p95_h"):
+        assert np.isfinite(out[k]) and out[k] >= 0.0, k
+    assert 0.0 <= out["c2.overloaded_hours_share"] <= 1.0
 
 
 def test_moving_indopacom_onto_tokyos_clock_is_one_line_of_yaml(tmp_path):

@@ -35,12 +35,13 @@ app = typer.Typer(help="Alliance coordination latency: simulation and checks.",
                   no_args_is_help=True)
 
 METRICS = ("latency_median_h", "latency_mean_h", "latency_p90_h", "latency_p95_h",
-           "share_within_6h", "decisions_per_day", "max_utilisation")
+           "share_within_6h", "decisions_per_day", "max_utilisation", "latency_transit_h",
+           "latency_work_h", "latency_queue_h", "latency_principal_h", "latency_clock_h")
 
 
 def _policy_values(scenario_path: str | Path, policy: str | None, situation: str | None
-                   ) -> tuple[dict[str, float], dict[str, float], str, str, Any]:
-    """c2 input values (defaults + the policy's c2 levers), UTC offsets, names, settings."""
+                   ) -> tuple[dict[str, float], Any, str, str, Any]:
+    """c2 input values (defaults + the policy's c2 levers), the c2 model, names, settings."""
     from kaname.data import Library
     from kaname.engine import Engine
     from kaname.models.base import Settings
@@ -68,14 +69,15 @@ def _policy_values(scenario_path: str | Path, policy: str | None, situation: str
     if situation is not None:
         check_choice(situation, SITUATIONS, "--situation")
         values["c2.situation"] = float(SITUATIONS.index(situation))
-    return values, model.offsets, chosen, scenario.name, settings
+    return values, model, chosen, scenario.name, settings
 
 
 def _records_csv(results: list[list[dict]], structures: tuple[str, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["structure", "replication", "request", "arrival_h_utc_from_start",
-                     "arrival_tokyo_hour", "decided_by", "needed_principal", "latency_h"])
+                     "arrival_tokyo_hour", "decided_by", "needed_principal", "latency_h",
+                     "transit_h", "work_h", "queue_h", "principal_h"])
     for structure, runs in zip(structures, results, strict=True):
         for rep, run in enumerate(runs):
             rec = run["records"]
@@ -85,7 +87,9 @@ def _records_csv(results: list[list[dict]], structures: tuple[str, ...]) -> str:
                 writer.writerow([structure, rep, i, f"{arrival:.4f}",
                                  int((arrival + 9.0) % 24), rec["decided_by"][i],
                                  int(bool(rec["needed_principal"][i])),
-                                 f"{latency:.4f}" if np.isfinite(latency) else ""])
+                                 f"{latency:.4f}" if np.isfinite(latency) else "",
+                                 *(f"{float(rec[f'{part}_h'][i]):.4f}"
+                                   for part in ("transit", "work", "queue", "principal"))])
     return buffer.getvalue()
 
 
@@ -105,8 +109,7 @@ def simulate(
     lang: LangOpt = "en",
 ) -> None:
     """Simulate both C2 structures for one policy and compare with the approximation."""
-    from kaname.models.c2 import C2Model
-    from kaname.models.c2.des import compare_structures, summarise
+    from kaname.models.c2.des import compare_structures, decompose, summarise
     from kaname.models.c2.specs import STRUCTURES
 
     if not np.isfinite(days) or days <= 0 or days > 3650:
@@ -118,11 +121,11 @@ def simulate(
     if workers is not None and workers < 1:
         raise InputError(f"must be at least 1 (got {workers})", key="--workers")
     check_output_path(records)
-    values, offsets, chosen, scenario_name, settings = _policy_values(file, policy, situation)
+    values, model, chosen, scenario_name, settings = _policy_values(file, policy, situation)
     seed = int(settings.seed if seed is None else seed)
-    model = C2Model(offsets, settings.horizon_days)
-    results, approx = compare_structures(model, values, days, warmup_days, replications, seed,
-                                         workers, file=str(file), records=records is not None)
+    results, same, approx = compare_structures(model, values, days, warmup_days, replications,
+                                               seed, workers, file=str(file),
+                                               records=records is not None)
     situation_name = ("crisis" if values["c2.situation"] == 1 else "peacetime")
     report: dict[str, Any] = {
         "scenario": scenario_name, "policy": chosen,
@@ -133,7 +136,7 @@ def simulate(
     }
     for k, structure in enumerate(STRUCTURES):
         report["structures"][structure] = {
-            "simulation": summarise(results[k]),
+            "simulation": summarise(results[k]) | decompose(results[k], same[k]),
             "approximation": {m: float(approx[f"c2.{m}"][k]) for m in METRICS}
             | {"utilisation": dict(zip(("jjoc", "usfj", "indopacom"),
                                        approx["c2.utilisation"][k].tolist(), strict=True))},

@@ -70,9 +70,32 @@ def utc_offsets(library: Library, base_year: int) -> dict[str, float]:
     return offsets
 
 
+PROFILE = P + "jjoc.arrival_profile"
+
+
+def arrival_profile(library: Library) -> np.ndarray:
+    """The shares of a day's requests by JJOC's local hour: 24 non-negative numbers that sum
+    to 1 (the day's rate), refused otherwise with the file and key."""
+    entry = library.get(PROFILE)
+    raw = entry.value()
+    values = raw if isinstance(raw, list) else [raw]
+    if (len(values) != 24 or any(isinstance(v, bool) or not isinstance(v, (int, float))
+                                 for v in values)):
+        raise InputError("must be a list of 24 hourly shares (00:00 to 23:00 local)",
+                         file=entry.file, key=PROFILE)
+    shares = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(shares)) or np.any(shares < 0):
+        raise InputError("hourly shares must be finite and at least 0", file=entry.file,
+                         key=PROFILE)
+    if abs(shares.sum() - 1.0) > 1e-6:
+        raise InputError(f"hourly shares sum to {shares.sum():.6g}; they must sum to 1 (the "
+                         "day's requests)", file=entry.file, key=PROFILE)
+    return shares
+
+
 def check_library(library: Library) -> None:
     """Refuse unknown nodes and out-of-range defaults in the c2 data before any run."""
-    known = set(NODES) | {"transit"}
+    known = set(NODES) | {"transit", "adaptation"}
     for group in library.groups(NAME):
         if group not in known:
             entry = next(e for e in library if e.path.startswith(f"{P}{group}."))
@@ -92,6 +115,7 @@ def check_library(library: Library) -> None:
             raise InputError(f"must be {spec.allowed()}", file=entry.file, key=path)
         values[path] = float(value)
     check_values(values, file=entry.file)
+    arrival_profile(library)
 
 
 def _sample_hashes(columns: np.ndarray) -> np.ndarray:
@@ -144,17 +168,20 @@ class C2Model(C2Declarations):
     lever_group = {"en": "Command and control", "ja": "指揮統制"}
     report_section = "kaname.report.sections:c2_section"
 
-    def __init__(self, offsets: Mapping[str, float], horizon_days: float = 120.0):
+    def __init__(self, offsets: Mapping[str, float], profile: Sequence[float],
+                 horizon_days: float = 120.0):
         self.coords: Mapping[str, Sequence[str]] = {"c2_node": list(NODES)}
         self.coord_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = {}
         self.offsets = dict(offsets)
+        self.profile = np.asarray(profile, dtype=float)
         self.horizon_h = float(horizon_days) * 24.0
 
     @classmethod
     def from_library(cls, library: Library, settings: Settings | None = None) -> C2Model:
         settings = settings or Settings()
         check_library(library)
-        return cls(utc_offsets(library, settings.base_year), settings.horizon_days)
+        return cls(utc_offsets(library, settings.base_year), arrival_profile(library),
+                   settings.horizon_days)
 
     def validate(self, x: Mapping[str, Any], *, file: str | None = None) -> None:
         """Each value within its declared range, no node without staff at every hour, no
@@ -187,7 +214,7 @@ class C2Model(C2Declarations):
             if lone:  # numpy reduces a lone column in another order: keep results batch-free
                 block = np.repeat(block, 2, axis=1)
             g = {p[len(P):]: block[i] for i, p in enumerate(names)}
-            part = approximate(g, self.horizon_h, workspace)
+            part = approximate(g, self.horizon_h, self.profile, workspace)
             parts.append({k: v[:1] for k, v in part.items()} if lone else part)
         # Result k belongs to sample order[k]; map every sample to its (representative's).
         position = np.empty(n, dtype=np.intp)

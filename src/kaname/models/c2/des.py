@@ -1,17 +1,25 @@
 """Discrete-event simulation of the c2 coordination network on SimPy — the reference.
 
-Each node is a :class:`simpy.PriorityResource` sized to its largest shift. Staffing changes
-at local shift boundaries by "off-shift" claims of priority −1: at the end of the day shift
-the surplus officers finish the request in hand and then leave (non-preemptive); at the
-start of the day shift the claims are released. Requests (priority 0) arrive at JJOC as a
-Poisson process; staff work is lognormal; hops add fixed transit; a share of decisions
-waits for the deciding node's commander, who is available in local duty hours or, in a
-crisis, after ``min(wake-up delay, time to the day shift)``.
+Each desk is a :class:`simpy.PriorityResource` sized to its largest planned watch. Staffing
+changes on the hour by "off-shift" claims of priority −1: when the watch shrinks the
+surplus officers finish the request in hand and then leave (non-preemptive); when it grows
+the claims are released. The watch by hour, the arrival rates, triage and further
+delegation are the plan of :mod:`.adaptation` (the same as the approximation's); the
+commanders' week is :mod:`.calendar`'s.
+
+Japan's requests (priority 0) arrive at JJOC as a Poisson process whose rate follows the
+hourly arrival profile; INDOPACOM's cell also serves a competing Poisson stream from the
+rest of the theatre (first come, first served, not measured). Staff work is lognormal (a
+triaged request's is shorter); hops add fixed transit; a share of decisions needs the
+deciding commander, and a share of those Japan's commander too (a combined step), who
+decide when on duty or, in a crisis, after the wake-up delay. Each request records its
+transit, staff work, queueing and waiting for commanders, so the mean latency can be
+decomposed as the approximation's is.
 
 Replications run in parallel (``concurrent.futures.ProcessPoolExecutor``); replication *r*
 draws from child *r* of ``numpy.random.SeedSequence(seed)``, so results do not depend on the
-number of workers. Both structures use the same draws per replication (common random
-numbers), which sharpens their comparison.
+number of workers. Every network in one call uses the same draws per replication (common
+random numbers), which sharpens their comparison.
 
 References
 ----------
@@ -24,59 +32,42 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import simpy
 
 from kaname.errors import InputError
+from kaname.models.c2 import calendar
+from kaname.models.c2.adaptation import schedules
 from kaname.models.c2.specs import INPUTS, NODES, STRUCTURES, P, check_values
 
-DRAIN_DAYS = 10.0   # after the last arrival, time allowed for requests to finish
+DRAIN_DAYS = 10.0   # after the last arrival, the watch keeps its plan this long, then all
+PARTS = ("transit", "work", "queue", "principal")   # officers stay until the work is done
 
 
 @dataclass(frozen=True)
 class NodeParams:
-    """One headquarters desk, in hours and staff counts."""
+    """One headquarters desk: its planned watch and triage by UTC hour, and its work."""
 
     name: str
-    utc_offset_h: float
-    day_staff: int
-    night_staff: int
-    duty_start_h: float
-    duty_end_h: float
+    staff_by_hour: tuple[int, ...]
     service_median_h: float
     service_log_sd: float
+    triage_by_hour: tuple[float, ...] = (0.0,) * 24
+    triage_work_factor: float = 1.0
     principal_share: float = 0.0
     principal_decision_h: float = 0.0
-    principal_wakeup_h: float = 0.0
-
-    def duty_start_utc(self) -> float:
-        return (self.duty_start_h - self.utc_offset_h) % 24
-
-    def duty_length(self) -> float:
-        length = (self.duty_end_h - self.duty_start_h) % 24
-        return 24.0 if length == 0 else length
-
-    def on_duty(self, t_utc: float) -> bool:
-        return (t_utc - self.duty_start_utc()) % 24 < self.duty_length()
 
     def staff_at(self, t_utc: float) -> int:
-        return self.day_staff if self.on_duty(t_utc) else self.night_staff
-
-    def deferral(self, t_utc: float, crisis: bool) -> float:
-        """Hours until the commander can decide, for a request reaching them at `t_utc`."""
-        phase = (t_utc - self.duty_start_utc()) % 24
-        if phase < self.duty_length():
-            return 0.0
-        to_start = 24.0 - phase
-        return min(self.principal_wakeup_h, to_start) if crisis else to_start
+        return self.staff_by_hour[int(np.floor(t_utc)) % 24]
 
 
 @dataclass(frozen=True)
 class Network:
-    """The three desks, the structure and the demand (all scalars)."""
+    """The three desks, the structure, the demand and the commanders' week (168-hour
+    arrays per deciding node and step, ``single`` or ``combined``)."""
 
     jjoc: NodeParams
     usfj: NodeParams
@@ -84,58 +75,87 @@ class Network:
     structure: str
     delegated_share: float
     crisis: bool
-    arrivals_per_hour: float
+    arrivals_by_hour: tuple[float, ...]
+    competing_by_hour: tuple[float, ...]
+    further_by_hour: tuple[float, ...]
+    combined_share: float
     transit_jjoc_usfj_h: float
     transit_usfj_indopacom_h: float
+    waits: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict)
 
     @property
     def delegated(self) -> float:
         return self.delegated_share if self.structure == "jfhq_in_japan" else 0.0
 
+    def escalated(self, t_utc: float, draw: float) -> bool:
+        """Whether a request leaving USFJ's desk at `t_utc` goes on to INDOPACOM."""
+        further = self.further_by_hour[int(np.floor(t_utc)) % 24]
+        return draw >= self.delegated + (1.0 - self.delegated) * further
 
-def network_from_values(values: Mapping[str, float], offsets: Mapping[str, float], *,
+
+def network_from_values(values: Mapping[str, float], profile: Sequence[float], *,
                         file: str | None = None) -> Network:
-    """Build a :class:`Network` from engine-ready input values (category codes)."""
+    """Build a :class:`Network` from engine-ready input values (category codes) and the
+    arrival profile, through the same plan (:func:`~.adaptation.schedules`) and calendar
+    as the approximation."""
     check_values(values, file=file)
     missing = [p for p in INPUTS if p not in values]
     if missing:
         raise InputError("missing c2 input", file=file, key=missing[0])
     v = {p[len(P):]: float(x) for p, x in values.items()}
-    structure = STRUCTURES[int(v["structure"])]
-    jfhq = structure == "jfhq_in_japan"
+    g = {k: np.array([x]) for k, x in v.items()}
+    plan = {k: np.asarray(a, dtype=float)[:, 0] for k, a in schedules(g, profile).items()}
 
-    def node(name: str, *, role_jfhq: bool = False) -> NodeParams:
-        day = v[f"{name}.jfhq_day_staff"] if role_jfhq else v[f"{name}.day_staff"]
-        night = v[f"{name}.jfhq_night_staff"] if role_jfhq else v[f"{name}.night_staff"]
+    def hourly(key: str) -> tuple[float, ...]:
+        return tuple(float(x) for x in plan[key])
+
+    def node(name: str) -> NodeParams:
         return NodeParams(
-            name=name, utc_offset_h=v.get(f"{name}.utc_offset_h", offsets[name]),
-            day_staff=int(day), night_staff=int(night),
-            duty_start_h=v[f"{name}.duty_start_h"], duty_end_h=v[f"{name}.duty_end_h"],
+            name=name, staff_by_hour=tuple(int(round(x)) for x in plan[f"{name}.staff"]),
             service_median_h=v[f"{name}.service_median_min"] / 60.0,
             service_log_sd=v[f"{name}.service_log_sd"],
+            triage_by_hour=hourly(f"{name}.triage"),
+            triage_work_factor=v["adaptation.triage_work_factor"],
             principal_share=v.get(f"{name}.principal_share", 0.0),
-            principal_decision_h=v.get(f"{name}.principal_decision_min", 0.0) / 60.0,
-            principal_wakeup_h=v.get(f"{name}.principal_wakeup_h", 0.0))
+            principal_decision_h=v.get(f"{name}.principal_decision_min", 0.0) / 60.0)
 
     crisis = int(v["situation"]) == 1
-    per_day = v["arrivals_per_day_crisis"] if crisis else v["arrivals_per_day_peacetime"]
-    net = Network(jjoc=node("jjoc"), usfj=node("usfj"), indopacom=node("indopacom"),
-                  structure=structure, delegated_share=v["delegated_share"], crisis=crisis,
-                  arrivals_per_hour=per_day / 24.0,
-                  transit_jjoc_usfj_h=v["transit.jjoc_usfj_h"],
-                  transit_usfj_indopacom_h=v["transit.usfj_indopacom_h"])
-    return net if not jfhq else replace(net, usfj=node("usfj", role_jfhq=True))
+    week = {name: calendar.on_duty_week(g[f"{name}.utc_offset_h"], g[f"{name}.duty_start_h"],
+                                        g[f"{name}.duty_end_h"], g[f"{name}.workdays"])
+            for name in NODES}
+    waits = {}
+    for decider in ("usfj", "indopacom"):
+        for step, who in (("single", [decider]), ("combined", [decider, "jjoc"])):
+            available = np.logical_and.reduce([week[k] for k in who])
+            wake = calendar.wake_week([~week[k] for k in who],
+                                      [g[f"{k}.principal_wakeup_h"] for k in who],
+                                      np.array([crisis]))
+            waits[decider, step] = (calendar.wait_to_available(available)[:, 0], wake[:, 0])
+    return Network(jjoc=node("jjoc"), usfj=node("usfj"), indopacom=node("indopacom"),
+                   structure=STRUCTURES[int(v["structure"])],
+                   delegated_share=v["delegated_share"], crisis=crisis,
+                   arrivals_by_hour=hourly("arrivals"), competing_by_hour=hourly("competing"),
+                   further_by_hour=hourly("further"), combined_share=v["combined_share"],
+                   transit_jjoc_usfj_h=v["transit.jjoc_usfj_h"],
+                   transit_usfj_indopacom_h=v["transit.usfj_indopacom_h"], waits=waits)
+
+
+def same_clock(net_values: Mapping[str, float]) -> dict[str, float]:
+    """The same inputs with every node on JJOC's clock (the decomposition's counterfactual)."""
+    offset = net_values[P + "jjoc.utc_offset_h"]
+    return {**net_values, **{f"{P}{node}.utc_offset_h": offset for node in NODES}}
 
 
 class Desk:
-    """A staffed desk whose headcount follows the local shift pattern."""
+    """A staffed desk whose headcount follows its planned watch, hour by hour."""
 
     def __init__(self, env: simpy.Environment, params: NodeParams, end: float,
                  window: tuple[float, float]):
         self.env = env
         self.window = window
         self.params = params
-        self.capacity = max(params.day_staff, params.night_staff)
+        self.capacity = max(params.staff_by_hour)
         self.resource = simpy.PriorityResource(env, capacity=max(self.capacity, 1))
         self.off_shift: list[simpy.resources.resource.PriorityRequest] = []
         self.waiting = 0
@@ -144,64 +164,95 @@ class Desk:
         self.backlog: list[int] = []
         env.process(self._shifts(end))
 
+    def _set_off(self, target_off: int) -> None:
+        while len(self.off_shift) < target_off:
+            self.off_shift.append(self.resource.request(priority=-1))
+        while len(self.off_shift) > target_off:
+            claim = self.off_shift.pop()
+            if claim.triggered:
+                self.resource.release(claim)
+            else:
+                claim.cancel()
+
     def _shifts(self, end: float):  # type: ignore[no-untyped-def]
         while self.env.now < end:
-            target_off = self.capacity - self.params.staff_at(self.env.now + 1e-9)
-            if self.capacity == 0:
-                target_off = 0
-            while len(self.off_shift) < target_off:
-                self.off_shift.append(self.resource.request(priority=-1))
-            while len(self.off_shift) > target_off:
-                claim = self.off_shift.pop()
-                if claim.triggered:
-                    self.resource.release(claim)
-                else:
-                    claim.cancel()
+            staff = self.params.staff_at(self.env.now + 1e-9)
+            self._set_off(self.capacity - staff if self.capacity else 0)
             if self.window[0] <= self.env.now < self.window[1]:
-                self.staffed_hours += self.params.staff_at(self.env.now + 1e-9)
+                self.staffed_hours += staff
                 self.backlog.append(self.waiting)
             yield self.env.timeout(1.0)
+        self._set_off(0)          # past the plan: everyone stays until the work is done
 
     def serve(self, hours: float):  # type: ignore[no-untyped-def]
+        """Queue, then work `hours`; returns the time spent waiting."""
         self.waiting += 1
+        t0 = self.env.now
         with self.resource.request(priority=0) as req:
             yield req
             self.waiting -= 1
+            wait = self.env.now - t0
             lo, hi = self.window
             now = self.env.now
             self.busy_hours += max(0.0, min(now + hours, hi) - max(now, lo))
             yield self.env.timeout(hours)
+        return wait
 
 
 @dataclass
 class Draws:
-    """Random numbers for one replication, shared by both structures."""
+    """Random numbers for one replication, shared by every network of a call."""
 
     arrivals: np.ndarray
     service: dict[str, np.ndarray]
+    triage: dict[str, np.ndarray]
     delegate: np.ndarray
     principal: np.ndarray
+    combined: np.ndarray
+    competing: np.ndarray
+    competing_service: np.ndarray
+    competing_triage: np.ndarray
+
+
+def poisson_hourly(rates: Sequence[float], hours: float, rng: np.random.Generator
+                   ) -> np.ndarray:
+    """Sorted arrival times on [0, hours) of a Poisson process whose rate is constant within
+    each UTC hour (`rates`, 24 per hour of the day)."""
+    whole = int(np.ceil(hours))
+    rate = np.resize(np.asarray(rates, dtype=float), whole)
+    rate[-1] *= hours - (whole - 1)                     # a part hour at the end
+    counts = rng.poisson(np.maximum(rate, 0.0))
+    starts = np.repeat(np.arange(whole, dtype=float), counts)
+    width = np.where(starts == whole - 1, hours - (whole - 1), 1.0)
+    return np.sort(starts + width * rng.uniform(size=starts.size))
 
 
 def draw(net: Network, hours: float, rng: np.random.Generator) -> Draws:
-    lam = net.arrivals_per_hour
-    count = int(rng.poisson(lam * hours)) if lam > 0 else 0
-    arrivals = np.sort(rng.uniform(0.0, hours, count))   # Poisson process on [0, hours)
-    service = {}
-    for name in NODES:
-        # unit lognormal draws, scaled per node at use: common numbers across structures
-        service[name] = rng.lognormal(0.0, 1.0, count)
-    return Draws(arrivals, service, rng.uniform(size=count), rng.uniform(size=count))
+    arrivals = poisson_hourly(net.arrivals_by_hour, hours, rng)
+    count = arrivals.size
+    # unit lognormal draws, scaled per node at use: common numbers across networks
+    service = {name: rng.lognormal(0.0, 1.0, count) for name in NODES}
+    triage = {name: rng.uniform(size=count) for name in NODES}
+    delegate, principal, combined = (rng.uniform(size=count) for _ in range(3))
+    competing = poisson_hourly(net.competing_by_hour, hours, rng)
+    return Draws(arrivals, service, triage, delegate, principal, combined, competing,
+                 rng.lognormal(0.0, 1.0, competing.size), rng.uniform(size=competing.size))
 
 
-def _service_time(node: NodeParams, unit_draw: float) -> float:
-    # unit_draw = exp(Z), Z ~ N(0,1); median·exp(σZ) is lognormal(log median, σ)
-    return node.service_median_h * unit_draw ** node.service_log_sd
+def _work(node: NodeParams, unit_draw: float, triage_draw: float, t_utc: float) -> float:
+    """Staff work of one request at `node` joining its queue at `t_utc`: lognormal
+    (median·exp(σZ) from unit_draw = exp(Z)), shortened if the request is triaged."""
+    hours = node.service_median_h * unit_draw ** node.service_log_sd
+    if triage_draw < node.triage_by_hour[int(np.floor(t_utc)) % 24]:
+        hours *= node.triage_work_factor
+    return hours
 
 
 def simulate(net: Network, days: float, warmup_days: float, seed: np.random.SeedSequence,
              records: bool = False) -> dict[str, object]:
-    """One replication: all requests raised in ``[warm-up, warm-up + days)`` are measured."""
+    """One replication: all requests raised in ``[warm-up, warm-up + days)`` are measured.
+
+    The run continues until every request is decided, so every latency is finite."""
     rng = np.random.default_rng(seed)
     horizon = (warmup_days + days) * 24.0
     d = draw(net, horizon, rng)
@@ -211,44 +262,61 @@ def simulate(net: Network, days: float, warmup_days: float, seed: np.random.Seed
     desks = {name: Desk(env, getattr(net, name), end, (start, stop)) for name in NODES}
     n = d.arrivals.size
     latency = np.full(n, np.inf)
+    parts = {part: np.zeros(n) for part in PARTS}
     decided_by = np.zeros(n, dtype=np.int8)      # 1 usfj, 2 indopacom
     needed_principal = np.zeros(n, dtype=bool)
     done_at = np.full(n, np.inf)
 
+    def visit(name: str, i: int):  # type: ignore[no-untyped-def]
+        node = getattr(net, name)
+        hours = _work(node, d.service[name][i], d.triage[name][i], env.now)
+        parts["work"][i] += hours
+        parts["queue"][i] += yield from desks[name].serve(hours)
+
     def request(i: int):  # type: ignore[no-untyped-def]
         t0 = env.now
-        yield from desks["jjoc"].serve(_service_time(net.jjoc, d.service["jjoc"][i]))
+        yield from visit("jjoc", i)
         yield env.timeout(net.transit_jjoc_usfj_h)
-        yield from desks["usfj"].serve(_service_time(net.usfj, d.service["usfj"][i]))
+        yield from visit("usfj", i)
         back = net.transit_jjoc_usfj_h
-        decider = net.usfj
-        decided_by[i] = 1
-        if d.delegate[i] >= net.delegated:
+        decider = "usfj"
+        if net.escalated(env.now, d.delegate[i]):
             yield env.timeout(net.transit_usfj_indopacom_h)
-            yield from desks["indopacom"].serve(
-                _service_time(net.indopacom, d.service["indopacom"][i]))
+            yield from visit("indopacom", i)
             back += net.transit_usfj_indopacom_h
-            decider = net.indopacom
-            decided_by[i] = 2
-        if d.principal[i] < decider.principal_share:
+            decider = "indopacom"
+        decided_by[i] = 1 if decider == "usfj" else 2
+        node = getattr(net, decider)
+        if d.principal[i] < node.principal_share:
             needed_principal[i] = True
-            yield env.timeout(decider.deferral(env.now, net.crisis)
-                              + decider.principal_decision_h)
+            step = "combined" if d.combined[i] < net.combined_share else "single"
+            wait, wake = net.waits[decider, step]
+            hold = calendar.deferral(env.now, wait, wake) + node.principal_decision_h
+            parts["principal"][i] = hold
+            yield env.timeout(hold)
+        parts["transit"][i] = 2.0 * back
         yield env.timeout(back)
         latency[i] = env.now - t0
         done_at[i] = env.now
 
-    def source():  # type: ignore[no-untyped-def]
-        for i in range(n):   # one arrival process keeps the event heap small
-            yield env.timeout(d.arrivals[i] - env.now)
-            env.process(request(i))
+    def other(k: int):  # type: ignore[no-untyped-def]
+        node = net.indopacom
+        hours = _work(node, d.competing_service[k], d.competing_triage[k], env.now)
+        yield from desks["indopacom"].serve(hours)
 
-    env.process(source())
-    env.run(until=end)
+    def source(times: np.ndarray, process):  # type: ignore[no-untyped-def]
+        for i in range(times.size):   # one arrival process keeps the event heap small
+            yield env.timeout(times[i] - env.now)
+            env.process(process(i))
+
+    env.process(source(d.arrivals, request))
+    env.process(source(d.competing, other))
+    env.run()
 
     measured = (d.arrivals >= start) & (d.arrivals < stop)
     result: dict[str, object] = {
         "latency_h": latency[measured],
+        "parts_h": {part: values[measured] for part, values in parts.items()},
         "decided_in_window": int(np.sum((done_at >= start) & (done_at < stop))),
         "days": days,
         "utilisation": {name: desk.busy_hours / max(desk.staffed_hours, 1e-12)
@@ -261,9 +329,9 @@ def simulate(net: Network, days: float, warmup_days: float, seed: np.random.Seed
             "decided_by": np.array(["", "usfj", "indopacom"])[decided_by[measured]],
             "needed_principal": needed_principal[measured],
             "latency_h": latency[measured],
+            **{f"{part}_h": values[measured] for part, values in parts.items()},
         }
     return result
-
 
 
 def _one(args: tuple[Network, float, float, np.random.SeedSequence, bool]
@@ -314,18 +382,36 @@ def compare_structures(model: Any, values: Mapping[str, float], days: float,
                        warmup_days: float, replications: int, seed: int,
                        workers: int | None = None, *, file: str | None = None,
                        records: bool = False
-                       ) -> tuple[list[list[dict[str, object]]], dict[str, np.ndarray]]:
-    """Simulate both structures from one set of c2 inputs, and evaluate the approximation
-    (`model`, a :class:`~kaname.models.c2.C2Model`) on the same two rows.
+                       ) -> tuple[list[list[dict[str, object]]], list[list[dict[str, object]]],
+                                  dict[str, np.ndarray]]:
+    """Simulate both structures from one set of c2 inputs, each also with every node on
+    JJOC's clock (for the decomposition), and evaluate the approximation (`model`, a
+    :class:`~kaname.models.c2.C2Model`) on the two structures.
 
-    Returns the replications per structure (as :func:`replicate`) and the approximation's
-    outputs (through the engine), arrays indexed by structure code.
+    Returns the replications per structure, the same-clock replications per structure (as
+    :func:`replicate`; common random numbers throughout) and the approximation's outputs
+    (through the engine), arrays indexed by structure code.
     """
     rows = [{**values, P + "structure": float(code)} for code in range(len(STRUCTURES))]
-    nets = [network_from_values(row, model.offsets, file=file) for row in rows]
+    nets = [network_from_values(row, model.profile, file=file)
+            for row in [*rows, *map(same_clock, rows)]]
     runs = replicate(nets, days, warmup_days, replications, seed, workers, records=records)
     approx = model.evaluate_dict({p: np.array([row[p] for row in rows]) for p in INPUTS})
-    return runs, approx
+    return runs[:len(rows)], runs[len(rows):], approx
+
+
+def decompose(runs: Sequence[dict[str, object]], same: Sequence[dict[str, object]]
+              ) -> dict[str, float]:
+    """The mean latency by part, as the approximation's outputs ``latency_{part}_h``:
+    transit, staff work, queueing and waiting for commanders from the same-clock runs, and
+    the clock's part, the difference of the two means (common random numbers)."""
+    def mean(rs: Sequence[dict[str, object]], key: str | None = None) -> float:
+        values = [np.asarray(r["latency_h"] if key is None else r["parts_h"][key])  # type: ignore[index]
+                  for r in rs]
+        return float(np.mean(np.concatenate(values)))
+    out = {f"latency_{part}_h": mean(same, part) for part in PARTS}
+    out["latency_clock_h"] = mean(runs) - mean(same)
+    return out
 
 
 def summarise(runs: Sequence[dict[str, object]]) -> dict[str, object]:
@@ -341,9 +427,13 @@ def summarise(runs: Sequence[dict[str, object]]) -> dict[str, object]:
     q = (lambda p: float(np.quantile(lat, p))) if lat.size else (lambda p: float("nan"))
     half_width = (1.96 * per_rep_mean.std(ddof=1) / np.sqrt(len(runs))
                   if len(runs) > 1 else float("nan"))
+    parts = {f"latency_{part}_h": float(np.mean(np.concatenate(
+        [np.asarray(r["parts_h"][part]) for r in runs])))  # type: ignore[index]
+        for part in PARTS} if lat.size else {}
     return {
         "requests": int(lat.size),
         "unfinished": int(lat.size - finite.size),
+        **parts,
         "latency_mean_h": float(np.mean(lat)) if lat.size else float("nan"),
         "latency_mean_ci95_h": float(half_width),
         "latency_median_h": q(0.5),

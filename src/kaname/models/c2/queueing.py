@@ -35,7 +35,6 @@ from kaname.models.c2.hours import HOURS_MID
 PSA_MAX_LOAD = 0.95    # cap on the per-hour load fed to Erlang C; the fluid term takes over
 TABLE_SERVERS = 64     # Erlang C is tabulated for 0–64 servers (exact recursion above)
 TABLE_LOADS = 1024     # load nodes ρ = a/c on [0, PSA_MAX_LOAD] (interpolation error < 1e-5)
-Shifts = tuple[np.ndarray, np.ndarray, np.ndarray]  # day staff, night staff, on-duty mask
 FLUID_HORIZON_H = 47.5  # the fluid wait counts at most this long (from mid-hour, two days)
 
 
@@ -170,36 +169,30 @@ def fluid_waits(backlogs: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return np.where(pending > 0, hours, 0.0).transpose(0, 2, 1)
 
 
-def node_hourly(arrivals: np.ndarray, servers: np.ndarray, shifts: Shifts,
-                service_mean: np.ndarray, scv: np.ndarray, horizon_h: float,
-                varies: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Queueing delay, departure flow and utilisation of one node, per UTC hour.
+def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndarray,
+                scv: np.ndarray, horizon_h: float) -> dict[str, np.ndarray]:
+    """Queueing delay, departure flow, utilisation and overloaded hours of one desk, per UTC
+    hour.
 
-    ``arrivals`` (requests/hour) and ``servers`` are 24 × samples, `shifts` the day and
-    night staff and on-duty mask that make up ``servers``; returns the mean and variance of
-    the wait per hour, the departure flow per hour, daily utilisation and the samples with
-    a backlog (the only ones whose departures differ from their arrivals).
-
-    Only the samples in `varies` have arrivals that change over the day; for the others the
-    stationary wait is computed once per shift instead of once per hour (the same numbers,
-    a twelfth of the work).
+    ``arrivals`` (requests/hour), ``servers`` and ``service_mean`` (hours; triage makes it
+    vary by hour) are 24 × samples, ``scv`` the squared coefficient of variation of the
+    work (samples,). Returns the mean and variance of the wait per hour, the departure flow
+    per hour (the flow starting work), the daily utilisation and throughput, and the share
+    of hours in which work arrives faster than the officers can do it (every hour when the
+    daily load exceeds the daily capacity).
     """
     capacity = servers / service_mean                            # requests/hour
+    work = arrivals * service_mean                               # officer-hours per hour
     daily_load = arrivals.sum(axis=0)
     daily_cap = capacity.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rho_day = np.where(daily_cap > 0, daily_load / daily_cap, np.inf)
+        rho_day = np.where(servers.sum(axis=0) > 0, work.sum(axis=0) / servers.sum(axis=0),
+                           np.inf)
     # The periodic backlog only exists below daily saturation: scale the flow down to it
     # and add the horizon-average growth of the backlog separately.
-    scale = np.where(rho_day > 0.999, 0.999 / np.maximum(rho_day, 1e-300), 1.0)
+    scale = np.where(rho_day > 0.999, 0.999 / np.maximum(rho_day, 1e-30), 1.0)
     lam = arrivals * scale
-    day, night, on = shifts
-    per_shift = mmc_wait_moments(np.stack([day, night]), lam[:1], service_mean, scv)
-    mean, var = (np.where(on, m[0], m[1]) for m in per_shift)
-    if varies is not None and varies.size:
-        hourly = mmc_wait_moments(servers[:, varies], lam[:, varies], service_mean[varies],
-                                  scv[varies])
-        mean[:, varies], var[:, varies] = hourly
+    mean, var = mmc_wait_moments(servers, lam, service_mean, scv)
     growth = np.where(rho_day > 1.0, (np.minimum(rho_day, 1e6) - 1.0) * horizon_h, 0.0)
     mean += growth / 2.0
     var += growth**2 / 12.0
@@ -214,10 +207,9 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, shifts: Shifts,
             np.stack([0.5 * (start + end), end, start]), capacity[:, overloaded])
         mean[:, overloaded] += fluid_mean
         var[:, overloaded] += (fluid_end - fluid_start) ** 2 / 12.0
-    offered_work = daily_load * service_mean
-    staff_hours = servers.sum(axis=0)
+    busy = (work > servers) | (rho_day > 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        utilisation = np.where(staff_hours > 0, offered_work / staff_hours, 0.0)
+        utilisation = np.where(np.isfinite(rho_day), rho_day, 0.0)
     return {"wait_mean": mean, "wait_var": var, "departures": departures,
-            "backlogged": overloaded,
-            "utilisation": utilisation, "throughput": np.minimum(daily_load, daily_cap)}
+            "busy_hours": busy, "utilisation": utilisation,
+            "throughput": np.minimum(daily_load, daily_cap)}

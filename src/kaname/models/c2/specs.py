@@ -34,6 +34,7 @@ NODE_LABELS = {
 }
 
 VALIDATED_PER_DAY = 45.0  # requests a day: the approximation's checked range
+ADAPTATION = "adaptation"   # the group of c2.adaptation.* inputs (shared by the desks)
 
 
 def _per_node(en: str, ja: str, nodes: tuple[str, ...] = NODES, **kwargs: Any
@@ -92,6 +93,40 @@ class C2Declarations(DeclaredModel):
     arrivals_per_day_crisis = Input(Spec(
         "Coordination requests per day, crisis", "危機時の調整要求件数(1日あたり)",
         unit="request/day", low=0.0, high=10000.0, validated=(0.0, VALIDATED_PER_DAY)))
+    diurnal_strength = Input(Spec(
+        "How closely requests follow Tokyo's operational day", "要求が東京の業務日に従う度合い",
+        low=0.0, high=1.0,
+        description="0: requests arrive evenly round the clock; 1: by the data library's "
+                    "hourly profile (c2.jjoc.arrival_profile)."))
+    combined_share = Input(Spec(
+        "Share of commanders' decisions that also need Japan's commander",
+        "指揮官決裁のうち日本側指揮官も要する(共同決定)割合", low=0.0, high=1.0,
+        description="A combined step waits until both commanders are on duty at once (a "
+                    "shared window) or, in a crisis, woken."))
+    trigger_utilisation = Input(Spec(
+        "Desk utilisation at which a desk adapts", "司令部が対応策をとる稼働率", low=0.3,
+        high=1.0), path="{model}.adaptation.trigger_utilisation")
+    surge_share_max = Input(Spec(
+        "Surge staffing limit (extra officers, share of the day shift)",
+        "増員の上限(日勤人数に対する割合)", low=0.0, high=3.0),
+        path="{model}.adaptation.surge_share_max")
+    surge_delay_h = Input(Spec("Surge staffing delay", "増員までの遅延", unit="hour", low=0.0,
+                               high=72.0), path="{model}.adaptation.surge_delay_h")
+    triage_share_max = Input(Spec(
+        "Triage limit (share of requests worked in short form)", "トリアージの上限(簡略処理の割合)",
+        low=0.0, high=1.0), path="{model}.adaptation.triage_share_max")
+    triage_delay_h = Input(Spec("Triage delay", "トリアージまでの遅延", unit="hour", low=0.0,
+                                high=72.0), path="{model}.adaptation.triage_delay_h")
+    triage_work_factor = Input(Spec(
+        "Staff work of a triaged request (share of the full work)", "簡略処理の作業量(通常比)",
+        low=0.05, high=1.0), path="{model}.adaptation.triage_work_factor")
+    delegation_share_max = Input(Spec(
+        "Further delegation limit (share of escalations left to the JFHQ)",
+        "追加委任の上限(統合軍司令部に委ねるエスカレーションの割合)", low=0.0, high=1.0),
+        path="{model}.adaptation.delegation_share_max")
+    delegation_delay_h = Input(Spec("Further delegation delay", "追加委任までの遅延", unit="hour",
+                                    low=0.0, high=72.0),
+                               path="{model}.adaptation.delegation_delay_h")
     transit_jjoc_usfj_h = Input(Spec(
         "Transit JJOC ↔ USFJ per hop", "統合作戦司令部↔在日米軍の伝達時間", unit="hour", low=0.0,
         high=72.0), path="{model}.transit.jjoc_usfj_h")
@@ -127,8 +162,20 @@ class C2Declarations(DeclaredModel):
                                                   unit="minute", low=0.0, high=1440.0)),
         "principal_wakeup_h": Input(_per_node(
             "{node}: delay to reach the commander off duty (crisis)",
-            "{node}:勤務時間外に指揮官へ到達するまでの遅延(危機時)", DECIDING_NODES,
-            unit="hour", low=0.0, high=48.0)),
+            "{node}:勤務時間外に指揮官へ到達するまでの遅延(危機時)", unit="hour", low=0.0,
+            high=48.0)),
+        "workdays": Input(_per_node(
+            "{node}: commander's working days a week (from Monday)",
+            "{node}:指揮官の週あたり勤務日数(月曜から)", unit="day", kind="integer", low=1,
+            high=7)),
+        "competing_per_day_peacetime": Input(_per_node(
+            "{node}: other theatre requests per day, peacetime",
+            "{node}:日本以外の戦域からの要求件数(1日あたり・平時)", ("indopacom",),
+            unit="request/day", low=0.0, high=10000.0)),
+        "competing_per_day_crisis": Input(_per_node(
+            "{node}: other theatre requests per day, crisis",
+            "{node}:日本以外の戦域からの要求件数(1日あたり・危機時)", ("indopacom",),
+            unit="request/day", low=0.0, high=10000.0)),
         "jfhq_day_staff": Input(_per_node("{node} as joint force HQ: day-shift action officers",
                                           "{node}(統合軍司令部):日勤の担当幕僚数", ("usfj",),
                                           **_staff)),
@@ -161,6 +208,38 @@ class C2Declarations(DeclaredModel):
                                               "above 1 the backlog grows."))
     utilisation = Output(Spec("Staff utilisation by node", "司令部別の幕僚稼働率", low=0.0,
                               dims=("c2_node",), better="lower"))
+    overloaded_hours_share = Output(Spec(
+        "Share of hours in which a desk is overloaded", "いずれかの司令部が過負荷の時間の割合",
+        low=0.0, high=1.0, better="lower",
+        description="Hours in which work reaches some desk faster than its officers "
+                    "(after adaptation) can do it; every hour if a desk's daily load exceeds "
+                    "its daily capacity."))
+    overloaded_by_node = Output(Spec("Share of hours overloaded, by node", "司令部別の過負荷時間の割合",
+                                     low=0.0, high=1.0, dims=("c2_node",), better="lower"))
+    surge_officer_hours_per_day = Output(Spec(
+        "Surge staffing called in", "増員した幕僚の延べ時間", unit="hour/day", low=0.0,
+        better="lower", description="Officer-hours a day above the planned watch, all desks."))
+    further_delegated_share = Output(Spec(
+        "Share of escalations further delegated to the JFHQ", "統合軍司令部に追加委任されたエスカレーションの割合",
+        low=0.0, high=1.0))
+    # The mean latency, decomposed (the parts sum to latency_mean_h): transit, staff work,
+    # queueing and waiting for commanders as they would be with every node on JJOC's clock,
+    # and the rest, which is what the clocks' difference costs.
+    latency_transit_h = Output(Spec("Mean latency: hop transit", "平均所要時間の内訳:伝達",
+                                    unit="hour", low=0.0))
+    latency_work_h = Output(Spec("Mean latency: staff work", "平均所要時間の内訳:幕僚作業",
+                                 unit="hour", low=0.0))
+    latency_queue_h = Output(Spec("Mean latency: queueing (same clock)",
+                                  "平均所要時間の内訳:待ち行列(同一時刻帯の場合)", unit="hour",
+                                  low=0.0))
+    latency_principal_h = Output(Spec("Mean latency: waiting for commanders (same clock)",
+                                      "平均所要時間の内訳:指揮官待ち(同一時刻帯の場合)",
+                                      unit="hour", low=0.0))
+    latency_clock_h = Output(Spec(
+        "Mean latency: the other side's clock", "平均所要時間の内訳:相手側の時刻(時差)",
+        unit="hour", better="lower",
+        description="Mean latency minus the mean with every node on JJOC's clock: queueing "
+                    "and waiting that the time difference causes (negative if it helps)."))
 
 
 # read-only views derived from the declarations (the DES and the checks read them)
@@ -182,7 +261,7 @@ def check_values(values: Mapping[str, object], *, file: str | None = None) -> No
     for path in values:
         if path.startswith(P) and path not in INPUTS:
             node = path[len(P):].split(".", 1)[0]
-            if node not in NODES and node != "transit" and "." in path[len(P):]:
+            if node not in NODES and node not in ("transit", ADAPTATION) and "." in path[len(P):]:
                 _fail(path, f"unknown node {node!r}; known nodes: {', '.join(NODES)}", file)
             _fail(path, "unknown c2 parameter", file)
     for path, raw in values.items():

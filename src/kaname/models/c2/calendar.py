@@ -1,0 +1,144 @@
+"""The principals' week: when a commander can decide, on a weekly UTC clock of 168 hours.
+
+A commander keeps office hours — the node's day shift — on the first ``workdays`` days of
+the local week (5: Monday to Friday). A decision that needs one commander waits until that
+commander is on duty; a *combined* step (a bilateral decision that needs the deciding
+commander and Japan's, at JJOC) waits until both are on duty at the same time — one of the
+"shared windows". With Tokyo and Honolulu on Monday–Friday 08:00–18:00 there are four such
+windows a week, Tokyo 08:00–13:00 Tuesday to Friday (Honolulu 13:00–18:00 Monday to
+Thursday): :func:`shared_windows` counts them from the data.
+
+In a crisis the off-duty principals are woken: the step waits
+``min(time to the next shared window, wake-up)``, where the wake-up is the longest
+wake-up delay of the principals who are off duty at that hour. In peacetime nobody is
+woken, but no step waits longer than :data:`WEEK_H` (a pair of principals with no shared
+window makes time within the week).
+
+Offsets, shift hours and workdays are whole numbers, so availability changes only on whole
+UTC hours: every quantity here is a (168 × samples) array indexed by UTC hour of the week
+(hour 0 = Monday 00:00 UTC). Both implementations read these arrays: the SimPy reference
+through :func:`deferral` and the vectorised approximation through
+:func:`deferral_moments`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+WEEK_H = 168
+NEVER = float(WEEK_H)   # peacetime: nobody is woken; no step waits longer than a week
+
+
+def on_duty_week(utc_offset: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 workdays: np.ndarray) -> np.ndarray:
+    """Whether a commander is on duty in each UTC hour of the week (168 × samples, bool).
+
+    A shift belongs to the local day it starts on; ``start == end`` is round the clock.
+    """
+    utc_offset, start, end, workdays = (np.atleast_1d(np.asarray(a, dtype=float))
+                                        for a in (utc_offset, start, end, workdays))
+    local = np.arange(WEEK_H)[:, None] + utc_offset              # local hours since Monday
+    length = np.where((end - start) % 24 == 0, 24.0, (end - start) % 24)
+    since_start = local - start
+    in_shift = since_start % 24 < length
+    shift_day = np.floor(since_start / 24) % 7                    # day the shift started
+    return in_shift & (shift_day < workdays)
+
+
+def wait_to_available(available: np.ndarray) -> np.ndarray:
+    """Hours from the start of each UTC hour of the week to the next available hour's start
+    (0 where available; capped at :data:`WEEK_H` where nothing is available all week)."""
+    n = available.shape[1]
+    doubled = np.concatenate([available, available])              # two weeks: wraps
+    big = 2 * WEEK_H
+    hour = np.where(doubled, np.arange(2 * WEEK_H)[:, None], big)
+    nxt = np.minimum.accumulate(hour[::-1], axis=0)[::-1][:WEEK_H]
+    wait = nxt - np.arange(WEEK_H)[:, None]
+    return np.minimum(wait, WEEK_H).astype(float).reshape(WEEK_H, n)
+
+
+def wake_week(off_duty: list[np.ndarray], wakeups: list[np.ndarray], crisis: np.ndarray
+              ) -> np.ndarray:
+    """Wake-up delay of a step per UTC hour of the week (168 × samples): the longest
+    wake-up of the principals off duty then (0 if none is); :data:`NEVER` in peacetime."""
+    wake = np.zeros(off_duty[0].shape)
+    for off, w in zip(off_duty, wakeups, strict=True):
+        np.maximum(wake, np.where(off, np.asarray(w, dtype=float), 0.0), out=wake)
+    return np.where(np.asarray(crisis, dtype=bool), wake, NEVER)
+
+
+def shared_windows(available: np.ndarray) -> np.ndarray:
+    """Number of separate stretches a week in which `available` holds (per sample)."""
+    starts = available & ~np.roll(available, 1, axis=0)
+    return starts.sum(axis=0)
+
+
+def deferral(t_utc: float, wait: np.ndarray, wake: np.ndarray) -> float:
+    """Hours a step reaching the principals at `t_utc` waits (scalar, for the DES).
+
+    `wait` and `wake` are one sample's (168,) arrays from :func:`wait_to_available` and
+    :func:`wake_week`."""
+    hour = int(np.floor(t_utc)) % WEEK_H
+    if wait[hour] == 0.0:
+        return 0.0
+    to_window = wait[hour] - (t_utc - np.floor(t_utc))
+    return float(min(to_window, wake[hour]))
+
+
+def _min_uniform_moments(y0: np.ndarray, y1: np.ndarray, cap: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """First two moments of ``min(cap, Y)`` for Y uniform on [y0, y1] (y1 > y0).
+
+    Below the cap Y contributes its own moments, above it the cap: with m = clip(cap, y0,
+    y1) the part below is uniform on [y0, m] with probability (m − y0)/(y1 − y0).
+    """
+    width = y1 - y0
+    m = np.minimum(np.maximum(cap, y0), y1)     # np.clip with array bounds is slow
+    p_below = (m - y0) / width
+    first = p_below * (y0 + m) / 2 + (1 - p_below) * cap
+    second = p_below * (y0 * y0 + y0 * m + m * m) / 3 + (1 - p_below) * cap * cap
+    return first, second
+
+
+def deferral_moments(reach: np.ndarray, wait: np.ndarray, wake: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share of zero deferral and the mean and variance of a positive deferral, per hour.
+
+    Requests of arrival hour u (rows of `reach`, 24 × samples, UTC hours) reach the
+    principals uniformly over ``[reach − ½, reach + ½)`` on a uniformly random day of the
+    week (the arrival profile is the same every day, so the weekday stays uniform). Each
+    of the 7 days' hour spans two whole UTC hours; in each part the deferral is 0 (a
+    shared hour) or ``min(wake, time to the window)`` with the time to the window
+    uniform, whose moments are exact (:func:`_min_uniform_moments`). Returns (on share,
+    mean deferral off, variance of deferral off); the off moments are 0 where an hour
+    has no off part.
+    """
+    n = reach.shape[1]
+    start = (reach - 0.5).astype(float)
+    columns = np.arange(n)
+    on = np.zeros(reach.shape)
+    first = np.zeros(reach.shape)
+    second = np.zeros(reach.shape)
+    for day in range(7):            # a loop over days: bounded scratch (24 × n per part)
+        a = start + 24.0 * day
+        split = np.floor(a) + 1.0                              # next whole UTC hour
+        for lo, hi in ((a, np.minimum(split, a + 1.0)), (split, a + 1.0)):
+            base = np.floor(lo)
+            flat = (base.astype(np.intp) % WEEK_H) * n + columns
+            w = np.take(wait, flat)
+            shared = w == 0.0
+            # time to the window runs from w − (hi − ⌊lo⌋) to w − (lo − ⌊lo⌋)
+            y0 = w - (hi - base)
+            m1, m2 = _min_uniform_moments(y0, np.maximum(w - (lo - base), y0 + 1e-12),
+                                          np.take(wake, flat))
+            length = np.maximum(hi - lo, 0.0)
+            off = np.where(shared, 0.0, length)
+            on += length - off
+            first += off * m1
+            second += off * m2
+    on /= 7.0
+    off_share = np.maximum(1.0 - on, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(off_share > 1e-12, first / 7.0 / off_share, 0.0)
+        var = np.where(off_share > 1e-12, second / 7.0 / off_share - mean * mean, 0.0)
+    return np.clip(on, 0.0, 1.0), mean, np.maximum(var, 0.0)
