@@ -82,7 +82,7 @@ def main() -> None:
     for code in (0, 1):
         v = dict(defaults)
         v["c2.structure"] = float(code)
-        nets.append(network_from_values(v, model.offsets))
+        nets.append(network_from_values(v, model.profile))
     for workers in (1, 2):
         t0 = time.perf_counter()
         runs = replicate(nets, 30.0, 3.0, 4, seed=1, workers=workers)

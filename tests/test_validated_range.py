@@ -30,19 +30,19 @@ def _load(tmp_path, text):
 
 
 def test_beyond_the_validated_range_warns_naming_the_input(tmp_path):
-    caught = _load(tmp_path, SCENARIO.replace("HIGH", "72"))
+    caught = _load(tmp_path, SCENARIO.replace("HIGH", "90"))
     assert len(caught) == 1
     text = str(caught[0].message)
-    assert "c2.arrivals_per_day_crisis" in text and "72" in text and "45" in text
+    assert "c2.arrivals_per_day_crisis" in text and "90" in text and "72" in text
 
 
 def test_within_the_validated_range_is_silent(tmp_path):
-    assert _load(tmp_path, SCENARIO.replace("HIGH", "40")) == []
+    assert _load(tmp_path, SCENARIO.replace("HIGH", "72")) == []
 
 
 def test_the_command_line_prints_it_once_as_one_line(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(SCENARIO.replace("HIGH", "72"), encoding="utf-8")
+    path.write_text(SCENARIO.replace("HIGH", "90"), encoding="utf-8")
     res = CliRunner().invoke(app, ["validate", str(path)])
     assert res.exit_code == 0
     lines = [ln for ln in res.stderr.splitlines() if "warning" in ln]

@@ -82,7 +82,8 @@ def transform(u: np.ndarray, unc: Uncertainty) -> np.ndarray:
         fc = (c - a) / (b - a)
         left = a + np.sqrt(u * (b - a) * (c - a))
         right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
-        return np.where(u < fc, left, right)
+        drawn = np.where(u < fc, left, right)
+        return np.round(drawn) if p.get("whole") else drawn   # an integer input's range
     if unc.dist == "normal":
         lo = -np.inf if "low" not in p else (p["low"] - p["mean"]) / p["sd"]
         hi = np.inf if "high" not in p else (p["high"] - p["mean"]) / p["sd"]

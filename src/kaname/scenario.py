@@ -212,6 +212,8 @@ def _uncertainty(path: str, raw: UncertaintyModel, spec: Spec, engine: Engine, f
                                 "which this entry lacks", file=file, key=key)
         low, mode, high = entry.bounds(spec.unit)
         dist, params = "triangular", {"low": low, "mode": mode, "high": high}
+        if spec.kind == "integer":     # whole numbers: the triangular draw, rounded
+            params["whole"] = 1.0
     else:
         needed = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
                   "integers": ("low", "high"), "normal": ("mean", "sd"),

@@ -256,6 +256,7 @@ def c2_section(ctx: Context) -> dict[str, Any]:
     blocks: list[Block] = [p(ctx.t("report.c2_intro"))]
     groups: dict[str, dict[str, np.ndarray]] = {
         k: {n: ctx.values(n)[structure == k] for n in names} for k in kinds}
+    counter = None
     if len(kinds) == 1:
         counter = c2_by_structure(ctx, names)
         if counter is None:
@@ -270,7 +271,64 @@ def c2_section(ctx: Context) -> dict[str, Any]:
     rows = [[k, *[band_text(ctx, g[n], str(ds[n].attrs.get("unit", ""))) for n in names]]
             for k, g in groups.items()]
     blocks.append(table([ctx.t("report.structure"), *[ctx.label(n) for n in names]], rows))
+    parts = [n for n in C2_PARTS if ctx.has(n)]
+    if parts:
+        blocks.append({"kind": "h3", "text": ctx.t("report.c2_parts")})
+        blocks.append(note(ctx.t("report.c2_parts_note")))
+        if len(kinds) == 1 and counter is not None:
+            part_groups = c2_by_structure(ctx, parts) or {}
+        else:
+            part_groups = {k: {n: ctx.values(n)[structure == k] for n in parts} for k in kinds}
+        blocks.append(table([ctx.t("report.structure"), *[ctx.label(n) for n in parts]],
+                            [[k, *[band_text(ctx, g[n], "hour") for n in parts]]
+                             for k, g in part_groups.items()]))
+        saving = c2_saving(ctx, structure, part_groups if len(kinds) == 1 else None)
+        if saving is not None:
+            blocks += saving
     return section(ctx, "c2", blocks)
+
+
+C2_PARTS = ("c2.latency_mean_h", "c2.latency_transit_h", "c2.latency_work_h",
+            "c2.latency_queue_h", "c2.latency_principal_h", "c2.latency_clock_h")
+
+
+def c2_saving(ctx: Context, structure: np.ndarray,
+              counter: dict[str, dict[str, np.ndarray]] | None) -> list[Block] | None:
+    """The JFHQ saving in mean latency and the time difference's part of it, paired on the
+    same futures: the first Hawaii-centric policy against the first JFHQ policy, or (one
+    structure in the run) the c2 model's own run of both structures on the run's futures.
+    Medians with their 95 % intervals (order statistics) and the share of the mean saving
+    that the clock explains. None when the two structures cannot be paired."""
+    from kaname.presentation import paired_interval
+
+    mean, clock = "c2.latency_mean_h", "c2.latency_clock_h"
+    if counter is not None and {"hawaii_centric", "jfhq_in_japan"} <= counter.keys():
+        h, j = counter["hawaii_centric"], counter["jfhq_in_japan"]
+        pair = ctx.t("report.c2_saving_both")
+    else:
+        per_policy = structure[:, 0]
+        if not (np.all(structure == per_policy[:, None]) and "hawaii_centric" in per_policy
+                and "jfhq_in_japan" in per_policy):
+            return None
+        a = int(np.flatnonzero(per_policy == "hawaii_centric")[0])
+        b = int(np.flatnonzero(per_policy == "jfhq_in_japan")[0])
+        h = {n: ctx.values(n)[a] for n in (mean, clock)}
+        j = {n: ctx.values(n)[b] for n in (mean, clock)}
+        pair = ctx.t("report.c2_saving_policies", a=ctx.policies[a], b=ctx.policies[b])
+    saving = np.asarray(h[mean] - j[mean], dtype=float)
+    by_clock = np.asarray(h[clock] - j[clock], dtype=float)
+    rows = []
+    for label, d in ((ctx.t("report.c2_saving_row"), saving),
+                     (ctx.t("report.c2_saving_clock_row"), by_clock)):
+        lo, hi = paired_interval(d, "median")
+        rows.append([label, ctx.fmt(float(np.median(d)), "hour"),
+                     f"{ctx.fmt(lo, 'hour')} – {ctx.fmt(hi, 'hour')}"])
+    total = float(saving.mean())
+    share = float(by_clock.mean()) / total if total else float("nan")
+    return [{"kind": "h3", "text": ctx.t("report.c2_saving")},
+            note(ctx.t("report.c2_saving_note", pair=pair,
+                       share=ctx.fmt(share, "share") if np.isfinite(share) else "—")),
+            table(["", ctx.t("common.median"), ctx.t("report.c2_interval")], rows)]
 
 
 def c2_by_structure(ctx: Context, names: Sequence[str]) -> dict[str, dict[str, np.ndarray]] | None:

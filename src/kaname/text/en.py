@@ -106,6 +106,21 @@ TEXT: dict[str, str] = {
     "report.c2_counterfactual": ("This run uses one structure ({structure}), so the report ran the "
                                  "c2 model alone for every structure on the run's first {n:,} "
                                  "futures, with the other c2 inputs as in policy {policy}."),
+    "report.c2_parts": "Why one structure is faster: the mean latency by part",
+    "report.c2_parts_note": ("The mean coordination latency split into hop transit, staff work, "
+                             "queueing and waiting for commanders, each as it would be with "
+                             "every headquarters on Tokyo's clock, and the rest: what the time "
+                             "difference costs (negative where it helps). The parts add up to "
+                             "the mean. Median (10–90 % of futures)."),
+    "report.c2_saving": "The joint force HQ's saving, and how much of it is the time difference",
+    "report.c2_saving_note": ("Paired on the same futures ({pair}). The time difference explains "
+                              "{share} of the mean saving; the rest is the hop, the queue and the "
+                              "commanders' wait that a decision in Japan skips."),
+    "report.c2_saving_both": "the c2 model run for both structures on the run's futures",
+    "report.c2_saving_policies": "policy {a} against policy {b}",
+    "report.c2_saving_row": "Saving in mean latency (Hawaii-centric − JFHQ)",
+    "report.c2_saving_clock_row": "of which the time difference",
+    "report.c2_interval": "95 % interval of the median",
     "report.hours": "Hours",
     "report.structure": "Structure",
     "report.homeland_intro": ("Each point is one future (a sample of at most {n} per policy): the "

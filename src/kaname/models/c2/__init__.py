@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from kaname.data import Library
-from kaname.errors import InputError
+from kaname.errors import DataError, InputError
 from kaname.models.base import Settings
 from kaname.models.c2.approx import approximate
 from kaname.models.c2.hours import HOURLY
@@ -81,14 +81,14 @@ def arrival_profile(library: Library) -> np.ndarray:
     values = raw if isinstance(raw, list) else [raw]
     if (len(values) != 24 or any(isinstance(v, bool) or not isinstance(v, (int, float))
                                  for v in values)):
-        raise InputError("must be a list of 24 hourly shares (00:00 to 23:00 local)",
+        raise DataError("must be a list of 24 hourly shares (00:00 to 23:00 local)",
                          file=entry.file, key=PROFILE)
     shares = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(shares)) or np.any(shares < 0):
-        raise InputError("hourly shares must be finite and at least 0", file=entry.file,
+        raise DataError("hourly shares must be finite and at least 0", file=entry.file,
                          key=PROFILE)
     if abs(shares.sum() - 1.0) > 1e-6:
-        raise InputError(f"hourly shares sum to {shares.sum():.6g}; they must sum to 1 (the "
+        raise DataError(f"hourly shares sum to {shares.sum():.6g}; they must sum to 1 (the "
                          "day's requests)", file=entry.file, key=PROFILE)
     return shares
 
@@ -102,6 +102,7 @@ def check_library(library: Library) -> None:
             raise InputError(f"unknown node {group!r}; known nodes: {', '.join(NODES)}",
                              file=entry.file, key=f"{P}{group}")
     values: dict[str, float] = {}
+    files: dict[str, str] = {}
     for path, spec in INPUTS.items():
         if path.endswith(".utc_offset_h"):  # from the node's time_zone (utc_offsets)
             continue
@@ -114,7 +115,12 @@ def check_library(library: Library) -> None:
         if isinstance(value, str) or value is None:
             raise InputError(f"must be {spec.allowed()}", file=entry.file, key=path)
         values[path] = float(value)
-    check_values(values, file=entry.file)
+        files[path] = entry.file
+    try:
+        check_values(values)
+    except InputError as error:          # name the file the offending entry came from
+        raise DataError(error.message, file=files.get(error.key or "", error.file),
+                        key=error.key) from None
     arrival_profile(library)
 
 

@@ -362,22 +362,6 @@ def replicate(nets: Sequence[Network], days: float, warmup_days: float, replicat
     return [flat[k * replications:(k + 1) * replications] for k in range(len(nets))]
 
 
-# Where the approximation is validated against this simulation (docs/models/c2.md): default
-# data, both structures, seed 5, 4 replications, 3 warm-up days. (situation, requests/day,
-# delegated share, measured days, within the stated tolerance): at 54 requests/day the
-# night watches run at ρ ≈ 0.9, outside the approximation's stated domain.
-VALIDATION_GRID: tuple[tuple[str, float, float, float, bool], ...] = (
-    ("crisis", 18.0, 0.5, 40.0, True),
-    ("crisis", 36.0, 0.5, 30.0, True),
-    ("crisis", 45.0, 0.5, 30.0, True),
-    ("crisis", 54.0, 0.5, 30.0, False),
-    ("crisis", 36.0, 0.2, 30.0, True),
-    ("crisis", 36.0, 0.8, 30.0, True),
-    ("peacetime", 8.0, 0.5, 120.0, True),
-    ("peacetime", 20.0, 0.5, 60.0, True),
-)
-
-
 def compare_structures(model: Any, values: Mapping[str, float], days: float,
                        warmup_days: float, replications: int, seed: int,
                        workers: int | None = None, *, file: str | None = None,
