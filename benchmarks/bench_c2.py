@@ -26,7 +26,9 @@ def sample_inputs(model: C2Model, defaults: dict[str, float], n: int, rng) -> di
     x = {}
     for path, spec in model.inputs.items():
         base = defaults[path]
-        if spec.kind == "category":
+        if path.endswith((".utc_offset_h", ".workdays")):   # the clocks and weeks stay
+            x[path] = np.full(n, base)
+        elif spec.kind == "category":
             x[path] = rng.integers(0, len(spec.categories), n).astype(float)
         elif spec.kind == "integer":
             lo = max(spec.low or 0, round(base * 0.7))

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from kaname.data import Library
 from kaname.engine import Engine
 from kaname.errors import InputError
-from kaname.models.c2 import C2Model
-from kaname.models.c2 import calendar
+from kaname.models.c2 import C2Model, calendar
 from kaname.models.c2.queueing import erlang_c
 from kaname.testing import check_model
 

@@ -174,7 +174,7 @@ class C2Model(C2Declarations):
     lever_group = {"en": "Command and control", "ja": "指揮統制"}
     report_section = "kaname.report.sections:c2_section"
 
-    def __init__(self, offsets: Mapping[str, float], profile: Sequence[float],
+    def __init__(self, offsets: Mapping[str, float], profile: Sequence[float] | np.ndarray,
                  horizon_days: float = 120.0):
         self.coords: Mapping[str, Sequence[str]] = {"c2_node": list(NODES)}
         self.coord_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = {}

@@ -30,7 +30,7 @@ the simulation compute then run on the planned watch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from kaname.models.c2.hours import HOURLY, HOURS, HOURS_MID, interp_hourly, staf
 DESKS = ("jjoc", "usfj", "indopacom")
 
 
-def arrival_rates(per_day: np.ndarray, profile: np.ndarray, strength: np.ndarray,
+def arrival_rates(per_day: np.ndarray, profile: np.ndarray | Sequence[float], strength: np.ndarray,
                   jjoc_offset: np.ndarray) -> np.ndarray:
     """Requests per hour at JJOC by UTC hour (24 × samples).
 
@@ -61,7 +61,8 @@ def _service_mean(g: Mapping[str, np.ndarray], node: str) -> np.ndarray:
     return median * np.exp(g[f"{node}.service_log_sd"] ** 2 / 2.0)
 
 
-def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray) -> dict[str, np.ndarray]:
+def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray | Sequence[float]
+              ) -> dict[str, np.ndarray]:
     """Hourly arrivals, planned watch and adaptation of every desk (24 × samples each).
 
     `g` maps input names without the ``c2.`` prefix to arrays over the samples (category

@@ -151,6 +151,9 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
     parts = {part: np.zeros(n, dtype=float) for part in PARTS}
     cells: dict[str, list] = {}
     for node, reach, var, w, back, q, wk in branches:
+        if not np.any(w > 0):     # no decision here in this block (e.g. Hawaii-centric)
+            cells[node] = [(w, reach - hours_mid + back, var)]
+            continue
         share_p = g[f"{node}.principal_share"]
         combined = g["combined_share"]
         decision = g[f"{node}.principal_decision_min"] / 60.0

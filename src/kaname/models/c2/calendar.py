@@ -4,9 +4,10 @@ A commander keeps office hours — the node's day shift — on the first ``workd
 the local week (5: Monday to Friday). A decision that needs one commander waits until that
 commander is on duty; a *combined* step (a bilateral decision that needs the deciding
 commander and Japan's, at JJOC) waits until both are on duty at the same time — one of the
-"shared windows". With Tokyo and Honolulu on Monday–Friday 08:00–18:00 there are four such
-windows a week, Tokyo 08:00–13:00 Tuesday to Friday (Honolulu 13:00–18:00 Monday to
-Thursday): :func:`shared_windows` counts them from the data.
+"shared windows". With Tokyo on 09:00–18:00 and Honolulu on 08:00–17:00, Monday to Friday
+(the data's defaults), there are four such windows a week of 3 hours, Tokyo 09:00–12:00
+Tuesday to Friday (Honolulu 14:00–17:00 Monday to Thursday): :func:`shared_windows` counts
+them from the data.
 
 In a crisis the off-duty principals are woken: the step waits
 ``min(time to the next shared window, wake-up)``, where the wake-up is the longest

@@ -112,12 +112,12 @@ class C2Declarations(DeclaredModel):
         "増員の上限(日勤人数に対する割合)", low=0.0, high=3.0),
         path="{model}.adaptation.surge_share_max")
     surge_delay_h = Input(Spec("Surge staffing delay", "増員までの遅延", unit="hour", low=0.0,
-                               high=72.0), path="{model}.adaptation.surge_delay_h")
+                               high=23.0), path="{model}.adaptation.surge_delay_h")
     triage_share_max = Input(Spec(
         "Triage limit (share of requests worked in short form)", "トリアージの上限(簡略処理の割合)",
         low=0.0, high=1.0), path="{model}.adaptation.triage_share_max")
     triage_delay_h = Input(Spec("Triage delay", "トリアージまでの遅延", unit="hour", low=0.0,
-                                high=72.0), path="{model}.adaptation.triage_delay_h")
+                                high=23.0), path="{model}.adaptation.triage_delay_h")
     triage_work_factor = Input(Spec(
         "Staff work of a triaged request (share of the full work)", "簡略処理の作業量(通常比)",
         low=0.05, high=1.0), path="{model}.adaptation.triage_work_factor")
@@ -126,7 +126,8 @@ class C2Declarations(DeclaredModel):
         "追加委任の上限(統合軍司令部に委ねるエスカレーションの割合)", low=0.0, high=1.0),
         path="{model}.adaptation.delegation_share_max")
     delegation_delay_h = Input(Spec("Further delegation delay", "追加委任までの遅延", unit="hour",
-                                    low=0.0, high=72.0),
+                                    low=0.0, high=23.0,
+                                    description="A lag within the daily cycle (below 24 h)."),
                                path="{model}.adaptation.delegation_delay_h")
     transit_jjoc_usfj_h = Input(Spec(
         "Transit JJOC ↔ USFJ per hop", "統合作戦司令部↔在日米軍の伝達時間", unit="hour", low=0.0,
