@@ -72,7 +72,9 @@ def _policy_values(scenario_path: str | Path, policy: str | None, situation: str
     return values, model, chosen, scenario.name, settings
 
 
-def _records_csv(results: list[list[dict]], structures: tuple[str, ...]) -> str:
+def _records_csv(results: list[list[dict]], structures: tuple[str, ...],
+                 tokyo_offset_h: float) -> str:
+    """One CSV row per simulated request; the Tokyo hour from JJOC's clock (an input)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["structure", "replication", "request", "arrival_h_utc_from_start",
@@ -85,7 +87,7 @@ def _records_csv(results: list[list[dict]], structures: tuple[str, ...]) -> str:
                 arrival = float(rec["arrival_utc_h"][i])
                 latency = float(rec["latency_h"][i])
                 writer.writerow([structure, rep, i, f"{arrival:.4f}",
-                                 int((arrival + 9.0) % 24), rec["decided_by"][i],
+                                 int((arrival + tokyo_offset_h) % 24), rec["decided_by"][i],
                                  int(bool(rec["needed_principal"][i])),
                                  f"{latency:.4f}" if np.isfinite(latency) else "",
                                  *(f"{float(rec[f'{part}_h'][i]):.4f}"
@@ -142,7 +144,7 @@ def simulate(
                                        approx["c2.utilisation"][k].tolist(), strict=True))},
         }
     if records is not None:
-        emit(_records_csv(results, STRUCTURES), records)
+        emit(_records_csv(results, STRUCTURES, values["c2.jjoc.utc_offset_h"]), records)
     if fmt == "json":
         emit(dumps_json(report))
         return

@@ -144,10 +144,12 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
     branches = (("usfj", reach_u, var_u, profile_w * share_u, tr1, queue_u, work_u),
                 ("indopacom", reach_i, var_i, profile_w * (1.0 - share_u), tr1 + tr2,
                  queue_i, work_i))
-    week = {node: calendar.on_duty_week(g[f"{node}.utc_offset_h"], g[f"{node}.duty_start_h"],
-                                        g[f"{node}.duty_end_h"], g[f"{node}.workdays"])
-            for node in DESKS}
-    wake = {node: g[f"{node}.principal_wakeup_h"] for node in DESKS}
+    keys = ("utc_offset_h", "duty_start_h", "duty_end_h", "workdays")
+    distinct, calendar_of = calendar.distinct_calendars(
+        np.stack([g[f"{node}.{key}"] for node in DESKS for key in keys]).astype(float))
+    week = {node: calendar.on_duty_week(*distinct[4 * k:4 * k + 4])
+            for k, node in enumerate(DESKS)}                    # 168 × distinct calendars
+    wake = {node: g[f"{node}.principal_wakeup_h"].astype(np.float32) for node in DESKS}
     parts = {part: np.zeros(n, dtype=float) for part in PARTS}
     cells: dict[str, list] = {}
     for node, reach, var, w, back, q, wk in branches:
@@ -163,12 +165,13 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
         parts["queue"] += (w * q).sum(axis=0)
         node_cells = [(w * (1.0 - share_p), base, var)]
         steps = ((1.0 - combined, [node]), (combined, [node, "jjoc"]))
-        for step_share, who in steps:
-            available = np.logical_and.reduce([week[k] for k in who])
-            waits = calendar.wake_week([~week[k] for k in who], [wake[k] for k in who],
-                                       crisis)
-            on, d_mean, d_var = calendar.deferral_moments(
-                reach, calendar.wait_to_available(available), waits)
+        waits = [(calendar.wait_to_available(np.logical_and.reduce([week[k] for k in who])),
+                  calendar.WakeRule(tuple((~week[k]).astype(np.float32) for k in who),
+                                    tuple(wake[k] for k in who), crisis))
+                 for _, who in steps]
+        moments = calendar.deferral_moments_of_steps(reach, waits, calendar_of,
+                                                     second_moment=mixture)
+        for (step_share, _), (on, d_mean, d_var) in zip(steps, moments, strict=True):
             weight = w * share_p * step_share
             parts["principal"] += (weight * (decision + (1.0 - on) * d_mean)).sum(axis=0)
             if mixture:
@@ -182,8 +185,9 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
     busy = np.stack([jj["busy_hours"], us["busy_hours"], ip["busy_hours"]])   # 3 × 24 × n
     japan_share_i = np.where(total_i.sum(axis=0) > 0,
                              japan_i.sum(axis=0) / np.maximum(total_i.sum(axis=0), 1e-30), 0.0)
-    decisions = delegated * us["throughput"] + (1 - delegated) * np.minimum(
-        us["throughput"], ip["throughput"] * japan_share_i / np.maximum(1 - delegated, 1e-9))
+    at_usfj = (profile_w * share_u).sum(axis=0)       # decided at USFJ, further delegation in
+    decisions = at_usfj * us["throughput"] + np.minimum(
+        (1.0 - at_usfj) * us["throughput"], ip["throughput"] * japan_share_i)
     escalations = (profile_w * (1.0 - delegated)).sum(axis=0)
     extra = {
         "decisions_per_day": np.minimum(decisions, jj["throughput"]).astype(float),

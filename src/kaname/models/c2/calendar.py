@@ -24,6 +24,9 @@ through :func:`deferral` and the vectorised approximation through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 WEEK_H = 168
@@ -86,22 +89,52 @@ def deferral(t_utc: float, wait: np.ndarray, wake: np.ndarray) -> float:
     return float(min(to_window, wake[hour]))
 
 
-def _min_uniform_moments(y0: np.ndarray, y1: np.ndarray, cap: np.ndarray
+def _min_uniform_moments(y0: np.ndarray, y1: np.ndarray, cap: np.ndarray,
+                         second_moment: bool = True, width: np.ndarray | None = None
                          ) -> tuple[np.ndarray, np.ndarray]:
     """First two moments of ``min(cap, Y)`` for Y uniform on [y0, y1] (y1 > y0).
 
     Below the cap Y contributes its own moments, above it the cap: with m = clip(cap, y0,
     y1) the part below is uniform on [y0, m] with probability (m − y0)/(y1 − y0).
     """
-    width = y1 - y0
+    width = y1 - y0 if width is None else width
     m = np.minimum(np.maximum(cap, y0), y1)     # np.clip with array bounds is slow
     p_below = (m - y0) / width
     first = p_below * (y0 + m) / 2 + (1 - p_below) * cap
+    if not second_moment:
+        return first, first
     second = p_below * (y0 * y0 + y0 * m + m * m) / 3 + (1 - p_below) * cap * cap
     return first, second
 
 
-def deferral_moments(reach: np.ndarray, wait: np.ndarray, wake: np.ndarray
+@dataclass(frozen=True)
+class WakeRule:
+    """The crisis wake-up of a step without a (168 × samples) array: the principals'
+    off-duty masks per distinct calendar (168 × calendars), their wake-up delays per
+    sample, and whether each sample is a crisis (:func:`wake_week`, evaluated where read).
+    """
+
+    off_duty: tuple[np.ndarray, ...]
+    wakeups: tuple[np.ndarray, ...]
+    crisis: np.ndarray
+
+    def at(self, flat: np.ndarray) -> np.ndarray:
+        """The wake-up at flat (hour × calendars + calendar) positions, per sample."""
+        cap = np.zeros(flat.shape, dtype=np.float32)
+        for off, w in zip(self.off_duty, self.wakeups, strict=True):
+            np.maximum(cap, np.take(off, flat) * w, out=cap)
+        return np.where(self.crisis, cap, np.float32(NEVER))
+
+
+def distinct_calendars(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns of `keys` (whole-number calendar inputs × samples) and each
+    sample's column among them: calendars rarely vary, so the week is built once each."""
+    unique, index = np.unique(keys, axis=1, return_inverse=True)
+    return unique, index.reshape(-1)
+
+
+def deferral_moments(reach: np.ndarray, wait: np.ndarray, wake: np.ndarray | WakeRule,
+                     index: np.ndarray | None = None, *, second_moment: bool = True
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of zero deferral and the mean and variance of a positive deferral, per hour.
 
@@ -112,34 +145,64 @@ def deferral_moments(reach: np.ndarray, wait: np.ndarray, wake: np.ndarray
     shared hour) or ``min(wake, time to the window)`` with the time to the window
     uniform, whose moments are exact (:func:`_min_uniform_moments`). Returns (on share,
     mean deferral off, variance of deferral off); the off moments are 0 where an hour
-    has no off part.
+    has no off part (and the variance 0 without `second_moment`).
+
+    `wait` is (168 × calendars) with `index` the calendar of each sample (None: one
+    calendar per sample); `wake` the matching (168 × calendars) array or a
+    :class:`WakeRule`.
     """
+    return deferral_moments_of_steps(reach, [(wait, wake)], index,
+                                     second_moment=second_moment)[0]
+
+
+def deferral_moments_of_steps(reach: np.ndarray,
+                              steps: Sequence[tuple[np.ndarray, np.ndarray | WakeRule]],
+                              index: np.ndarray | None = None, *, second_moment: bool = True
+                              ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`deferral_moments` of several steps reached at the same times (a decider's
+    single and combined steps), sharing the hour arithmetic. Over the hour
+    ``[reach − ½, reach + ½)`` with ``f`` the fraction past the whole hour ``h``, the
+    first part lies in hour ``h`` (length 1 − f, time to the window from w − 1 to w − f)
+    and the second in hour ``h + 1`` (length f, from w − f to w)."""
     n = reach.shape[1]
-    start = (reach - 0.5).astype(float)
-    columns = np.arange(n)
-    on = np.zeros(reach.shape)
-    first = np.zeros(reach.shape)
-    second = np.zeros(reach.shape)
+    columns = np.arange(n) if index is None else np.asarray(index, dtype=np.intp)
+    calendars = steps[0][0].shape[1]
+    # float32 (times within a week to ~10⁻⁵ h; the variance of a week-long wait to 10⁻³ h²)
+    dtype = np.float32
+    start = np.asarray(reach, dtype=float) - 0.5
+    hour = np.floor(start)
+    frac = (start - hour).astype(dtype)
+    hour_of_week = hour.astype(np.intp) % WEEK_H
+    one = dtype(1.0)
+    parts = ((0, one - frac, frac, one), (1, frac, dtype(0.0), frac))  # (hour, length, lo, hi)
+    tiny = dtype(1e-6)    # a part of length 0 contributes nothing; its width only must not be 0
+    steps = [(np.asarray(wait, dtype=dtype),
+              wake if isinstance(wake, WakeRule) else np.asarray(wake, dtype=dtype))
+             for wait, wake in steps]
+    sums = [[np.zeros(reach.shape, dtype=dtype) for _ in range(3)] for _ in steps]
+    widths = [np.maximum(length, tiny) for _, length, _, _ in parts]
     for day in range(7):            # a loop over days: bounded scratch (24 × n per part)
-        a = start + 24.0 * day
-        split = np.floor(a) + 1.0                              # next whole UTC hour
-        for lo, hi in ((a, np.minimum(split, a + 1.0)), (split, a + 1.0)):
-            base = np.floor(lo)
-            flat = (base.astype(np.intp) % WEEK_H) * n + columns
-            w = np.take(wait, flat)
-            shared = w == 0.0
-            # time to the window runs from w − (hi − ⌊lo⌋) to w − (lo − ⌊lo⌋)
-            y0 = w - (hi - base)
-            m1, m2 = _min_uniform_moments(y0, np.maximum(w - (lo - base), y0 + 1e-12),
-                                          np.take(wake, flat))
-            length = np.maximum(hi - lo, 0.0)
-            off = np.where(shared, 0.0, length)
-            on += length - off
-            first += off * m1
-            second += off * m2
-    on /= 7.0
-    off_share = np.maximum(1.0 - on, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(off_share > 1e-12, first / 7.0 / off_share, 0.0)
-        var = np.where(off_share > 1e-12, second / 7.0 / off_share - mean * mean, 0.0)
-    return np.clip(on, 0.0, 1.0), mean, np.maximum(var, 0.0)
+        for (shift, length, lo, hi), width in zip(parts, widths, strict=True):
+            flat = (hour_of_week + (24 * day + shift)) % WEEK_H
+            flat *= calendars
+            flat += columns
+            for (wait, wake), (on, first, second) in zip(steps, sums, strict=True):
+                w = np.take(wait, flat)
+                cap = wake.at(flat) if isinstance(wake, WakeRule) else np.take(wake, flat)
+                y0 = w - hi
+                m1, m2 = _min_uniform_moments(y0, w - lo, cap, second_moment, width)
+                off = np.where(w == 0.0, dtype(0.0), length)
+                on += length - off
+                first += off * m1
+                if second_moment:
+                    second += off * m2
+    out = []
+    for on32, first32, second32 in sums:
+        on, first, second = (a.astype(float) for a in (on32, first32, second32))
+        on /= 7.0
+        off_share = np.maximum(1.0 - on, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(off_share > 1e-12, first / 7.0 / off_share, 0.0)
+            var = np.where(off_share > 1e-12, second / 7.0 / off_share - mean * mean, 0.0)
+        out.append((np.clip(on, 0.0, 1.0), mean, np.maximum(var, 0.0)))
+    return out

@@ -63,7 +63,7 @@ def scenario_futures(path: str | Path, n: int, situation: str = "crisis"
                    for i in range(n)]
 
 
-def compare_future(model: Any, values: Mapping[str, float], days: float = 20.0,
+def compare_future(model: Any, values: Mapping[str, float], days: float = 21.0,
                    replications: int = 4, seed: int = 5, workers: int | None = None
                    ) -> dict[str, dict[str, dict[str, float]]]:
     """``{structure: {"simulation": ..., "approximation": ...}}`` of :data:`METRICS`."""
