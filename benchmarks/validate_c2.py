@@ -4,7 +4,7 @@ Run: ``python benchmarks/validate_c2.py [N] [peacetime]`` (N futures of the bund
 default 24, a few minutes on two cores; ``peacetime`` sets the situation to peacetime and
 samples the peacetime request rates from the data library). For each of the example's first N sampled futures (its own
 design and seed; every c2 input it samples), both structures are simulated (seed 5,
-4 replications of 20 days after 3 warm-up days, common random numbers) and evaluated by
+4 replications of 21 days (whole weeks) after 3 warm-up days, common random numbers) and evaluated by
 the approximation, each also with every node on JJOC's clock. Prints one markdown row per
 future and structure, then the JFHQ saving of the mean latency and the part of it the
 time difference explains, from both implementations. tests/test_c2_validation.py asserts
