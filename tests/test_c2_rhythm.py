@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 import pytest
+from cli_support import assert_one_line_exit_2, cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from kaname.data import Library
 from kaname.engine import Engine
@@ -475,25 +475,6 @@ policies:
 """
 
 
-def _kaname(*args, env=None):
-    from kaname.cli import app
-
-    res = CliRunner().invoke(app, list(args), env=env)
-    if res.exception is not None and not isinstance(res.exception, SystemExit):
-        raise res.exception
-    return res
-
-
-def _one_line_exit_2(res, *needles):
-    assert res.exit_code == 2, (res.stdout, res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    assert "Traceback" not in res.stderr and lines[0].startswith("kaname: error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
 def _profile_overlay(tmp_path, values):
     path = tmp_path / "profile.yaml"
     path.write_text("model: c2\nparameters:\n  jjoc:\n    arrival_profile: {value: "
@@ -524,8 +505,8 @@ def test_default_profile_literal_is_the_librarys():
 def test_bad_arrival_profile_data_check(tmp_path, case):
     values, word = BAD_PROFILES[case]
     data = _profile_overlay(tmp_path, values)
-    res = _kaname("data", "check", env={"KANAME_DATA": str(data)})
-    _one_line_exit_2(res, str(data), "c2.jjoc.arrival_profile", word)
+    res = cli("data", "check", env={"KANAME_DATA": str(data)})
+    assert_one_line_exit_2(res, str(data), "c2.jjoc.arrival_profile", word)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_PROFILES))
@@ -535,8 +516,8 @@ def test_bad_arrival_profile_scenario_validate(tmp_path, case):
     data = _profile_overlay(tmp_path, values)
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
-    res = _kaname("validate", str(scenario), env={"KANAME_DATA": str(data)})
-    _one_line_exit_2(res, "c2.jjoc.arrival_profile", word)
+    res = cli("validate", str(scenario), env={"KANAME_DATA": str(data)})
+    assert_one_line_exit_2(res, "c2.jjoc.arrival_profile", word)
     assert res.stdout == ""
 
 
@@ -544,8 +525,8 @@ def test_bad_arrival_profile_in_a_scenario_run_names_the_data_file(tmp_path):
     data = _profile_overlay(tmp_path, [0.05] * 24)
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
-    res = _kaname("validate", str(scenario), env={"KANAME_DATA": str(data)})
-    _one_line_exit_2(res, str(data), "c2.jjoc.arrival_profile")
+    res = cli("validate", str(scenario), env={"KANAME_DATA": str(data)})
+    assert_one_line_exit_2(res, str(data), "c2.jjoc.arrival_profile")
 
 
 NEGATIVE = {
@@ -560,8 +541,8 @@ def test_negative_delay_or_staff_in_a_scenario(tmp_path, case):
     path, dist = NEGATIVE[case]
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO + f"uncertainties:\n  {path}: {dist}\n", encoding="utf-8")
-    res = _kaname("validate", str(scenario))
-    _one_line_exit_2(res, str(scenario), f"uncertainties.{path}")
+    res = cli("validate", str(scenario))
+    assert_one_line_exit_2(res, str(scenario), f"uncertainties.{path}")
 
 
 OVERLAYS = {
@@ -580,12 +561,12 @@ def test_negative_delay_or_staff_in_a_data_overlay(tmp_path, case):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
     for args in (("validate", str(scenario)), ("data", "check")):
-        _one_line_exit_2(_kaname(*args, env={"KANAME_DATA": str(data)}), key, "out of range")
+        assert_one_line_exit_2(cli(*args, env={"KANAME_DATA": str(data)}), key, "out of range")
 
 
 def test_negative_delay_in_a_data_overlay_names_the_overlay(tmp_path):
     data = tmp_path / "bad.yaml"
     data.write_text("model: c2\nparameters:\n  " + OVERLAYS["surge delay"][0],
                     encoding="utf-8")
-    _one_line_exit_2(_kaname("data", "check", env={"KANAME_DATA": str(data)}), str(data),
+    assert_one_line_exit_2(cli("data", "check", env={"KANAME_DATA": str(data)}), str(data),
                      "c2.adaptation.surge_delay_h")

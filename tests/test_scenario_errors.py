@@ -15,9 +15,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_support import assert_one_line_exit_2, cli
 
-from kaname.cli import app
 from kaname.errors import InputError, ScenarioError
 from kaname.scenario import load_scenario
 
@@ -130,24 +129,6 @@ def test_oversized_file(tmp_path):
     with pytest.raises(InputError) as err:
         load_scenario(path)
     assert "larger than" in one_line(err.value) and str(path) in err.value.line()
-
-
-def cli(*args):
-    res = CliRunner().invoke(app, list(args))
-    if res.exception is not None and not isinstance(res.exception, SystemExit):
-        raise res.exception
-    return res
-
-
-def assert_one_line_exit_2(res, *needles):
-    assert res.exit_code == 2, (res.stdout, res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("kaname: error: "), lines[0]
-    assert "Traceback" not in res.stderr
-    assert res.stdout == ""
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def test_cli_bad_scenario_writes_no_output(tmp_path):
