@@ -451,18 +451,15 @@ def simulate_single_node(arrivals_per_hour: float, service_minutes: float, serve
     arrivals = np.sort(rng.uniform(0.0, hours, count))
     service = rng.exponential(service_minutes / 60.0, count)
     env = simpy.Environment()
-    desk = simpy.Resource(env, capacity=servers)
+    # The network's own desk, with the same watch at every hour (so its shift machinery
+    # is what the check exercises) and a busy-time window of the whole run.
+    params = NodeParams("desk", staff_by_hour=(servers,) * 24,
+                        service_median_h=service_minutes / 60.0, service_log_sd=0.0)
+    desk = Desk(env, params, hours, (0.0, hours))
     waits = np.full(count, np.nan)
-    busy = [0.0]
 
     def customer(i: int):  # type: ignore[no-untyped-def]
-        t0 = env.now
-        req = desk.request()
-        yield req
-        waits[i] = env.now - t0
-        busy[0] += min(service[i], max(hours - env.now, 0.0))
-        yield env.timeout(service[i])
-        desk.release(req)
+        waits[i] = yield from desk.serve(float(service[i]))
 
     def source():  # type: ignore[no-untyped-def]
         for i in range(count):   # one arrival process keeps the event heap small
@@ -471,6 +468,7 @@ def simulate_single_node(arrivals_per_hour: float, service_minutes: float, serve
 
     env.process(source())
     env.run()
+    busy = [desk.busy_hours]
     measured = arrivals >= warmup_share * hours
     from kaname.models.c2.queueing import mmc_wait_moments
 
