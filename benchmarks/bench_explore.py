@@ -125,7 +125,7 @@ def _ema_model(scenario, engine):  # type: ignore[no-untyped-def]
                 else [str(v) for v in unc.values]
             uncertainties.append(CategoricalParameter(name, labels))
             categorical[name] = spec.categories if spec.kind == "category" else ()
-        elif unc.dist == "integers":
+        elif unc.dist == "integers" or unc.params.get("whole"):   # whole numbers
             uncertainties.append(IntegerParameter(name, int(unc.params["low"]),
                                                   int(unc.params["high"])))
         else:  # same support; EMA samples it by LHS (cost per call does not depend on it)

@@ -129,6 +129,8 @@ class WakeRule:
 def distinct_calendars(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct columns of `keys` (whole-number calendar inputs × samples) and each
     sample's column among them: calendars rarely vary, so the week is built once each."""
+    if keys.shape[1] == 0 or np.all(keys == keys[:, :1]):      # the usual case: one calendar
+        return keys[:, :1], np.zeros(keys.shape[1], dtype=np.intp)
     unique, index = np.unique(keys, axis=1, return_inverse=True)
     return unique, index.reshape(-1)
 

@@ -177,9 +177,9 @@ def node_hourly(arrivals: np.ndarray, servers: np.ndarray, service_mean: np.ndar
     ``arrivals`` (requests/hour), ``servers`` and ``service_mean`` (hours; triage makes it
     vary by hour) are 24 × samples, ``scv`` the squared coefficient of variation of the
     work (samples,). Returns the mean and variance of the wait per hour, the departure flow
-    per hour (the flow starting work), the daily utilisation and throughput, and the share
-    of hours in which work arrives faster than the officers can do it (every hour when the
-    daily load exceeds the daily capacity).
+    per hour (the flow starting work), the daily utilisation and throughput, and
+    ``busy_hours``, a (24 × samples) mask of the hours in which work arrives faster than the
+    officers can do it (every hour when the daily load exceeds the daily capacity).
     """
     capacity = servers / service_mean                            # requests/hour
     work = arrivals * service_mean                               # officer-hours per hour
