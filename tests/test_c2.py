@@ -372,3 +372,34 @@ def test_a_clock_outside_the_world_is_refused(setup):
     model, _ = setup
     with pytest.raises(InputError, match="utc_offset_h"):
         Engine([model], Library.load()).validate({"c2.indopacom.utc_offset_h": 15.0})
+
+
+@settings(max_examples=25, deadline=None)
+@given(offsets=st.tuples(st.integers(-12, 14), st.integers(-12, 14)),
+       starts=st.tuples(st.integers(0, 23), st.integers(0, 23)),
+       lengths=st.tuples(st.integers(1, 24), st.integers(1, 24)),
+       workdays=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       wakeups=st.tuples(st.floats(0.0, 30.0), st.floats(0.0, 30.0)),
+       crisis=st.booleans(), seed=st.integers(0, 2**16))
+def test_the_approximations_wake_rule_is_the_simulations_wake_week(offsets, starts, lengths,
+                                                                   workdays, wakeups, crisis,
+                                                                   seed):
+    """The approximation reads wake-ups through WakeRule (per distinct calendar, with the
+    single step's hour-free shortcut); the simulation through wake_week (168 × samples).
+    Both must give the same moments, for one principal and for two."""
+    weeks = [calendar.on_duty_week(np.array([float(o)]), np.array([float(s)]),
+                                   np.array([float((s + n) % 24)]), np.array([float(w)]))
+             for o, s, n, w in zip(offsets, starts, lengths, workdays, strict=True)]
+    reach = np.random.default_rng(seed).uniform(0.0, 48.0, (24, 1)).astype(np.float32)
+    flag = np.array([crisis])
+    for who in ([0], [0, 1]):
+        available = np.logical_and.reduce([weeks[k] for k in who])
+        wait = calendar.wait_to_available(available)
+        array = calendar.wake_week([~weeks[k] for k in who],
+                                   [np.array([wakeups[k]]) for k in who], flag)
+        rule = calendar.WakeRule(tuple((~weeks[k]).astype(np.float32) for k in who),
+                                 tuple(np.array([wakeups[k]], dtype=np.float32) for k in who),
+                                 flag)
+        for a, b in zip(calendar.deferral_moments(reach, wait, array),
+                        calendar.deferral_moments(reach, wait, rule), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)

@@ -118,6 +118,13 @@ class WakeRule:
     wakeups: tuple[np.ndarray, ...]
     crisis: np.ndarray
 
+    def constant(self) -> np.ndarray | None:
+        """The wake-up per sample when it does not depend on the hour: one principal (where
+        that principal is on duty the step does not wait, so the wake-up is not read)."""
+        if len(self.off_duty) != 1:
+            return None
+        return np.where(self.crisis, self.wakeups[0], np.float32(NEVER)).astype(np.float32)
+
     def at(self, flat: np.ndarray) -> np.ndarray:
         """The wake-up at flat (hour × calendars + calendar) positions, per sample."""
         cap = np.zeros(flat.shape, dtype=np.float32)
@@ -181,6 +188,7 @@ def deferral_moments_of_steps(reach: np.ndarray,
     steps = [(np.asarray(wait, dtype=dtype),
               wake if isinstance(wake, WakeRule) else np.asarray(wake, dtype=dtype))
              for wait, wake in steps]
+    constant = [wake.constant() if isinstance(wake, WakeRule) else None for _, wake in steps]
     sums = [[np.zeros(reach.shape, dtype=dtype) for _ in range(3)] for _ in steps]
     widths = [np.maximum(length, tiny) for _, length, _, _ in parts]
     for day in range(7):            # a loop over days: bounded scratch (24 × n per part)
@@ -188,9 +196,15 @@ def deferral_moments_of_steps(reach: np.ndarray,
             flat = (hour_of_week + (24 * day + shift)) % WEEK_H
             flat *= calendars
             flat += columns
-            for (wait, wake), (on, first, second) in zip(steps, sums, strict=True):
+            for (wait, wake), fixed, (on, first, second) in zip(steps, constant, sums,
+                                                                 strict=True):
                 w = np.take(wait, flat)
-                cap = wake.at(flat) if isinstance(wake, WakeRule) else np.take(wake, flat)
+                if fixed is not None:
+                    cap = fixed
+                elif isinstance(wake, WakeRule):
+                    cap = wake.at(flat)
+                else:
+                    cap = np.take(wake, flat)
                 y0 = w - hi
                 m1, m2 = _min_uniform_moments(y0, w - lo, cap, second_moment, width)
                 off = np.where(w == 0.0, dtype(0.0), length)
