@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from kaname.models.c2.hours import HOURLY, HOURS, HOURS_MID, interp_hourly, staffing
+from kaname.models.c2.hours import HOURLY, HOURS, HOURS_MID, HourlyInterpolator, staffing
 
 DESKS = ("jjoc", "usfj", "indopacom")
 
@@ -50,10 +50,16 @@ def arrival_rates(per_day: np.ndarray, profile: np.ndarray | Sequence[float], st
     return per_day * shares
 
 
-def lagged(values: np.ndarray, delay: np.ndarray) -> np.ndarray:
-    """Hourly values `delay` hours earlier (periodic linear interpolation), 24 × samples."""
+def lagged(values: np.ndarray, delay: np.ndarray | HourlyInterpolator) -> np.ndarray:
+    """Hourly values `delay` hours earlier (periodic linear interpolation), 24 × samples;
+    `delay` may be a :func:`lag` already built for it (one delay, several quantities)."""
     values = np.asarray(values, dtype=HOURLY)
-    return interp_hourly(values, (HOURS_MID[:, None] - np.asarray(delay, dtype=HOURLY)))
+    return (delay if isinstance(delay, HourlyInterpolator) else lag(delay))(values)
+
+
+def lag(delay: np.ndarray) -> HourlyInterpolator:
+    """The interpolator that reads hourly values `delay` hours earlier."""
+    return HourlyInterpolator(HOURS_MID[:, None] - np.asarray(delay, dtype=HOURLY))
 
 
 def _service_mean(g: Mapping[str, np.ndarray], node: str) -> np.ndarray:
@@ -88,6 +94,7 @@ def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray | Sequence[float]
     loads = {"jjoc": arrivals, "usfj": lagged(arrivals, to_usfj),
              "indopacom": japan_at_indo + competing}
     trigger = g["adaptation.trigger_utilisation"]
+    surge_lag, triage_lag = lag(g["adaptation.surge_delay_h"]), lag(g["adaptation.triage_delay_h"])
     factor = g["adaptation.triage_work_factor"]
     out: dict[str, np.ndarray] = {"arrivals": arrivals.astype(HOURLY),
                                   "competing": np.array(competing, dtype=HOURLY)}
@@ -100,11 +107,11 @@ def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray | Sequence[float]
                             g[f"{node}.utc_offset_h"])
         base = base.astype(float)
         work = loads[node] * s[node]                               # officer-hours per hour
-        seen = lagged(work, g["adaptation.surge_delay_h"]).astype(float)
+        seen = lagged(work, surge_lag).astype(float)
         limit = np.floor(g["adaptation.surge_share_max"] * day)
         surge = np.clip(np.ceil(seen / trigger - base - 1e-6), 0.0, limit)
         staff = base + surge
-        seen = lagged(work, g["adaptation.triage_delay_h"]).astype(float)
+        seen = lagged(work, triage_lag).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             needed = np.where(seen > 0, 1.0 - trigger * staff / seen, 0.0)
         triage = np.clip(needed / np.maximum(1.0 - factor, 1e-9), 0.0,
@@ -119,8 +126,9 @@ def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray | Sequence[float]
     # requests leaving USFJ's desk then (they reach INDOPACOM one transit later).
     delay = g["adaptation.delegation_delay_h"]
     capacity = trigger * out["indopacom.staff"] / (s["indopacom"] * out["indopacom.work"])
-    excess = lagged(loads["indopacom"], delay) - capacity.astype(float)
-    japan = lagged(japan_at_indo, delay).astype(float)
+    delegation_lag = lag(delay)
+    excess = lagged(loads["indopacom"], delegation_lag) - capacity.astype(float)
+    japan = lagged(japan_at_indo, delegation_lag).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(japan > 0, excess / japan, 0.0)
     further = np.where(jfhq, np.clip(share, 0.0, g["adaptation.delegation_share_max"]), 0.0)
