@@ -125,16 +125,16 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
     t_usfj = hours_mid + queue + work + tr1
     var_usfj = jj["wait_var"] + var_of["jjoc"]
     at_usfj = HourlyInterpolator(t_usfj)
-    queue_u = queue + at_usfj(us["wait_mean"])
-    work_u = work + at_usfj(service["usfj"])
-    reach_u = t_usfj + (queue_u - queue) + (work_u - work)
+    wait_u, work_at_u = at_usfj(us["wait_mean"]), at_usfj(service["usfj"])
+    queue_u, work_u = queue + wait_u, work + work_at_u
+    reach_u = t_usfj + wait_u + work_at_u
     var_u = var_usfj + at_usfj(us["wait_var"]) + at_usfj(var_of["usfj"])
     further = HourlyInterpolator(reach_u)(sch["further"])
     t_indo = reach_u + tr2
     at_indo = HourlyInterpolator(t_indo)
-    queue_i = queue_u + at_indo(ip["wait_mean"])
-    work_i = work_u + at_indo(service["indopacom"])
-    reach_i = t_indo + (queue_i - queue_u) + (work_i - work_u)
+    wait_i, work_at_i = at_indo(ip["wait_mean"]), at_indo(service["indopacom"])
+    queue_i, work_i = queue_u + wait_i, work_u + work_at_i
+    reach_i = t_indo + wait_i + work_at_i
     var_i = var_u + at_indo(ip["wait_var"]) + at_indo(var_of["indopacom"])
 
     total = japan.sum(axis=0)
@@ -185,9 +185,9 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
     busy = np.stack([jj["busy_hours"], us["busy_hours"], ip["busy_hours"]])   # 3 × 24 × n
     japan_share_i = np.where(total_i.sum(axis=0) > 0,
                              japan_i.sum(axis=0) / np.maximum(total_i.sum(axis=0), 1e-30), 0.0)
-    at_usfj = (profile_w * share_u).sum(axis=0)       # decided at USFJ, further delegation in
-    decisions = at_usfj * us["throughput"] + np.minimum(
-        (1.0 - at_usfj) * us["throughput"], ip["throughput"] * japan_share_i)
+    usfj_share = (profile_w * share_u).sum(axis=0)   # decided at USFJ, further delegation in
+    decisions = usfj_share * us["throughput"] + np.minimum(
+        (1.0 - usfj_share) * us["throughput"], ip["throughput"] * japan_share_i)
     escalations = (profile_w * (1.0 - delegated)).sum(axis=0)
     extra = {
         "decisions_per_day": np.minimum(decisions, jj["throughput"]).astype(float),
