@@ -60,8 +60,7 @@ def approximate(g: Mapping[str, np.ndarray], horizon_h: float, profile: np.ndarr
     """
     g = {k: np.asarray(v, dtype=HOURLY) for k, v in g.items()}
     cells, parts, extra = _timing(g, profile, horizon_h)
-    same_clock = {**g, **{f"{node}.utc_offset_h": g["jjoc.utc_offset_h"] for node in DESKS}}
-    _, parts_same, _ = _timing(same_clock, profile, horizon_h, mixture=False)
+    _, parts_same, _ = _timing(calendar.on_jjocs_clock(g), profile, horizon_h, mixture=False)
     n = g["structure"].shape[0]
     latency_mean = sum(parts.values())
     # Samples whose every decision is INDOPACOM's only need its cells.

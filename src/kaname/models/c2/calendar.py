@@ -24,13 +24,23 @@ through :func:`deferral` and the vectorised approximation through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 WEEK_H = 168
 NEVER = float(WEEK_H)   # peacetime: nobody is woken; no step waits longer than a week
+
+
+def on_jjocs_clock(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The same inputs with every node on JJOC's clock: the counterfactual that measures what
+    the clocks' difference costs (both implementations' decomposition). `prefix` is
+    ``"c2."`` for engine paths, empty for the approximation's names."""
+    offset = values[f"{prefix}jjoc.utc_offset_h"]
+    return {**values, **{f"{prefix}{node}.utc_offset_h": offset
+                         for node in ("jjoc", "usfj", "indopacom")}}
 
 
 def on_duty_week(utc_offset: np.ndarray, start: np.ndarray, end: np.ndarray,

@@ -141,12 +141,6 @@ def network_from_values(values: Mapping[str, float], profile: Sequence[float], *
                    transit_usfj_indopacom_h=v["transit.usfj_indopacom_h"], waits=waits)
 
 
-def same_clock(net_values: Mapping[str, float]) -> dict[str, float]:
-    """The same inputs with every node on JJOC's clock (the decomposition's counterfactual)."""
-    offset = net_values[P + "jjoc.utc_offset_h"]
-    return {**net_values, **{f"{P}{node}.utc_offset_h": offset for node in NODES}}
-
-
 class Desk:
     """A staffed desk whose headcount follows its planned watch, hour by hour."""
 
@@ -378,7 +372,7 @@ def compare_structures(model: Any, values: Mapping[str, float], days: float,
     """
     rows = [{**values, P + "structure": float(code)} for code in range(len(STRUCTURES))]
     nets = [network_from_values(row, model.profile, file=file)
-            for row in [*rows, *map(same_clock, rows)]]
+            for row in [*rows, *(calendar.on_jjocs_clock(row, P) for row in rows)]]
     runs = replicate(nets, days, warmup_days, replications, seed, workers, records=records)
     approx = model.evaluate_dict({p: np.array([row[p] for row in rows]) for p in INPUTS})
     return runs[:len(rows)], runs[len(rows):], approx
