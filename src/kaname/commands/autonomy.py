@@ -132,3 +132,59 @@ def table_(
                          **result}))
         return
     _render(result, model, scenario.name, chosen, lang)
+
+
+PER_100B = 1e11   # the ranking prints risk reduced per ¥100B spent
+
+
+@app.command("rank")
+@guarded
+def rank(
+    file: str = typer.Argument(..., help="Scenario file (YAML)."),
+    amount: float | None = typer.Option(
+        None, "--amount", help="Yen a year to invest in every domain (default: the largest "
+                               "amount any policy invests in it; ¥50B for the others)."),
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
+) -> None:
+    """Rank domain investments by risk reduced per yen, for each origin, at the scenario's
+    amounts: the average and the marginal per yen (diminishing returns) and the share of
+    the room to the domain's ceiling the amount closes."""
+    from dataclasses import asdict
+
+    from kaname.analysis.per_yen import rank_investments, ranking, scenario_amounts
+    from kaname.data import Library
+    from kaname.models.autonomy import COERCING, ORIGIN_LABELS, AutonomyModel
+    from kaname.scenario import load_scenario
+
+    library = Library.load()
+    model = AutonomyModel.from_library(library)
+    scenario = load_scenario(file)
+    results = rank_investments(model, library,
+                               scenario_amounts(scenario.policies, model.domains, amount))
+    if fmt == "json":
+        emit(dumps_json({"scenario": scenario.name, "unit": "risk index per JPY spent",
+                         "domains": [asdict(r) for r in results],
+                         "ranking": {o: [r.domain for r in ranking(results, o)]
+                                     for o in COERCING}}))
+        return
+    console = Console(width=160)
+    for origin in ("china", "us"):
+        grid = Table(title=t("autonomy.rank_title", lang, scenario=scenario.name,
+                             origin=ORIGIN_LABELS[origin][lang]))
+        grid.add_column("#", justify="right")
+        grid.add_column(t("common.domain", lang))
+        grid.add_column(t("autonomy.investment", lang), justify="right")
+        grid.add_column(t("autonomy.rank_source", lang))
+        grid.add_column(t("autonomy.rank_average", lang), justify="right")
+        grid.add_column(t("autonomy.rank_marginal", lang), justify="right")
+        grid.add_column(t("autonomy.rank_gap", lang), justify="right")
+        for i, r in enumerate(ranking(results, origin), start=1):
+            source = t("autonomy.rank_reference", lang) if r.source == "reference" else r.source
+            grid.add_row(str(i), model.domain_labels[r.domain].get(lang) or r.domain,
+                         f"{r.amount_jpy_per_year / 1e9:,.0f}", source,
+                         f"{r.average_per_jpy[origin] * PER_100B:.2e}",
+                         f"{r.marginal_per_jpy[origin] * PER_100B:.2e}",
+                         f"{r.gap_closed:.0%}")
+        console.print(grid)
+    console.print(t("autonomy.rank_note", lang))

@@ -328,6 +328,16 @@ TEXT: dict[str, str] = {
     "autonomy.change": "Change",
     "autonomy.risks_title": "Risks before and after the investments",
     "autonomy.cost_unit": "¥ bn",
+    "autonomy.rank_title": ("{scenario}: {origin} risk reduced per ¥100B spent, by domain "
+                            "(average at the amount, then the marginal)"),
+    "autonomy.rank_source": "Amount from",
+    "autonomy.rank_reference": "reference (no policy funds it)",
+    "autonomy.rank_average": "Average per ¥100B",
+    "autonomy.rank_marginal": "Marginal per ¥100B",
+    "autonomy.rank_gap": "Room to the ceiling closed",
+    "autonomy.rank_note": ("Risk-index points reduced per ¥100B spent before the conflict, at the "
+                           "data library's base values. The marginal is below the average "
+                           "where returns diminish; ties are ranked by domain name."),
     "autonomy.no_policy": "no policy named {policy!r}; policies: {names}",
     # ---- kaname serve
     "serve.serving": "kaname dashboard on http://{host}:{port} (Ctrl-C to stop)",

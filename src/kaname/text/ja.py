@@ -315,6 +315,15 @@ TEXT: dict[str, str] = {
     "autonomy.change": "変化",
     "autonomy.risks_title": "投資前後のリスク",
     "autonomy.cost_unit": "十億円",
+    "autonomy.rank_title": ("{scenario}: 分野別、支出¥1,000億あたりの{origin}リスク低減"
+                            "(投資額での平均、次に限界)"),
+    "autonomy.rank_source": "投資額の出所",
+    "autonomy.rank_reference": "参照値(どの政策も投資しない)",
+    "autonomy.rank_average": "¥1,000億あたり平均",
+    "autonomy.rank_marginal": "¥1,000億あたり限界",
+    "autonomy.rank_gap": "上限までの余地のうち埋まった割合",
+    "autonomy.rank_note": ("有事までに支出した¥1,000億あたりのリスク指数の低減(データライブラリの基準値)。"
+                           "収穫逓減がある分野では限界値が平均値を下回る。同値は分野名の順。"),
     "autonomy.no_policy": "政策{policy!r}はありません。政策: {names}",
     # ---- kaname serve
     "serve.serving": "kaname ダッシュボード: http://{host}:{port}(Ctrl-C で停止)",
