@@ -319,3 +319,30 @@ def test_cli_negative_investment_in_scenario_exit_2(tmp_path):
     assert res.returncode == 2
     assert "autonomy.shipbuilding.investment_jpy_per_year" in res.stderr
     assert res.stderr.strip().count("\n") == 0
+
+
+def test_us_supply_displaced_by_hand():
+    """One domain, weight 1, visibility v: D = v · (s_US0 − s_US after), with the foreign
+    shares shrinking pro rata (s_US after = s_US0 · (1 − s_J1)/(1 − s_J0)); 0 without
+    investment."""
+    library = Library.load()
+    model = AutonomyModel.from_library(library)
+    engine = Engine([model], library)
+    base = {p: float(engine.default(p)) for p in model.inputs}
+    for d in model.domains:
+        base[f"autonomy.{d}.criticality_weight"] = 1.0 if d == "cloud" else 0.0
+        base[f"autonomy.{d}.investment_jpy_per_year"] = 0.0
+    base["autonomy.cloud.us_visibility"] = 0.6
+    none = engine.evaluate(engine.columns_from(base, 1), 1)
+    assert float(none["autonomy.us_supply_displaced"][0]) == 0.0
+    base["autonomy.cloud.investment_jpy_per_year"] = 2e11
+    out = engine.evaluate(engine.columns_from(base, 1), 1)
+    shares = {o: base[f"autonomy.cloud.share.{o}"] for o in ("japan", "us", "china", "allies",
+                                                            "rest")}
+    total = sum(shares.values())
+    s0, us0 = shares["japan"] / total, shares["us"] / total
+    years = base["sustainment.conflict_year"] - model.settings.base_year
+    top = max(base["autonomy.cloud.max_domestic_share"], s0)
+    s1 = s0 + (top - s0) * -np.expm1(-2e11 * years / base["autonomy.cloud.investment_scale_jpy"])
+    expected = 0.6 * (us0 - us0 * (1 - s1) / (1 - s0))
+    assert float(out["autonomy.us_supply_displaced"][0]) == pytest.approx(expected, rel=1e-9)

@@ -39,7 +39,7 @@ def test_status_quo_terms_are_zero_and_sum_to_the_log_odds(engine):
                                    P + "complementarity": 0.23})
     terms = dict(zip(COMMITMENT_TERMS, out[P + "commitment_terms"][0], strict=True))
     for name in ("america_first", "burden_sharing", "coproduction", "complementarity",
-                 "integration"):
+                 "integration", "de_americanisation"):
         assert terms[name] == pytest.approx(0.0, abs=1e-12), name
     assert np.log(q / (1 - q)) == pytest.approx(sum(terms.values()), rel=1e-12)
 
@@ -112,3 +112,18 @@ def test_jfhq_and_hosting_raise_commitment(engine):
     q_jfhq, _ = commitment(engine, **{"c2.structure": "jfhq_in_japan"})
     q_host, _ = commitment(engine, **{"budget.burden_sharing_jpy_per_year": 211e9})
     assert q_jfhq > q0 and q_host > q0
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.floats(0.0, 1.0), b=st.floats(0.0, 1.0), k=st.floats(0.0, 6.0))
+def test_visible_de_americanisation_costs_commitment_and_nothing_at_zero(engine, a, b, k):
+    """The term is −k·D (issue #16 item 4): commitment never rises with the US supply
+    visibly displaced, and a coefficient of 0 (inside its range) leaves it unmoved."""
+    lo, hi = sorted((a, b))
+    q = {d: commitment(engine, **{P + "us_supply_displaced": d,
+                                  P + "commitment.de_americanisation": k})[0] for d in (lo, hi)}
+    assert q[hi] <= q[lo] + 1e-12
+    _, out = commitment(engine, **{P + "us_supply_displaced": hi,
+                                   P + "commitment.de_americanisation": k})
+    term = dict(zip(COMMITMENT_TERMS, out[P + "commitment_terms"][0], strict=True))
+    assert term["de_americanisation"] == pytest.approx(-k * hi, abs=1e-12)

@@ -21,9 +21,12 @@ clock), ``pi_o = 1 - (1 - p_o)^H``::
     risk_o         = sum_T w_T * (1 - sub_T) * s[T, o] * pi_o     (china_risk, us_risk)
     autonomy_index = 1 - sum_T w_T * (1 - sub_T) * max_{o != Japan} s[T, o]
     complementarity = sum_T g_T * s_J[T] / sum_T g_T
+    us_supply_displaced = sum_T w_T * v_T * (s[T, US] - s_after[T, US])
 
-with criticality weights ``w`` normalised to sum to 1 and ``g_T`` the US capability gap
-(non-zero for quantum, optical links, undersea cables and shipbuilding). All outputs are
+with criticality weights ``w`` normalised to sum to 1, ``g_T`` the US capability gap
+(non-zero for quantum, optical links, undersea cables and shipbuilding) and ``v_T`` how
+visible replacing US supply is (``us_visibility``; posture reads the displaced supply, since
+visible de-Americanisation may cost US commitment). All outputs are
 bounded in [0, 1] except the cost, ``investment_cost_jpy = (sum over domains of I) * y``. See
 ``docs/models/autonomy.md``.
 """
@@ -187,6 +190,9 @@ class AutonomyModel(DeclaredModel):
             high=MAX_INVESTMENT_JPY_PER_YEAR, lever=True)),
         "us_gap": Input(_per_domain("{d}: US capability gap", "{d}: 米国の能力ギャップ", low=0.0,
                                     high=1.0)),
+        "us_visibility": Input(_per_domain(
+            "{d}: visibility to the US of replacing US supply", "{d}: 米国製の代替が米国から見える度合い",
+            low=0.0, high=1.0)),
     })
     per_coercing_origin = Family("coercing_origin", {
         "coercion": Input(lambda model, o: Spec(
@@ -213,6 +219,12 @@ class AutonomyModel(DeclaredModel):
         better="lower", headline=True,
         description="Yen a year × the build-up years, base year to the year before the "
                     "conflict."))
+    us_supply_displaced = Output(Spec(
+        "US supply displaced where it is visible", "米国から見える形で代替された米国製の供給",
+        low=0.0, high=1.0,
+        description="Criticality-weighted fall of the US share of supply by the conflict year, "
+                    "weighted by how visible replacing US supply is in each domain; read by "
+                    "posture (visible de-Americanisation may cost commitment)."))
     risk_by_origin = Output(Spec(
         "Coercion risk by origin", "供給元別の威圧リスク", low=0.0, high=1.0, dims=("origin",),
         better="lower"))
@@ -284,7 +296,12 @@ class AutonomyModel(DeclaredModel):
             gap_total > 0,
             np.einsum("nd,nd->n", gap, after[:, :, JAPAN]) / np.where(gap_total > 0, gap_total,
                                                                       1.0), 0.0)
+        us = ORIGINS.index("us")
+        visible = weights * np.clip(self._stack(x, "us_visibility"), 0.0, 1.0)
+        displaced = np.einsum("nd,nd->n", visible,
+                              np.maximum(shares[:, :, us] - after[:, :, us], 0.0))
         return {
+            P + "us_supply_displaced": np.clip(displaced, 0.0, 1.0),
             P + "china_risk": risk_by_origin[:, ORIGINS.index("china")],
             P + "us_risk": risk_by_origin[:, ORIGINS.index("us")],
             P + "autonomy_index": np.clip(autonomy, 0.0, 1.0),

@@ -61,16 +61,18 @@ MISSION_LABELS = {
 _prob: dict[str, Any] = {"low": 0.0, "high": 1.0}
 
 COMMITMENT_TERMS = ("baseline", "indo_pacific_resources", "america_first", "burden_sharing",
-                    "coproduction", "complementarity", "integration")
+                    "coproduction", "complementarity", "integration", "de_americanisation")
 TERM_LABELS = {
     "en": {"baseline": "Baseline (FY2026 posture)", "indo_pacific_resources": "Indo-Pacific resources",
            "america_first": "America First intensity", "burden_sharing": "Japan's spending vs the US ask",
            "coproduction": "Co-production delivered to US stocks",
-           "complementarity": "Complementarity in US gaps", "integration": "C2 integration and hosting"},
+           "complementarity": "Complementarity in US gaps", "integration": "C2 integration and hosting",
+           "de_americanisation": "Visible replacement of US supply"},
     "ja": {"baseline": "基準(2026年度の態勢)", "indo_pacific_resources": "インド太平洋への資源",
            "america_first": "米国第一の強度", "burden_sharing": "米国の要求に対する日本の防衛費",
            "coproduction": "米国在庫への共同生産品の納入", "complementarity": "米国の弱点の補完",
-           "integration": "指揮統制の統合と受入れ支援"},
+           "integration": "指揮統制の統合と受入れ支援",
+           "de_americanisation": "米国製供給の目に見える代替"},
 }
 
 
@@ -191,6 +193,14 @@ class PostureModel(DeclaredModel):
         "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
         high=1.0, description="Gap-weighted Japanese capability (from autonomy)."),
         link="autonomy.complementarity")
+    commitment_de_americanisation = Input(Spec(
+        "Log-odds of commitment lost per unit of US supply visibly displaced",
+        "目に見える形で代替された米国製供給1単位あたりのコミットメントの対数オッズの低下",
+        low=0.0, high=20.0), path="{model}.commitment.de_americanisation")
+    us_supply_displaced = Input(Spec(
+        "US supply displaced where it is visible", "米国から見える形で代替された米国製の供給",
+        low=0.0, high=1.0, description="From autonomy (0 when it does not run)."),
+        link="autonomy.us_supply_displaced")
     # Japan's levers, read from the models that declare them (one declaration, two readers)
     conflict_year = Input(SustainmentModel.conflict_year.spec, path="sustainment.conflict_year")
     deliveries = Family("munition", {k: SustainmentModel.per_munition.members[k]
@@ -298,8 +308,9 @@ class PostureModel(DeclaredModel):
         hosting = np.minimum(np.maximum(v["budget.burden_sharing_jpy_per_year"], 0.0)
                              / v[P + "commitment.burden_sharing_reference"], 1.0)
         integration = v[P + "commitment.integration"] * 0.5 * (jfhq + hosting)
+        de_americanisation = -v[P + "commitment.de_americanisation"] * v[P + "us_supply_displaced"]
         terms = np.stack([baseline, resources, america_first, burden, coproduction,
-                          complementarity, integration], axis=-1)
+                          complementarity, integration, de_americanisation], axis=-1)
         return terms, delivered
 
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
