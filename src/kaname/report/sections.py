@@ -258,7 +258,8 @@ def c2_section(ctx: Context) -> dict[str, Any]:
         k: {n: ctx.values(n)[structure == k] for n in names} for k in kinds}
     counter = None
     if len(kinds) == 1:
-        counter = c2_by_structure(ctx, names)
+        # once, with the parts the decomposition table below reads too
+        counter = c2_by_structure(ctx, [*names, *(n for n in C2_PARTS if ctx.has(n))])
         if counter is None:
             blocks.append(note(ctx.t("report.c2_one_structure", structure=kinds[0])))
         else:
@@ -276,7 +277,7 @@ def c2_section(ctx: Context) -> dict[str, Any]:
         blocks.append({"kind": "h3", "text": ctx.t("report.c2_parts")})
         blocks.append(note(ctx.t("report.c2_parts_note")))
         if len(kinds) == 1 and counter is not None:
-            part_groups = c2_by_structure(ctx, parts) or {}
+            part_groups = {k: {n: g[n] for n in parts} for k, g in counter.items()}
         else:
             part_groups = {k: {n: ctx.values(n)[structure == k] for n in parts} for k in kinds}
         blocks.append(table([ctx.t("report.structure"), *[ctx.label(n) for n in parts]],

@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kaname.models.c2.hours import HOURLY, HOURS, HOURS_MID, HourlyInterpolator, staffing
+from kaname.models.c2.queueing import lognormal_moments
 
 DESKS = ("jjoc", "usfj", "indopacom")
 
@@ -62,11 +63,6 @@ def lag(delay: np.ndarray) -> HourlyInterpolator:
     return HourlyInterpolator(HOURS_MID[:, None] - np.asarray(delay, dtype=HOURLY))
 
 
-def _service_mean(g: Mapping[str, np.ndarray], node: str) -> np.ndarray:
-    median = g[f"{node}.service_median_min"] / 60.0
-    return median * np.exp(g[f"{node}.service_log_sd"] ** 2 / 2.0)
-
-
 def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray | Sequence[float]
               ) -> dict[str, np.ndarray]:
     """Hourly arrivals, planned watch and adaptation of every desk (24 × samples each).
@@ -87,7 +83,8 @@ def schedules(g: Mapping[str, np.ndarray], profile: np.ndarray | Sequence[float]
     competing_day = np.where(crisis, g["indopacom.competing_per_day_crisis"],
                              g["indopacom.competing_per_day_peacetime"])
     competing = np.broadcast_to(competing_day / 24.0, arrivals.shape)
-    s = {node: _service_mean(g, node) for node in DESKS}
+    s = {node: lognormal_moments(g[f"{node}.service_median_min"] / 60.0,
+                                 g[f"{node}.service_log_sd"])[0] for node in DESKS}
     to_usfj = s["jjoc"] + g["transit.jjoc_usfj_h"]
     to_indo = to_usfj + s["usfj"] + g["transit.usfj_indopacom_h"]
     japan_at_indo = (1.0 - delegated) * lagged(arrivals, to_indo)

@@ -27,25 +27,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from kaname.models.c2 import calendar
-from kaname.models.c2.adaptation import DESKS, schedules
-from kaname.models.c2.hours import HOURLY, HOURS_MID, HourlyInterpolator, interp_hourly
+from kaname.models.c2.adaptation import DESKS, lagged, schedules
+from kaname.models.c2.hours import HOURLY, HOURS_MID, HourlyInterpolator
 from kaname.models.c2.mixture import mixture_summary
-from kaname.models.c2.queueing import node_hourly
+from kaname.models.c2.queueing import lognormal_moments, node_hourly
 
 MIXTURE_BLOCK = 2048   # samples per mixture: bounded index and weight arrays
 PARTS = ("transit", "work", "queue", "principal")
-
-
-def delayed_flow(flow: np.ndarray, delay: np.ndarray) -> np.ndarray:
-    """The hourly flow (24 × samples) `delay` hours later, periodically."""
-    return interp_hourly(flow, HOURS_MID[:, None] - delay)
-
-
-def lognormal_moments(median: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Mean, variance and squared coefficient of variation of a lognormal."""
-    mean = median * np.exp(log_sd**2 / 2.0)
-    scv = np.expm1(log_sd**2)
-    return mean, mean**2 * scv, scv
 
 
 def approximate(g: Mapping[str, np.ndarray], horizon_h: float, profile: np.ndarray,
@@ -108,12 +96,12 @@ def _timing(g: Mapping[str, np.ndarray], profile: np.ndarray, horizon_h: float,
     hours_mid = HOURS_MID[:, None]
     japan = sch["arrivals"]
     jj = node_hourly(japan, sch["jjoc.staff"], service["jjoc"], scv["jjoc"], horizon_h)
-    leave_j = delayed_flow(jj["departures"], service["jjoc"].mean(axis=0))
-    us = node_hourly(delayed_flow(leave_j, tr1), sch["usfj.staff"], service["usfj"],
+    leave_j = lagged(jj["departures"], service["jjoc"].mean(axis=0))
+    us = node_hourly(lagged(leave_j, tr1), sch["usfj.staff"], service["usfj"],
                      scv["usfj"], horizon_h)
-    leave_u = delayed_flow(us["departures"], service["usfj"].mean(axis=0))
+    leave_u = lagged(us["departures"], service["usfj"].mean(axis=0))
     escalated = leave_u * (1.0 - delegated) * (1.0 - sch["further"])
-    japan_i = delayed_flow(escalated, tr2)
+    japan_i = lagged(escalated, tr2)
     total_i = japan_i + sch["competing"]
     ip = node_hourly(total_i, sch["indopacom.staff"], service["indopacom"],
                      scv["indopacom"], horizon_h)

@@ -38,6 +38,13 @@ TABLE_LOADS = 1024     # load nodes ρ = a/c on [0, PSA_MAX_LOAD] (interpolation
 FLUID_HORIZON_H = 47.5  # the fluid wait counts at most this long (from mid-hour, two days)
 
 
+def lognormal_moments(median: np.ndarray, log_sd: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Mean, variance and squared coefficient of variation of a lognormal staff work."""
+    mean = median * np.exp(log_sd**2 / 2.0)
+    scv = np.expm1(log_sd**2)
+    return mean, mean**2 * scv, scv
+
+
 def erlang_c(servers: np.ndarray, offered: np.ndarray) -> np.ndarray:
     """Probability of waiting in M/M/c, via the Erlang-B recursion (stable for large c).
 
