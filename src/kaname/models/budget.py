@@ -25,6 +25,7 @@ policy's costs over the window, all in constant base-year yen::
 (both upstream costs run on the same clock, so the ledger takes them whole). Then::
 
     policy_cost   = sum of the ledger;     budget = sum_{t=b}^{Y-1} B_t / (1 + pi)^(t - b)
+    cost_and_harm = policy_cost + autonomy's expected coercion harm over its risk horizon
     policy_share  = policy_cost / budget;  exceeds = policy_cost > headroom_share * budget
                                            (both 0 when T = 0)
     share_at_Y    = B_Y / (c * GDP_Y);     gap_to_us_ask = max(us_ask - share_at_Y, 0)
@@ -77,6 +78,11 @@ class BudgetModel(DeclaredModel):
         "Investment before the conflict", "有事までの投資総額", unit="JPY", low=0.0, default=0.0,
         description="Autonomy's investment over the build-up years (constant yen)."),
         link="autonomy.investment_cost_jpy")
+    coercion_harm_jpy = Input(Spec(
+        "Expected coercion harm over the risk horizon", "評価期間中の威圧による期待損害額",
+        unit="JPY", low=0.0, default=0.0,
+        description="Autonomy's expected harm a year × its horizon (today's yen)."),
+        link="autonomy.expected_harm_over_horizon_jpy")
 
     # -- the economy ---------------------------------------------------------------------
     gdp_nominal_fy2024_jpy = Input(Spec(
@@ -129,6 +135,12 @@ class BudgetModel(DeclaredModel):
     headroom_left_jpy = Output(Spec(
         "Headroom left after the policy", "政策後に残る予算余地", unit="JPY", better="higher",
         description="Headroom share × budget − policy cost; negative when exceeded."))
+    cost_and_harm_jpy = Output(Spec(
+        "Policy cost plus expected coercion harm", "政策費用と威圧による期待損害の合計", unit="JPY",
+        low=0.0, better="lower", headline=True,
+        description="The ledger's yen spent before the conflict plus the coercion harm "
+                    "expected over the risk horizon after it: a policy that lowers it buys "
+                    "more harm avoided than it costs."))
     policy_share_of_budget = Output(Spec(
         "Policy cost as a share of the defence budget", "防衛予算に占める政策費用の割合", low=0.0,
         better="lower", headline=True))
@@ -213,6 +225,7 @@ class BudgetModel(DeclaredModel):
         return {
             P + "ledger_jpy": ledger,
             P + "policy_cost_jpy": cost,
+            P + "cost_and_harm_jpy": cost + g["coercion_harm_jpy"],
             P + "defence_budget_jpy": budget_real,
             P + "defence_budget_nominal_jpy": budget_nominal,
             P + "headroom_left_jpy": headroom - cost,

@@ -175,12 +175,9 @@ class PostureModel(DeclaredModel):
         "信頼できるパートナーとみなされる米国在庫への納入数", unit="missile", low=1.0),
         path="{model}.commitment.coproduction_reference")
     commitment_complementarity = Input(Spec(
-        "Log-odds of commitment per unit of complementarity above today's",
-        "現状を上回る補完性1単位あたりのコミットメントの対数オッズ", low=0.0, high=10.0),
+        "Log-odds of commitment per doubling of Japan's capacity open to US gaps",
+        "米国の弱点を補う日本の能力が倍増するごとのコミットメントの対数オッズ", low=0.0, high=10.0),
         path="{model}.commitment.complementarity")
-    complementarity_reference = Input(Spec(
-        "Today's complementarity (no new investment)", "現状の補完性(追加投資なし)", low=0.0,
-        high=1.0), path="{model}.commitment.complementarity_reference")
     commitment_integration = Input(Spec(
         "Log-odds of commitment gained by full C2 integration and hosting",
         "指揮統制の統合と受入れ支援の最大化によるコミットメントの対数オッズ", low=0.0,
@@ -189,10 +186,12 @@ class PostureModel(DeclaredModel):
         "Extra host-nation yen a year that counts as full hosting",
         "受入れ支援を最大とみなす年間の追加負担額", unit="JPY/year", low=1.0),
         path="{model}.commitment.burden_sharing_reference")
-    complementarity = Input(Spec(
-        "Japan's complementarity with US gaps", "米国の弱点を補う日本の技術力", low=0.0,
-        high=1.0, description="Gap-weighted Japanese capability (from autonomy)."),
-        link="autonomy.complementarity")
+    complementarity_gain = Input(Spec(
+        "Doublings of Japan's capacity available to close US gaps",
+        "米国の弱点を補う日本の能力の倍増回数", low=0.0, default=0.0,
+        description="From autonomy (0 when it does not run): log2 of Japan's gap-weighted "
+                    "capacity open to US needs over its value without new investment."),
+        link="autonomy.complementarity_gain")
     commitment_de_americanisation = Input(Spec(
         "Log-odds of commitment lost per unit of US supply visibly displaced",
         "目に見える形で代替された米国製供給1単位あたりのコミットメントの対数オッズの低下",
@@ -302,8 +301,7 @@ class PostureModel(DeclaredModel):
         delivered = exports_delivered(self, v, list(self.munitions), v["sustainment.conflict_year"])
         coproduction = v[P + "commitment.coproduction"] * np.log2(
             1.0 + delivered / v[P + "commitment.coproduction_reference"])
-        complementarity = v[P + "commitment.complementarity"] * (
-            v[P + "complementarity"] - v[P + "commitment.complementarity_reference"])
+        complementarity = v[P + "commitment.complementarity"] * v[P + "complementarity_gain"]
         jfhq = (v["c2.structure"] == C2_STRUCTURES.index("jfhq_in_japan")).astype(float)
         hosting = np.minimum(np.maximum(v["budget.burden_sharing_jpy_per_year"], 0.0)
                              / v[P + "commitment.burden_sharing_reference"], 1.0)

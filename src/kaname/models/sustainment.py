@@ -82,6 +82,20 @@ def exports_delivered(model: Any, x: Mapping[str, np.ndarray], munitions: Sequen
     return total
 
 
+def output_value_in_year(x: Mapping[str, np.ndarray], munitions: Sequence[str],
+                         year: np.ndarray) -> np.ndarray:
+    """Yen of Japan's output of each munition in `year` (n, M): licensed production plus
+    co-production on its ramp, at Japan's unit cost. Autonomy reads it for the output of
+    US designs that depends on US parts and approval (issue #16)."""
+    def col(m: str, key: str) -> np.ndarray:
+        return np.asarray(x[f"sustainment.{m}.{key}"], dtype=float)
+    return np.stack([
+        (col(m, "japan_licensed_rate") + SustainmentModel.japan_coproduction(
+            year, col(m, "japan_rate"), col(m, "japan_capacity_max"),
+            col(m, "japan_start_year"), col(m, "japan_ramp_years")))
+        * col(m, "unit_cost_japan") for m in munitions], axis=-1)
+
+
 def check_munitions(library: Library, munitions: Sequence[str]) -> None:
     """Every munition in the data library carries every per-munition field: a missing one
     is named with its file, not discovered as a missing column mid-run."""
@@ -99,6 +113,7 @@ def check_munitions(library: Library, munitions: Sequence[str]) -> None:
 # The co-production levers and limits another model may read (posture's "reliable partner").
 DELIVERY_INPUTS = ("japan_rate", "japan_capacity_max", "japan_start_year", "japan_ramp_years",
                    "export_share")
+OUTPUT_VALUE_INPUTS = ("japan_licensed_rate", *DELIVERY_INPUTS[:4], "unit_cost_japan")
 
 
 @dataclass(frozen=True)
