@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -18,6 +18,7 @@ from kaname.engine import Engine
 from kaname.errors import InputError
 from kaname.models.autonomy import ORIGINS, AutonomyModel, shares_after_investment
 from kaname.models.base import Settings
+from kaname.models.coercion import MODES, SUPPLY_MODES
 from kaname.testing import check_model
 
 P = "autonomy."
@@ -49,63 +50,189 @@ def test_domains_and_origins(model):
                    "rare_earths", "quantum_computing", "optical_isl", "undersea_cables",
                    "shipbuilding"):
         assert needed in model.domains
-    levers = [p for p, s in model.inputs.items() if s.lever]
+    # its own levers (it also reads sustainment's co-production levers, for licensed output)
+    levers = [p for p, s in model.inputs.items() if s.lever and p.startswith(P)]
     assert sorted(levers) == sorted(f"{P}{d}.investment_jpy_per_year" for d in model.domains)
 
 
-def reference_outputs(values, domains):
-    """The formulas of DESIGN §3.6, written out with loops over plain floats: the shares
-    after T = conflict year - base year years of investment (the one clock), the coercion
-    probabilities over the risk horizon H."""
+def reference_outputs(values, domains, munitions):
+    """The module docstring's formulas, written out with loops over plain floats: the shares
+    and capacity after T = conflict year - base year years of investment (the one clock),
+    coercion by mode in yen, the indices over the risk horizon H, and complementarity."""
     y = max(values["sustainment.conflict_year"] - Settings().base_year, 0.0)
     h = values[P + "horizon_years"]
     total_w = sum(values[f"{P}{d}.criticality_weight"] for d in domains)
+    total_g = sum(values[f"{P}{d}.us_gap"] for d in domains)
+    p = {o: {m: values[f"{P}coercion.{o}.{m}"] for m in MODES} for o in ORIGINS[1:]}
+    any_mode = {o: 1 - math.prod(1 - v for v in p[o].values()) for o in p}
     risk = dict.fromkeys(ORIGINS, 0.0)
-    autonomy, comp_num, comp_den, cost = 1.0, 0.0, 0.0, 0.0
+    harm = {o: dict.fromkeys(MODES, 0.0) for o in ORIGINS[1:]}
+    dependence = dict.fromkeys(ORIGINS, 0.0)
+    autonomy, comp, comp0, cost = 1.0, 0.0, 0.0, 0.0
     for d in domains:
         s = {o: values[f"{P}{d}.share.{o}"] for o in ORIGINS}
         row = sum(s.values())
         s = {o: v / row for o, v in s.items()}
         invest = values[f"{P}{d}.investment_jpy_per_year"]
-        k = values[f"{P}{d}.investment_scale_jpy"]
+        phi = 1 - math.exp(-invest * y / values[f"{P}{d}.investment_scale_jpy"])
         top = max(values[f"{P}{d}.max_domestic_share"], s["japan"])
-        japan = s["japan"] + (top - s["japan"]) * (1 - math.exp(-invest * y / k))
+        japan = s["japan"] + (top - s["japan"]) * phi
         after = {o: (japan if o == "japan" else s[o] * (1 - japan) / (1 - s["japan"]))
                  for o in ORIGINS}
         w = values[f"{P}{d}.criticality_weight"] / total_w
-        exposed = w * (1 - values[f"{P}{d}.substitutability"])
+        unsub = 1 - values[f"{P}{d}.substitutability"]
+        at_stake = values[f"{P}{d}.value_at_stake_jpy_per_year"] * unsub
         for o in ORIGINS[1:]:
-            pi = 1 - (1 - values[f"{P}coercion.{o}"]) ** h
-            risk[o] += exposed * after[o] * pi
-        autonomy -= exposed * max(after[o] for o in ORIGINS[1:])
-        gap = values[f"{P}{d}.us_gap"]
-        comp_num += gap * japan
-        comp_den += gap
+            risk[o] += w * unsub * after[o] * (1 - (1 - any_mode[o]) ** h)
+            dependence[o] += at_stake * after[o]
+            for m in SUPPLY_MODES:
+                harm[o][m] += (values[f"{P}loss_share.{m}"] * at_stake * after[o]
+                               * values[f"{P}{d}.exposure.{m}"])
+        autonomy -= w * unsub * max(after[o] for o in ORIGINS[1:])
+        k0 = values[f"{P}{d}.world_capacity_share"]
+        k1 = k0 + (max(values[f"{P}{d}.max_world_capacity_share"], k0) - k0) * phi
+        weight = values[f"{P}{d}.us_gap"] / total_g * values[f"{P}{d}.us_access"]
+        comp += weight * k1
+        comp0 += weight * k0
         cost += invest * y
+    licensed = 0.0
+    for m in munitions:
+        v = {k: values[f"sustainment.{m}.{k}"] for k in (
+            "japan_licensed_rate", "japan_rate", "japan_capacity_max", "japan_start_year",
+            "japan_ramp_years", "unit_cost_japan")}
+        ramp = min(max((values["sustainment.conflict_year"] - v["japan_start_year"] + 1)
+                       / v["japan_ramp_years"], 0.0), 1.0)
+        output = v["japan_licensed_rate"] + min(v["japan_rate"], v["japan_capacity_max"]) * ramp
+        licensed += output * v["unit_cost_japan"] * values[f"{P}us_dependence.{m}"]
+    dependence["us"] += licensed
+    harm["us"]["licence_denial"] += values[f"{P}loss_share.licence_denial"] * licensed
+    for o in harm:
+        harm[o]["tariff"] = (values[f"{P}tariff.{o}.exports_jpy_per_year"]
+                             * values[f"{P}tariff.{o}.rate"]
+                             * values[f"{P}tariff.harm_per_yen_of_duty"])
+    expected = {o: sum(p[o][m] * harm[o][m] for m in MODES) for o in harm}
+    total = sum(expected.values())
     return {"china_risk": risk["china"], "us_risk": risk["us"], "autonomy_index": autonomy,
-            "complementarity": comp_num / comp_den, "investment_cost_jpy": cost}
+            "complementarity": comp, "complementarity_gain": math.log2(comp / comp0),
+            "investment_cost_jpy": cost, "china_harm_jpy_per_year": expected["china"],
+            "us_harm_jpy_per_year": expected["us"], "expected_harm_jpy_per_year": total,
+            "harm_share_gdp": total / values["budget.gdp_nominal_fy2024_jpy"],
+            "expected_harm_over_horizon_jpy": total * h,
+            "licensed_us_dependent_jpy_per_year": licensed,
+            **{f"dependence_{o}": dependence[o] for o in ORIGINS[1:]}}
 
 
 def test_matches_plain_python_reference(model, defaults):
     values = dict(defaults)
     values.update({f"{P}rare_earths.investment_jpy_per_year": 2.0e11,
                    f"{P}shipbuilding.investment_jpy_per_year": 1.0e11,
-                   f"{P}cloud.investment_jpy_per_year": 5.0e10})
+                   f"{P}cloud.investment_jpy_per_year": 5.0e10,
+                   "sustainment.pac3_mse.japan_rate": 120.0,
+                   "sustainment.pac3_mse.japan_start_year": 2027.0})
     out = run(model, values)
-    for key, expected in reference_outputs(values, model.domains).items():
-        np.testing.assert_allclose(out[P + key][0], expected, rtol=1e-12, err_msg=key)
+    for key, expected in reference_outputs(values, model.domains, model.munitions).items():
+        if key.startswith("dependence_"):
+            got = out[P + "dependence_jpy_per_year"][0, ORIGINS.index(key.split("_")[1])]
+        else:
+            got = out[P + key][0]
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=key)
 
 
-def test_hand_computed_default_risks(model, defaults):
-    # China risk at the library defaults, by hand (weights sum to 155; 5-year horizon):
-    # sum_T w (1-sub) s_china = 0.875 + 0.14 + 0.12 + 0.025 + 4.2 + 9.75 + 0 + 0 + 1.08 + 4.97
-    #                         = 21.16;  pi_china = 1 - 0.875**5
-    out = run(model, defaults)
-    np.testing.assert_allclose(out[P + "china_risk"][0], 21.16 / 155 * (1 - 0.875 ** 5),
-                               rtol=1e-9)
-    # Complementarity: (0.3*0.5 + 0.3*0.35 + 0.4*0.3 + 0.5*0.21 + 0.9*0.08) / 2.4 = 0.23,
-    # which is also deterrence.complementarity's default.
-    np.testing.assert_allclose(out[P + "complementarity"][0], 0.23, rtol=1e-12)
+def toy_values(model, defaults, **override):
+    """One domain (cloud) carries all weight and value; everything else is switched off."""
+    values = dict(defaults)
+    for d in model.domains:
+        values[f"{P}{d}.criticality_weight"] = 1.0 if d == "cloud" else 0.0
+        values[f"{P}{d}.value_at_stake_jpy_per_year"] = 1e12 if d == "cloud" else 0.0
+    for o in ORIGINS[1:]:
+        values[f"{P}tariff.{o}.exports_jpy_per_year"] = 0.0
+        for m in MODES:
+            values[f"{P}coercion.{o}.{m}"] = 0.0
+    for m in model.munitions:
+        values[f"{P}us_dependence.{m}"] = 0.0
+    values.update(override)
+    return values
+
+
+def test_toy_harm_by_hand(model, defaults):
+    """¥1T of cloud a year, substitutability 0.5, US share 0.6 (renormalised row), a US
+    data-access episode at p = 0.1 that costs 0.05 of the exposed value: expected harm
+    0.1 × 0.05 × 1e12 × 0.5 × 0.6 × exposure 1 = ¥1.5B a year; and a US tariff episode at
+    p = 0.2 on ¥20T of exports at 15 % with harm 1 per yen of duty adds 0.2 × ¥3T = ¥600B."""
+    shares = {"japan": 0.3, "us": 0.6, "china": 0.05, "allies": 0.03, "rest": 0.02}
+    values = toy_values(model, defaults, **{
+        f"{P}cloud.share.{o}": v for o, v in shares.items()}, **{
+        f"{P}cloud.substitutability": 0.5, f"{P}cloud.exposure.data_access": 1.0,
+        f"{P}loss_share.data_access": 0.05, f"{P}coercion.us.data_access": 0.1})
+    out = run(model, values)
+    assert out[P + "us_harm_jpy_per_year"][0] == pytest.approx(1.5e9, rel=1e-12)
+    assert out[P + "china_harm_jpy_per_year"][0] == 0.0
+    # dependence without substitute: ¥1T × 0.5 × share, per origin
+    np.testing.assert_allclose(out[P + "dependence_jpy_per_year"][0],
+                               [5e11 * shares[o] for o in ORIGINS], rtol=1e-12)
+    values.update({f"{P}tariff.us.exports_jpy_per_year": 2e13, f"{P}tariff.us.rate": 0.15,
+                   f"{P}tariff.harm_per_yen_of_duty": 1.0, f"{P}coercion.us.tariff": 0.2})
+    out = run(model, values)
+    assert out[P + "us_harm_jpy_per_year"][0] == pytest.approx(1.5e9 + 6e11, rel=1e-12)
+    # worst 5 % of years: both episodes (p 0.02, ¥3.015T), then the tariff alone for the
+    # remaining 0.03 (¥3T): (0.02 × 3.015e12 + 0.03 × 3e12) / 0.05 = ¥3.006T
+    assert out[P + "tail_harm_jpy_per_year"][0, ORIGINS.index("us")] == pytest.approx(
+        3.006e12, rel=1e-12)
+
+
+@given(st.sampled_from(["china", "us", "allies", "rest"]))
+def test_harm_is_zero_when_coercion_probability_is_zero(model, defaults, origin):
+    values = dict(defaults)
+    for m in MODES:
+        values[f"{P}coercion.{origin}.{m}"] = 0.0
+    values["sustainment.pac3_mse.japan_rate"] = 120.0
+    out = run(model, values)
+    j = ORIGINS.index(origin)
+    assert out[P + "harm_by_mode_jpy_per_year"][0, j].sum() == 0.0
+    assert out[P + "tail_harm_jpy_per_year"][0, j] == 0.0
+    assert out[P + "risk_by_origin"][0, j] == 0.0
+    if origin in ("china", "us"):
+        assert out[f"{P}{origin}_harm_jpy_per_year"][0] == 0.0
+
+
+def test_licensed_coproduction_raises_us_origin_dependence(model, defaults):
+    """Co-producing a US design (PAC-3) adds its output's yen × its dependence on US parts
+    and approval to the US row of dependence, and licence-denial harm with it; Japan's own
+    design (improved Type-12) adds almost nothing."""
+    values = dict(defaults)
+    values["sustainment.pac3_mse.japan_start_year"] = 2027.0
+    values["sustainment.pac3_mse.japan_rate"] = np.array([0.0, 60.0, 120.0])
+    out = run(model, values)
+    us = ORIGINS.index("us")
+    dep = out[P + "dependence_jpy_per_year"][:, us]
+    assert np.all(np.diff(dep) > 0)
+    # 2028 conflict, start 2027, ramp R years: output r × min((2028 − 2027 + 1)/R, 1)
+    ramp = min(2.0 / values["sustainment.pac3_mse.japan_ramp_years"], 1.0)
+    added = 60.0 * ramp * values["sustainment.pac3_mse.unit_cost_japan"] * values[
+        P + "us_dependence.pac3_mse"]
+    assert dep[1] - dep[0] == pytest.approx(added, rel=1e-9)
+    denial = out[P + "harm_by_mode_jpy_per_year"][:, us, MODES.index("licence_denial")]
+    assert np.all(np.diff(denial) > 0)
+    # other origins are untouched
+    china = out[P + "dependence_jpy_per_year"][:, ORIGINS.index("china")]
+    assert np.all(china == china[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 9), st.floats(0.0, 5e12), st.floats(0.0, 5e12))
+def test_more_investment_never_raises_a_risk_from_any_origin(model, defaults, k, a, b):
+    """Investment in a domain only moves that domain's supply toward Japan, so no origin's
+    risk index, expected harm (by mode) or dependence can rise with it."""
+    domain = model.domains[k % len(model.domains)]
+    values = dict(defaults)
+    values[f"{P}{domain}.investment_jpy_per_year"] = np.array(sorted((a, b)))
+    values["sustainment.conflict_year"] = 2030.0
+    out = run(model, values)
+    for key in ("risk_by_origin", "harm_by_mode_jpy_per_year", "dependence_jpy_per_year",
+                "tail_harm_jpy_per_year"):
+        more, less = out[P + key][1, 1:], out[P + key][0, 1:]  # the foreign origins
+        assert np.all(more <= less * (1 + 1e-12) + 1e-9), key
+    assert out[P + "complementarity_gain"][1] >= out[P + "complementarity_gain"][0] - 1e-12
 
 
 def test_closed_form_one_e_fold(model, defaults):
@@ -162,7 +289,7 @@ def test_zero_investment_model_output_equals_library_shares(model, defaults):
 def test_risks_bounded_and_monotone_in_coercion(model, defaults, a, b, origin, years):
     values = dict(defaults)
     values[P + "horizon_years"] = years
-    values[f"{P}coercion.{origin}"] = np.array([min(a, b), max(a, b)])
+    values[f"{P}coercion.{origin}.supply_cutoff"] = np.array([min(a, b), max(a, b)])
     out = run(model, values)
     risk = out[f"{P}{origin}_risk"]
     assert np.all((risk >= 0) & (risk <= 1))
@@ -178,11 +305,17 @@ def test_all_outputs_bounded_for_any_valid_inputs(model, defaults, seed):
     values = {}
     for path, spec in model.inputs.items():
         lo = spec.low or 0.0
-        hi = min(spec.high if spec.high is not None else 1.0, 1e13)
+        hi = min(spec.high if spec.high is not None else lo + 1.0, max(1e13, lo))
         values[path] = rng.uniform(lo, hi, 8)
     out = run(model, values)
     for key in ("china_risk", "us_risk", "autonomy_index", "complementarity"):
         assert np.all((out[P + key] >= 0.0) & (out[P + key] <= 1.0 + 1e-12)), key
+    for key in ("harm_by_mode_jpy_per_year", "tail_harm_jpy_per_year",
+                "dependence_jpy_per_year", "complementarity_gain"):
+        assert np.all(out[P + key] >= 0.0), key
+    # the mean of the worst 5 % of years is never below the mean of all years (CVaR >= E)
+    expected = out[P + "harm_by_mode_jpy_per_year"].sum(axis=2)
+    assert np.all(out[P + "tail_harm_jpy_per_year"] >= expected * (1 - 1e-12) - 1e-6)
     np.testing.assert_allclose(out[P + "share_after"].sum(axis=2), 1.0, atol=1e-12)
 
 
@@ -217,7 +350,18 @@ BAD = {
                     "assumption: x}\n", "autonomy.shipbuilding.substitutability",
                     "out of range"),
     "ceiling": ("cloud:\n  max_domestic_share: {base: 0.1, unit: dimensionless, "
-                "assumption: x}\n", "autonomy.cloud.max_domestic_share", "below Japan"),
+                "assumption: x}\n", "autonomy.cloud.max_domestic_share", "below today's"),
+    "capacity": ("cloud:\n  max_world_capacity_share: {base: 0.01, unit: dimensionless, "
+                 "assumption: x}\n", "autonomy.cloud.max_world_capacity_share",
+                 "below today's"),
+    "probability": ("coercion:\n  us:\n    tariff: {base: 1.5, unit: dimensionless, "
+                    "assumption: x}\n", "autonomy.coercion.us.tariff", "out of range"),
+    "harm": ("cloud:\n  value_at_stake_jpy_per_year: {base: -1.0e+12, unit: JPY/year, "
+             "assumption: x}\n", "autonomy.cloud.value_at_stake_jpy_per_year", "out of range"),
+    "loss": ("loss_share:\n  supply_cutoff: {base: -0.1, unit: dimensionless, "
+             "assumption: x}\n", "autonomy.loss_share.supply_cutoff", "out of range"),
+    "duty": ("tariff:\n  harm_per_yen_of_duty: {base: -1, unit: dimensionless, "
+             "assumption: x}\n", "autonomy.tariff.harm_per_yen_of_duty", "out of range"),
     "origin": ("cloud:\n  share:\n    mars: {base: 0.0, unit: dimensionless, assumption: x}\n",
                "autonomy.cloud.share.mars", "unknown origin"),
 }

@@ -51,7 +51,8 @@ def test_conforms_to_protocol(model, defaults):
 def test_declarations(model):
     assert model.coords["ledger_item"] == list(LEDGER)
     assert model.links == {P + "coproduction_cost_jpy": "sustainment.coproduction_cost_jpy",
-                           P + "investment_cost_jpy": "autonomy.investment_cost_jpy"}
+                           P + "investment_cost_jpy": "autonomy.investment_cost_jpy",
+                           P + "coercion_harm_jpy": "autonomy.expected_harm_over_horizon_jpy"}
     levers = sorted(p for p, s in model.inputs.items() if s.lever)
     assert levers == [P + "burden_sharing_jpy_per_year", P + "defence_share_gdp"]
     assert "sustainment.conflict_year" in model.inputs
@@ -94,6 +95,11 @@ def test_ledger_sums_to_policy_cost_and_equals_the_upstream_costs(engine):
     assert ledger[1, 0] > 0 and ledger[0, 0] == 0.0
     np.testing.assert_allclose(out[P + "policy_share_of_budget"],
                                out[P + "policy_cost_jpy"] / out[P + "defence_budget_jpy"])
+    # the ledger's yen and the coercion harm expected over the horizon, on one line (#16)
+    np.testing.assert_allclose(
+        out[P + "cost_and_harm_jpy"], out[P + "policy_cost_jpy"]
+        + out["autonomy.expected_harm_jpy_per_year"] * np.array([5.0, 5.0, 5.0, 10.0]),
+        rtol=1e-12)
 
 
 def test_defence_budget_closed_form(model, defaults):

@@ -36,7 +36,7 @@ coef = st.floats(0.05, 1.5)
 
 def test_status_quo_terms_are_zero_and_sum_to_the_log_odds(engine):
     q, out = commitment(engine, **{P + "america_first_intensity": 0.5,
-                                   P + "complementarity": 0.23})
+                                   P + "complementarity_gain": 0.0})
     terms = dict(zip(COMMITMENT_TERMS, out[P + "commitment_terms"][0], strict=True))
     for name in ("america_first", "burden_sharing", "coproduction", "complementarity",
                  "integration", "de_americanisation"):
@@ -127,3 +127,18 @@ def test_visible_de_americanisation_costs_commitment_and_nothing_at_zero(engine,
                                    P + "commitment.de_americanisation": k})
     term = dict(zip(COMMITMENT_TERMS, out[P + "commitment_terms"][0], strict=True))
     assert term["de_americanisation"] == pytest.approx(-k * hi, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.floats(0.0, 3.0), b=st.floats(0.0, 3.0), k=st.floats(0.0, 2.0))
+def test_complementarity_gains_k_per_doubling_and_nothing_at_zero(engine, a, b, k):
+    """The term is k·log2(C/C0), read from autonomy as doublings (issue #16 item 4):
+    commitment never falls as Japan's capacity open to US gaps grows."""
+    lo, hi = sorted((a, b))
+    q = {g: commitment(engine, **{P + "complementarity_gain": g,
+                                  P + "commitment.complementarity": k})[0] for g in (lo, hi)}
+    assert q[hi] >= q[lo] - 1e-12
+    _, out = commitment(engine, **{P + "complementarity_gain": hi,
+                                   P + "commitment.complementarity": k})
+    term = dict(zip(COMMITMENT_TERMS, out[P + "commitment_terms"][0], strict=True))
+    assert term["complementarity"] == pytest.approx(k * hi, abs=1e-12)

@@ -2,19 +2,21 @@
 
 For each technology domain, the autonomy model is evaluated (through the engine, at the data
 library's base values) with nothing invested anywhere, with the domain's amount invested in
-it alone, and with 1 % more. Per coercing origin this gives
+it alone, and with 1 % more. The risk is each origin's expected coercion harm over the risk
+horizon, in yen (``harm(A)``), so per coercing origin this gives
 
-* the **average** reduction per yen: ``(risk(0) − risk(A)) / (A·T)``, with ``A·T`` the yen
-  spent before the conflict (``T`` build-up years on the one clock);
-* the **marginal** reduction per yen at ``A``: ``(risk(A) − risk(1.01·A)) / (0.01·A·T)``.
-  Japan's share responds with diminishing returns, so the marginal is below the average,
-  and their ratio says how far along the curve the amount already is;
+* the **average** return: ``(harm(0) − harm(A)) / (A·T)``, yen of harm avoided per yen
+  spent before the conflict (``A·T``, ``T`` build-up years on the one clock); above 1 the
+  investment pays for itself in avoided harm;
+* the **marginal** return at ``A``: ``(harm(A) − harm(1.01·A)) / (0.01·A·T)``. Japan's
+  share responds with diminishing returns, so the marginal is below the average, and their
+  ratio says how far along the curve the amount already is;
+* the same average for the secondary risk index (index points per yen);
 * the **gap closed**: the share of the room between Japan's share today and its ceiling
   that the amount closes by the conflict year.
 
-Domains are ranked per origin by the average reduction per yen, ties by domain name, so the
-ranking does not depend on the order of the domains in the data. The risks are the model's
-indices (issue #16 will price them in yen); the ranking's form does not change with the unit.
+Domains are ranked per origin by the average return, ties by domain name, so the ranking
+does not depend on the order of the domains in the data.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ REFERENCE_JPY_PER_YEAR = 50e9   # amount for a domain that no policy funds (and 
 
 @dataclass(frozen=True)
 class DomainReturn:
-    """What one domain's amount buys, per coercing origin (index units per yen)."""
+    """What one domain's amount buys, per coercing origin (yen of harm avoided per yen)."""
 
     domain: str
     amount_jpy_per_year: float
@@ -41,6 +43,7 @@ class DomainReturn:
     spent_jpy: float                  # amount × build-up years
     average_per_jpy: Mapping[str, float]
     marginal_per_jpy: Mapping[str, float]
+    index_per_jpy: Mapping[str, float]  # the secondary risk index, points per yen (average)
     gap_closed: float
 
 
@@ -80,7 +83,9 @@ def rank_investments(model: Any, library: Any, amounts: Mapping[str, tuple[float
     n = len(rows)
     columns = engine.columns_from({p: np.array([r[p] for r in rows]) for p in base}, n)
     out = engine.evaluate(columns, n)
-    risk = np.asarray(out["autonomy.risk_by_origin"])            # rows × origins
+    horizon = np.asarray(columns["autonomy.horizon_years"], dtype=float)[:, None]
+    harm = np.asarray(out["autonomy.harm_by_mode_jpy_per_year"]).sum(axis=2) * horizon
+    index = np.asarray(out["autonomy.risk_by_origin"])           # rows × origins
     share = np.asarray(out["autonomy.share_after"])               # rows × domains × origins
     years = max(base["sustainment.conflict_year"] - model.settings.base_year, 0.0)
     japan = ORIGINS.index("japan")
@@ -92,21 +97,23 @@ def rank_investments(model: Any, library: Any, amounts: Mapping[str, tuple[float
         s0 = share[0, k, japan]
         top = max(float(base[f"autonomy.{d}.max_domestic_share"]), s0)
         room = top - s0
-        average, marginal = {}, {}
+        average, marginal, by_index = {}, {}, {}
         for origin in COERCING:
             j = ORIGINS.index(origin)
-            average[origin] = (risk[0, j] - risk[at, j]) / spent if spent > 0 else 0.0
-            marginal[origin] = ((risk[at, j] - risk[above, j]) / (STEP * spent)
+            average[origin] = (harm[0, j] - harm[at, j]) / spent if spent > 0 else 0.0
+            marginal[origin] = ((harm[at, j] - harm[above, j]) / (STEP * spent)
                                 if spent > 0 else 0.0)
+            by_index[origin] = (index[0, j] - index[at, j]) / spent if spent > 0 else 0.0
         results.append(DomainReturn(
             domain=d, amount_jpy_per_year=amount, source=source, spent_jpy=spent,
             average_per_jpy={o: float(v) for o, v in average.items()},
             marginal_per_jpy={o: float(v) for o, v in marginal.items()},
+            index_per_jpy={o: float(v) for o, v in by_index.items()},
             gap_closed=float((share[at, k, japan] - s0) / room) if room > 0 else 0.0))
     return results
 
 
 def ranking(results: Sequence[DomainReturn], origin: str) -> list[DomainReturn]:
-    """`results` ordered by the average reduction of `origin`'s risk per yen, largest first;
+    """`results` ordered by the average harm from `origin` avoided per yen, largest first;
     ties by domain name (so the order of the domains in the data does not matter)."""
     return sorted(results, key=lambda r: (-r.average_per_jpy[origin], r.domain))

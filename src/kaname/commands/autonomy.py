@@ -147,9 +147,10 @@ def rank(
     fmt: str = format_option(("table", "json")),
     lang: LangOpt = "en",
 ) -> None:
-    """Rank domain investments by risk reduced per yen, for each origin, at the scenario's
-    amounts: the average and the marginal per yen (diminishing returns) and the share of
-    the room to the domain's ceiling the amount closes."""
+    """Rank domain investments by coercion harm avoided per yen, for each origin, at the
+    scenario's amounts: the average and the marginal return (diminishing returns), the
+    secondary risk index per yen, and the share of the room to the domain's ceiling the
+    amount closes."""
     from dataclasses import asdict
 
     from kaname.analysis.per_yen import rank_investments, ranking, scenario_amounts
@@ -163,7 +164,9 @@ def rank(
     results = rank_investments(model, library,
                                scenario_amounts(scenario.policies, model.domains, amount))
     if fmt == "json":
-        emit(dumps_json({"scenario": scenario.name, "unit": "risk index per JPY spent",
+        emit(dumps_json({"scenario": scenario.name,
+                         "unit": "JPY of expected harm avoided over the risk horizon per JPY "
+                                 "spent (index_per_jpy: risk-index points per JPY)",
                          "domains": [asdict(r) for r in results],
                          "ranking": {o: [r.domain for r in ranking(results, o)]
                                      for o in COERCING}}))
@@ -178,13 +181,15 @@ def rank(
         grid.add_column(t("autonomy.rank_source", lang))
         grid.add_column(t("autonomy.rank_average", lang), justify="right")
         grid.add_column(t("autonomy.rank_marginal", lang), justify="right")
+        grid.add_column(t("autonomy.rank_index", lang), justify="right")
         grid.add_column(t("autonomy.rank_gap", lang), justify="right")
         for i, r in enumerate(ranking(results, origin), start=1):
             source = t("autonomy.rank_reference", lang) if r.source == "reference" else r.source
             grid.add_row(str(i), model.domain_labels[r.domain].get(lang) or r.domain,
                          f"{r.amount_jpy_per_year / 1e9:,.0f}", source,
-                         f"{r.average_per_jpy[origin] * PER_100B:.2e}",
-                         f"{r.marginal_per_jpy[origin] * PER_100B:.2e}",
+                         f"{r.average_per_jpy[origin]:.3g}",
+                         f"{r.marginal_per_jpy[origin]:.3g}",
+                         f"{r.index_per_jpy[origin] * PER_100B:.2e}",
                          f"{r.gap_closed:.0%}")
         console.print(grid)
     console.print(t("autonomy.rank_note", lang))

@@ -328,16 +328,19 @@ TEXT: dict[str, str] = {
     "autonomy.change": "Change",
     "autonomy.risks_title": "Risks before and after the investments",
     "autonomy.cost_unit": "¥ bn",
-    "autonomy.rank_title": ("{scenario}: {origin} risk reduced per ¥100B spent, by domain "
+    "autonomy.rank_title": ("{scenario}: harm from {origin} avoided per yen spent, by domain "
                             "(average at the amount, then the marginal)"),
     "autonomy.rank_source": "Amount from",
     "autonomy.rank_reference": "reference (no policy funds it)",
-    "autonomy.rank_average": "Average per ¥100B",
-    "autonomy.rank_marginal": "Marginal per ¥100B",
+    "autonomy.rank_average": "¥ avoided per ¥ (average)",
+    "autonomy.rank_marginal": "¥ avoided per ¥ (marginal)",
+    "autonomy.rank_index": "Index points per ¥100B",
     "autonomy.rank_gap": "Room to the ceiling closed",
-    "autonomy.rank_note": ("Risk-index points reduced per ¥100B spent before the conflict, at the "
-                           "data library's base values. The marginal is below the average "
-                           "where returns diminish; ties are ranked by domain name."),
+    "autonomy.rank_note": ("Yen of expected coercion harm avoided over the risk horizon per yen "
+                           "spent before the conflict, at the data library's base values: "
+                           "above 1 the investment pays for itself. The marginal is below the "
+                           "average where returns diminish; the risk index per ¥100B is "
+                           "secondary; ties are ranked by domain name."),
     "autonomy.no_policy": "no policy named {policy!r}; policies: {names}",
     # ---- kaname serve
     "serve.serving": "kaname dashboard on http://{host}:{port} (Ctrl-C to stop)",

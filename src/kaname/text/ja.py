@@ -315,15 +315,17 @@ TEXT: dict[str, str] = {
     "autonomy.change": "変化",
     "autonomy.risks_title": "投資前後のリスク",
     "autonomy.cost_unit": "十億円",
-    "autonomy.rank_title": ("{scenario}: 分野別、支出¥1,000億あたりの{origin}リスク低減"
+    "autonomy.rank_title": ("{scenario}: 分野別、支出1円あたりに回避される{origin}による損害"
                             "(投資額での平均、次に限界)"),
     "autonomy.rank_source": "投資額の出所",
     "autonomy.rank_reference": "参照値(どの政策も投資しない)",
-    "autonomy.rank_average": "¥1,000億あたり平均",
-    "autonomy.rank_marginal": "¥1,000億あたり限界",
+    "autonomy.rank_average": "1円あたり回避額(平均)",
+    "autonomy.rank_marginal": "1円あたり回避額(限界)",
+    "autonomy.rank_index": "¥1,000億あたり指数低減",
     "autonomy.rank_gap": "上限までの余地のうち埋まった割合",
-    "autonomy.rank_note": ("有事までに支出した¥1,000億あたりのリスク指数の低減(データライブラリの基準値)。"
-                           "収穫逓減がある分野では限界値が平均値を下回る。同値は分野名の順。"),
+    "autonomy.rank_note": ("有事までに支出した1円あたり、評価期間中に回避される威圧の期待損害額(データライブラリの基準値)。"
+                           "1を超えれば投資は回避損害で元が取れる。収穫逓減がある分野では限界値が平均値を下回る。"
+                           "¥1,000億あたりのリスク指数は副次的な指標。同値は分野名の順。"),
     "autonomy.no_policy": "政策{policy!r}はありません。政策: {names}",
     # ---- kaname serve
     "serve.serving": "kaname ダッシュボード: http://{host}:{port}(Ctrl-C で停止)",
