@@ -109,7 +109,9 @@ def test_example_scenario_returns_a_non_dominated_set(example):
     objectives = ["max:sustainment.sustainment_days@p50",
                   "min:sustainment.coproduction_cost_jpy@mean"]
     res = search(problem, objectives, population=16, generations=5, seed=5)
-    assert len(res.pareto) >= 2
+    # 80 evaluations on 60 futures: a front of one point is possible (one setting can win
+    # both objectives on those futures), so only non-emptiness is asserted
+    assert len(res.pareto) >= 1
     assert not dominated_pairs(res.F)
     for path in problem.levers:
         spec = engine.inputs[path]

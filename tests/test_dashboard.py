@@ -45,8 +45,9 @@ def test_only_reached_models_rerun(bench, monkeypatch):
         monkeypatch.setattr(m, "evaluate", spy)
     changed = {**levers, "sustainment.pac3_mse.japan_rate": 240.0}
     out = bench.evaluate(changed)
-    # posture reads the co-production levers (deliveries to US stocks), budget the cost
-    assert set(calls) == {"posture", "sustainment", "deterrence", "budget"}
+    # posture reads the co-production levers (deliveries to US stocks), autonomy the
+    # output of licensed US designs (US-origin dependence), budget the cost
+    assert set(calls) == {"posture", "sustainment", "deterrence", "budget", "autonomy"}
     calls.clear()
     bench.evaluate(levers)  # back to the earlier setting: all from the cache
     assert calls == []

@@ -19,7 +19,8 @@ name = "autonomy"
 app = typer.Typer(help="Economic security: dependence by domain and origin, China and US risk.",
                   no_args_is_help=True)
 
-MEASURES = ("china_risk", "us_risk", "autonomy_index", "complementarity", "investment_cost_jpy")
+MEASURES = ("expected_harm_jpy_per_year", "china_harm_jpy_per_year", "us_harm_jpy_per_year",
+            "china_risk", "us_risk", "autonomy_index", "complementarity", "investment_cost_jpy")
 
 
 def _choose_policy(policies: Mapping[str, Mapping[str, Any]], requested: str | None,
@@ -96,7 +97,7 @@ def _render(table: Mapping[str, Any], model: Any, scenario: str, policy: str,
     for m in MEASURES:
         spec = model.outputs[f"autonomy.{m}"]
         b, a = table["before"][m], table["after"][m]
-        if m == "investment_cost_jpy":
+        if spec.unit.startswith("JPY"):
             unit = t("autonomy.cost_unit", lang)
             risks.add_row(f"{spec.label(lang)} ({unit})", f"{b / 1e9:,.0f}", f"{a / 1e9:,.0f}",
                           f"{(a - b) / 1e9:+,.0f}")
@@ -193,3 +194,70 @@ def rank(
                          f"{r.gap_closed:.0%}")
         console.print(grid)
     console.print(t("autonomy.rank_note", lang))
+
+
+@app.command("tradeoff")
+@guarded
+def tradeoff(
+    file: str = typer.Argument(..., help="Scenario file (YAML)."),
+    policies: list[str] = typer.Option(..., "--policy",
+                                       help="The two policies, a then b (differences b − a)."),
+    futures: int | None = typer.Option(None, "--futures", min=2,
+                                       help="Futures to run (default: the scenario's)."),
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
+) -> None:
+    """Where hedging and complementing pull apart: two policies on the same futures, their
+    paired differences in harm (yen) and US commitment with 95 % intervals, what a user must
+    believe for each to commit the US more, and the yen a point of commitment costs."""
+    from kaname import ensemble
+    from kaname.analysis.tradeoff import compare
+    from kaname.scenario import load_scenario
+    from kaname.text import fmt_number
+
+    if len(policies) != 2:
+        raise InputError(f"needs exactly two policies (got {len(policies)})", key="--policy")
+    scenario = load_scenario(file)
+    for name in policies:
+        if name not in scenario.policies:
+            raise InputError(t("autonomy.no_policy", "en", policy=name,
+                               names=", ".join(scenario.policies)), key="--policy")
+    results = ensemble.run(scenario, futures=futures, policies=policies)
+    result = compare(results.dataset, *policies)
+    if fmt == "json":
+        emit(dumps_json({"scenario": scenario.name, **result.as_dict()}))
+        return
+    ds = results.dataset
+    console = Console(width=160)
+    grid = Table(title=t("autonomy.tradeoff_title", lang, a=result.a, b=result.b,
+                         n=result.futures))
+    for key in ("autonomy.measure", "autonomy.tradeoff_diff", "autonomy.tradeoff_interval"):
+        grid.add_column(t(key, lang), justify="left" if key == "autonomy.measure" else "right")
+    for d in result.differences:
+        unit = ("share" if str(ds[d.outcome].attrs.get("kind")) == "bool"
+                else str(ds[d.outcome].attrs.get("unit", "")))
+        label = str(ds[d.outcome].attrs.get(f"label_{lang}", d.outcome))
+        grid.add_row(label, fmt_number(d.centre, unit, lang),
+                     f"{fmt_number(d.low, unit, lang)} – {fmt_number(d.high, unit, lang)}")
+    console.print(grid)
+    console.print(t("autonomy.tradeoff_dominance", lang, a=result.a, b=result.b,
+                    both_b=f"{result.dominance['b_on_both']:.0%}",
+                    both_a=f"{result.dominance['a_on_both']:.0%}",
+                    split=f"{result.dominance['split']:.0%}"))
+    console.print(t("autonomy.tradeoff_belief", lang, a=result.a, b=result.b,
+                    share=f"{result.b_commits_more_share:.0%}",
+                    ratio=f"{result.belief_ratio:.3g}"))
+    if result.frontier:
+        f = result.frontier
+        thirds = Table(title=t("autonomy.tradeoff_frontier", lang, b=result.b))
+        thirds.add_column("h \\ k")
+        for j in range(len(f["k_edges"]) - 1):
+            thirds.add_column(f"{f['k_edges'][j]:.2f}–{f['k_edges'][j + 1]:.2f}", justify="right")
+        for i, row in enumerate(f["b_commits_more_share"]):
+            thirds.add_row(f"{f['h_edges'][i]:.2f}–{f['h_edges'][i + 1]:.2f}",
+                           *[f"{v:.0%}" for v in row])
+        console.print(thirds)
+    if result.yen_per_point is not None:
+        low, mid, high = (fmt_number(v, "JPY", lang) for v in result.yen_per_point)
+        console.print(t("autonomy.tradeoff_price", lang, b=result.b, median=mid, low=low,
+                        high=high))

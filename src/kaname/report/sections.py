@@ -516,13 +516,36 @@ def autonomy_section(ctx: Context) -> dict[str, Any]:
         blocks.append(figure(fg.heatmap(after[i].mean(axis=0), onames, dnames,
                                         ctx.t("report.after", policy=pol), ctx.t("report.origin"),
                                         ctx.t("common.domain"), ctx.t("report.share"))))
-    extra = [n for n in ("autonomy.china_risk", "autonomy.us_risk", "autonomy.autonomy_index",
-                         "autonomy.investment_cost_jpy") if ctx.has(n)]
-    if extra:
-        rows = [[pol, *[band_text(ctx, ctx.values(n)[i], str(ds[n].attrs.get("unit", "")))
-                        for n in extra]] for i, pol in enumerate(ctx.policies)]
-        blocks.append(table([ctx.t("common.policy"), *[ctx.label(n) for n in extra]], rows))
+    # the risks in yen first (issue #16), then the indices, which stay secondary
+    for names in (("autonomy.expected_harm_jpy_per_year", "autonomy.china_harm_jpy_per_year",
+                   "autonomy.us_harm_jpy_per_year", "autonomy.harm_share_gdp",
+                   "autonomy.investment_cost_jpy"),
+                  ("autonomy.china_risk", "autonomy.us_risk", "autonomy.autonomy_index",
+                   "autonomy.complementarity_gain")):
+        extra = [n for n in names if ctx.has(n)]
+        if extra:
+            rows = [[pol, *[band_text(ctx, ctx.values(n)[i], str(ds[n].attrs.get("unit", "")))
+                            for n in extra]] for i, pol in enumerate(ctx.policies)]
+            blocks.append(table([ctx.t("common.policy"), *[ctx.label(n) for n in extra]], rows))
+    blocks.extend(harm_by_mode_blocks(ctx))
     return section(ctx, "autonomy", blocks)
+
+
+def harm_by_mode_blocks(ctx: Context) -> list[Block]:
+    """What the first policy's expected harm a year is made of: mean over futures by origin
+    (rows) and mode (columns), each origin's worst-5 %-of-years harm beside it."""
+    name, tail = "autonomy.harm_by_mode_jpy_per_year", "autonomy.tail_harm_jpy_per_year"
+    if not ctx.has(name):
+        return []
+    harm = ctx.values(name)[0].mean(axis=0)                       # (origin, mode)
+    origins, modes = ctx.coord_labels("origin"), ctx.coord_labels("mode")
+    worst = ctx.values(tail)[0].mean(axis=0) if ctx.has(tail) else None
+    rows = [[origins[o], *[ctx.fmt(float(v), "JPY/year") for v in harm[o]],
+             *([ctx.fmt(float(worst[o]), "JPY/year")] if worst is not None else [])]
+            for o in range(harm.shape[0]) if harm[o].sum() > 0]
+    header = [ctx.t("report.origin"), *modes,
+              *([ctx.label(tail)] if worst is not None else [])]
+    return [p(ctx.t("report.autonomy_harm", policy=ctx.policies[0])), table(header, rows)]
 
 
 def baseline_shares(ctx: Context, domains: list[str], origins: list[str]) -> np.ndarray | None:

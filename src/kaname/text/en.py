@@ -142,6 +142,10 @@ TEXT: dict[str, str] = {
     "report.autonomy_intro": ("Supply share by technology domain and origin: the data-library "
                               "baseline (before) and the mean across futures after each policy's "
                               "investment (after)."),
+    "report.autonomy_harm": ("Expected coercion harm a year under {policy}, by origin and mode "
+                             "(mean over futures), and the mean of the worst 5 % of years. "
+                             "Tariffs do not depend on Japan's supply, so no technology "
+                             "investment lowers them."),
     "report.before": "Before (baseline)",
     "report.after": "After — {policy}",
     "report.origin": "Origin",
@@ -341,6 +345,22 @@ TEXT: dict[str, str] = {
                            "above 1 the investment pays for itself. The marginal is below the "
                            "average where returns diminish; the risk index per ¥100B is "
                            "secondary; ties are ranked by domain name."),
+    "autonomy.tradeoff_title": "{b} − {a} on the same {n} futures (paired differences)",
+    "autonomy.tradeoff_diff": "Median difference",
+    "autonomy.tradeoff_interval": "95 % interval",
+    "autonomy.tradeoff_dominance": ("{b} is better on both US commitment and expected coercion "
+                                    "harm in {both_b} of futures, {a} in {both_a}; they split "
+                                    "(a real trade-off) in {split}."),
+    "autonomy.tradeoff_belief": ("{b} commits the US more in {share} of futures. Between two "
+                                 "economic-security portfolios it does exactly when k/h exceeds "
+                                 "ΔD/ΔG (where ΔG > 0; median {ratio}): k the log-odds per doubling of "
+                                 "capacity open to US gaps, h the log-odds lost per unit of US "
+                                 "supply visibly displaced."),
+    "autonomy.tradeoff_frontier": "Share of futures in which {b} commits the US more, by thirds of h (rows) and k (columns)",
+    "autonomy.tradeoff_price": ("Per future, {b}'s extra coercion harm over the horizon per point "
+                                "(0.01) of extra US commitment: median {median} (p10 {low}, p90 "
+                                "{high}). {b} is worth it to a user who values a point of US "
+                                "commitment above that."),
     "autonomy.no_policy": "no policy named {policy!r}; policies: {names}",
     # ---- kaname serve
     "serve.serving": "kaname dashboard on http://{host}:{port} (Ctrl-C to stop)",

@@ -134,6 +134,9 @@ TEXT: dict[str, str] = {
     "report.p_holds_ci": "{p:.1%}(95 %区間 {lo:.1%}〜{hi:.1%})",
     "report.autonomy_intro": ("技術分野と供給元ごとの供給シェア: データライブラリの基準値(投資前)と"
                               "、各政策の投資後の将来平均(投資後)。"),
+    "report.autonomy_harm": ("{policy}の下での供給元・手段別の威圧による年間期待損害額(将来平均)と、"
+                             "最悪5%の年の平均損害額。関税は日本の供給構成に依存しないため、"
+                             "技術投資では下がらない。"),
     "report.before": "投資前(基準)",
     "report.after": "投資後 — {policy}",
     "report.origin": "供給元",
@@ -326,6 +329,19 @@ TEXT: dict[str, str] = {
     "autonomy.rank_note": ("有事までに支出した1円あたり、評価期間中に回避される威圧の期待損害額(データライブラリの基準値)。"
                            "1を超えれば投資は回避損害で元が取れる。収穫逓減がある分野では限界値が平均値を下回る。"
                            "¥1,000億あたりのリスク指数は副次的な指標。同値は分野名の順。"),
+    "autonomy.tradeoff_title": "同じ{n}通りの将来での{b} − {a}(対応のある差)",
+    "autonomy.tradeoff_diff": "差の中央値",
+    "autonomy.tradeoff_interval": "95%区間",
+    "autonomy.tradeoff_dominance": ("米国のコミットメントと威圧の期待損害の両方で{b}が優る将来は{both_b}、"
+                                    "{a}が優る将来は{both_a}、両者が分かれる(真のトレードオフ)将来は{split}。"),
+    "autonomy.tradeoff_belief": ("{b}が米国をより強く関与させる将来は{share}。二つの経済安全保障投資の間では、"
+                                 "k/hがΔD/ΔG(ΔG > 0のとき。中央値{ratio})を上回るときに限りそうなる。kは米国の弱点に"
+                                 "使える能力が倍増するごとの対数オッズ、hは目に見える米国製供給の代替1単位あたりに"
+                                 "失われる対数オッズ。"),
+    "autonomy.tradeoff_frontier": "{b}が米国をより強く関与させる将来の割合(hの三分位×kの三分位)",
+    "autonomy.tradeoff_price": ("将来ごとの、{b}の追加的なコミットメント1ポイント(0.01)あたりの評価期間中の"
+                                "追加的な威圧損害: 中央値{median}(p10 {low}、p90 {high})。米国のコミットメント"
+                                "1ポイントをそれ以上に評価する利用者にとって{b}は見合う。"),
     "autonomy.no_policy": "政策{policy!r}はありません。政策: {names}",
     # ---- kaname serve
     "serve.serving": "kaname ダッシュボード: http://{host}:{port}(Ctrl-C で停止)",
