@@ -455,7 +455,8 @@ class AutonomyModel(DeclaredModel):
         by_mode = p * harm
         by_origin = by_mode.sum(axis=2)
         total = by_origin.sum(axis=1)
-        tail = coerce.tail_harm(p, harm)
+        tail = np.zeros((n, len(ORIGINS)))
+        tail[:, 1:] = coerce.tail_harm(p[:, 1:], harm[:, 1:])  # Japan does not coerce itself
 
         # -- the indices (secondary) ----------------------------------------------------
         coercion = coerce.over_horizon(coerce.any_mode(p), horizon[:, None])

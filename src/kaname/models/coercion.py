@@ -33,6 +33,7 @@ MODE_LABELS: dict[str, dict[str, str]] = {
     "licence_denial": {"en": "Licence denial", "ja": "ライセンス・承認の拒否"},
 }
 TAIL_LEVEL = 0.05  # the worst 5 % of years (a one-in-twenty-year loss and beyond)
+TAIL_BLOCK = 4096  # rows per block of the enumeration
 
 
 def over_horizon(annual: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -59,18 +60,27 @@ def tail_harm(p: np.ndarray, harm: np.ndarray, alpha: float = TAIL_LEVEL) -> np.
     Enumerates the ``2^M`` combinations of modes that may fire in a year, with their
     probabilities and summed harms, and averages the worst outcomes whose probability adds
     to ``alpha`` (the boundary outcome counted in part). Exact; ``M = 5`` gives 32 outcomes.
+    Rows are processed in blocks small enough to stay in cache; every operation is per row,
+    so the numbers do not depend on the block size.
     """
     if not 0.0 < alpha <= 1.0:
         raise ValueError(f"alpha must be in (0, 1], got {alpha}")
     p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
-    harm = np.asarray(harm, dtype=float)
+    harm = np.broadcast_to(np.asarray(harm, dtype=float), p.shape)
     m = p.shape[-1]
-    fired = ((np.arange(2 ** m)[:, None] >> np.arange(m)) & 1).astype(float)   # (K, M)
-    prob = np.prod(np.where(fired > 0, p[..., None, :], 1.0 - p[..., None, :]), axis=-1)
-    total = np.broadcast_to(np.einsum("...m,km->...k", harm, fired), prob.shape)
-    order = np.argsort(-total, axis=-1, kind="stable")
-    total = np.take_along_axis(total, order, axis=-1)
-    prob = np.take_along_axis(prob, order, axis=-1)
-    before = np.cumsum(prob, axis=-1) - prob                 # mass of the worse outcomes
-    counted = np.clip(alpha - before, 0.0, prob)             # this outcome's part of the tail
-    return np.sum(counted * total, axis=-1) / alpha
+    rows_p, rows_h = p.reshape(-1, m), harm.reshape(-1, m)
+    out = np.empty(rows_p.shape[0])
+    for lo in range(0, rows_p.shape[0], TAIL_BLOCK):
+        bp, bh = rows_p[lo:lo + TAIL_BLOCK], rows_h[lo:lo + TAIL_BLOCK]
+        prob = np.ones((bp.shape[0], 1))
+        total = np.zeros_like(prob)
+        for j in range(m):  # the outcomes so far without mode j, then with it (fixed order)
+            prob = np.concatenate([prob * (1.0 - bp[:, j:j + 1]), prob * bp[:, j:j + 1]], 1)
+            total = np.concatenate([total, total + bh[:, j:j + 1]], axis=1)
+        order = np.argsort(-total, axis=1, kind="stable")
+        total = np.take_along_axis(total, order, axis=1)
+        prob = np.take_along_axis(prob, order, axis=1)
+        before = np.cumsum(prob, axis=1) - prob              # mass of the worse outcomes
+        counted = np.clip(alpha - before, 0.0, prob)         # this outcome's part of the tail
+        out[lo:lo + TAIL_BLOCK] = np.sum(counted * total, axis=1) / alpha
+    return out.reshape(p.shape[:-1])
