@@ -130,7 +130,8 @@ def compare(ds: xr.Dataset, a: str, b: str) -> Tradeoff:
     gains = dq > 0
     if gains.any():
         price = dharm[gains] / (dq[gains] / POINT)
-        out.yen_per_point = tuple(float(v) for v in np.percentile(price, [10, 50, 90]))
+        p10, p50, p90 = (float(v) for v in np.percentile(price, [10, 50, 90]))
+        out.yen_per_point = (p10, p50, p90)
     return out
 
 

@@ -244,6 +244,14 @@ def tradeoff(
                     both_b=f"{result.dominance['b_on_both']:.0%}",
                     both_a=f"{result.dominance['a_on_both']:.0%}",
                     split=f"{result.dominance['split']:.0%}"))
+    if result.yen_per_point is not None:
+        low, mid, high = (fmt_number(v, "JPY", lang) for v in result.yen_per_point)
+        console.print(t("autonomy.tradeoff_price", lang, b=result.b, median=mid, low=low,
+                        high=high))
+    if not np.isfinite(result.belief_ratio):  # neither capacity nor displacement differs
+        console.print(t("autonomy.tradeoff_commits", lang, b=result.b,
+                        share=f"{result.b_commits_more_share:.0%}"))
+        return
     console.print(t("autonomy.tradeoff_belief", lang, a=result.a, b=result.b,
                     share=f"{result.b_commits_more_share:.0%}",
                     ratio=f"{result.belief_ratio:.3g}"))
@@ -257,7 +265,3 @@ def tradeoff(
             thirds.add_row(f"{f['h_edges'][i]:.2f}–{f['h_edges'][i + 1]:.2f}",
                            *[f"{v:.0%}" for v in row])
         console.print(thirds)
-    if result.yen_per_point is not None:
-        low, mid, high = (fmt_number(v, "JPY", lang) for v in result.yen_per_point)
-        console.print(t("autonomy.tradeoff_price", lang, b=result.b, median=mid, low=low,
-                        high=high))

@@ -112,6 +112,16 @@ def _share_member(origin: str) -> Input:
                              low=0.0, high=1.0))
 
 
+def _coercion_probability(mode: str) -> Any:
+    """The annual probability that an origin coerces Japan through `mode`."""
+    def spec(model: AutonomyModel, origin: str) -> Spec:
+        return Spec(f"Annual probability of {MODE_LABELS[mode]['en'].lower()} by "
+                    f"{ORIGIN_LABELS[origin]['en']}",
+                    f"{ORIGIN_LABELS[origin]['ja']}による{MODE_LABELS[mode]['ja']}の年間確率",
+                    low=0.0, high=1.0)
+    return spec
+
+
 def domains_in(library: Library) -> list[str]:
     """Technology domains: groups under ``autonomy.`` with a ``share`` table, in file order."""
     found: dict[str, None] = {}
@@ -240,10 +250,7 @@ class AutonomyModel(DeclaredModel):
             low=0.0, high=1.0)),
     })
     per_coercing_origin = Family("coercing_origin", {
-        m: Input(lambda model, o, m=m: Spec(
-            f"Annual probability of {MODE_LABELS[m]['en'].lower()} by {ORIGIN_LABELS[o]['en']}",
-            f"{ORIGIN_LABELS[o]['ja']}による{MODE_LABELS[m]['ja']}の年間確率", low=0.0, high=1.0))
-        for m in MODES}, path="{model}.coercion.{item}.{key}")
+        m: Input(_coercion_probability(m)) for m in MODES}, path="{model}.coercion.{item}.{key}")
     per_tariff_origin = Family("coercing_origin", {
         "exports_jpy_per_year": Input(lambda model, o: Spec(
             f"Japan's exports to {ORIGIN_LABELS[o]['en']}", f"{ORIGIN_LABELS[o]['ja']}への日本の輸出額",

@@ -361,6 +361,7 @@ TEXT: dict[str, str] = {
                                 "(0.01) of extra US commitment: median {median} (p10 {low}, p90 "
                                 "{high}). {b} is worth it to a user who values a point of US "
                                 "commitment above that."),
+    "autonomy.tradeoff_commits": "{b} commits the US more in {share} of futures; the two do not differ in capacity open to US gaps or in US supply visibly displaced.",
     "autonomy.no_policy": "no policy named {policy!r}; policies: {names}",
     # ---- kaname serve
     "serve.serving": "kaname dashboard on http://{host}:{port} (Ctrl-C to stop)",

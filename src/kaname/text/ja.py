@@ -342,6 +342,7 @@ TEXT: dict[str, str] = {
     "autonomy.tradeoff_price": ("将来ごとの、{b}の追加的なコミットメント1ポイント(0.01)あたりの評価期間中の"
                                 "追加的な威圧損害: 中央値{median}(p10 {low}、p90 {high})。米国のコミットメント"
                                 "1ポイントをそれ以上に評価する利用者にとって{b}は見合う。"),
+    "autonomy.tradeoff_commits": "{b}が米国をより強く関与させる将来は{share}。両者は米国の弱点に使える能力でも、目に見える米国製供給の代替でも違わない。",
     "autonomy.no_policy": "政策{policy!r}はありません。政策: {names}",
     # ---- kaname serve
     "serve.serving": "kaname ダッシュボード: http://{host}:{port}(Ctrl-C で停止)",
