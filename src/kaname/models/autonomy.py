@@ -409,6 +409,33 @@ class AutonomyModel(DeclaredModel):
                                        0.0, 1.0) for m in self.munitions], axis=-1)
         return np.sum(value * dependence, axis=-1)
 
+    def _episodes(self, x: Mapping[str, np.ndarray], exposed_value: np.ndarray,
+                  after: np.ndarray, licensed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per sample, origin and mode (n, O, M): the annual probability of an episode and
+        the yen one episode costs Japan (0 for Japan itself). `exposed_value` is
+        ``V (1 - sub)`` per domain, `after` the conflict year's shares, `licensed` the
+        output of licensed US designs that stops without US parts or approval."""
+        def col(path: str, high: float | None = 1.0) -> np.ndarray:
+            return np.clip(np.asarray(x[P + path], dtype=float), 0.0, high)
+        n = after.shape[0]
+        p = np.zeros((n, len(ORIGINS), len(MODES)))
+        harm = np.zeros_like(p)
+        per_duty = col("tariff.harm_per_yen_of_duty", None)
+        for i, o in enumerate(COERCING, start=1):
+            for j, m in enumerate(MODES):
+                p[:, i, j] = col(f"coercion.{o}.{m}")
+            harm[:, i, MODES.index("tariff")] = (
+                col(f"tariff.{o}.exports_jpy_per_year", None) * col(f"tariff.{o}.rate")
+                * per_duty)
+        for m in SUPPLY_MODES:
+            j = MODES.index(m)
+            hit = exposed_value * np.clip(self._stack(x, f"exposure.{m}"), 0.0, 1.0)
+            harm[:, :, j] = col(f"loss_share.{m}")[:, None] * np.einsum("nd,ndo->no", hit, after)
+        us = ORIGINS.index("us")
+        harm[:, us, MODES.index("licence_denial")] += col("loss_share.licence_denial") * licensed
+        harm[:, JAPAN, :] = 0.0  # Japan does not coerce itself
+        return p, harm
+
     def evaluate(self, x: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
                  series: bool = False) -> dict[str, np.ndarray]:
         """Vectorised over samples and domains; deterministic (``rng`` is unused).
@@ -436,29 +463,12 @@ class AutonomyModel(DeclaredModel):
             scale, years)
 
         # -- coercion by mode, in yen ---------------------------------------------------
-        p = np.zeros((n, len(ORIGINS), len(MODES)))
-        for i, o in enumerate(COERCING, start=1):
-            for j, m in enumerate(MODES):
-                p[:, i, j] = np.clip(np.asarray(x[f"{P}coercion.{o}.{m}"], dtype=float), 0, 1)
         at_stake = np.clip(self._stack(x, "value_at_stake_jpy_per_year"), 0.0, None)
         dependence = np.einsum("nd,ndo->no", at_stake * unsubstitutable, after)
         licensed = self._licensed_us_dependent(x, conflict)
         us = ORIGINS.index("us")
         dependence[:, us] += licensed
-        harm = np.zeros_like(p)
-        burden = np.maximum(np.asarray(x[P + "tariff.harm_per_yen_of_duty"], dtype=float), 0.0)
-        for i, o in enumerate(COERCING, start=1):
-            harm[:, i, 0] = (np.clip(np.asarray(x[f"{P}tariff.{o}.exports_jpy_per_year"],
-                                                dtype=float), 0.0, None)
-                             * np.clip(np.asarray(x[f"{P}tariff.{o}.rate"], dtype=float), 0, 1)
-                             * burden)
-        for j, m in enumerate(SUPPLY_MODES, start=1):
-            loss = np.clip(np.asarray(x[f"{P}loss_share.{m}"], dtype=float), 0.0, 1.0)
-            hit = at_stake * unsubstitutable * np.clip(self._stack(x, f"exposure.{m}"), 0, 1)
-            harm[:, :, j] = loss[:, None] * np.einsum("nd,ndo->no", hit, after)
-            if m == "licence_denial":
-                harm[:, us, j] += loss * licensed
-        harm[:, JAPAN, :] = 0.0  # Japan does not coerce itself
+        p, harm = self._episodes(x, at_stake * unsubstitutable, after, licensed)
         by_mode = p * harm
         by_origin = by_mode.sum(axis=2)
         total = by_origin.sum(axis=1)
