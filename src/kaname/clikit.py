@@ -40,7 +40,7 @@ def fail(message: str, code: int = 2) -> None:
 # Python parameter -> the option's parameter name where the two differ (run(policies=...)
 # is `--policy NAME ...` on the command line).
 PYTHON_TO_OPTION = {"policies": "policy", "levers": "lever", "objectives": "objective",
-                    "outcomes": "outcome", "thresholds": "threshold"}
+                    "outcomes": "outcome", "thresholds": "threshold", "sets": "set"}
 
 
 def option_for(key: str) -> str | None:
@@ -125,6 +125,19 @@ LANG_HELP = "Language of labels and messages: en or ja."
 LangOpt = Annotated[str, _choice_option(typer.Option("--lang", help=LANG_HELP), "--lang",
                                         LANGS)]
 """The ``--lang`` option: ``lang: LangOpt = "en"``."""
+
+
+STRICT_OPTION: Any = typer.Option(
+    False, "--strict", help="Refuse a scenario number more than ten times outside the data "
+                            "library's range (a likely unit slip) instead of warning.")
+"""The ``--strict`` option: ``strict: bool = STRICT_OPTION``."""
+
+SET_OPTION: Any = typer.Option(
+    None, "--set", metavar="PATH=VALUE",
+    help="Fix an input at a value in every future and policy (repeatable; units allowed, "
+         "e.g. --set sustainment.conflict_year=2028).")
+"""The ``--set`` option: ``sets: list[str] = SET_OPTION``, read by
+:func:`kaname.scenario.parse_sets`."""
 
 
 def format_option(allowed: Sequence[str], default: str | None = None, *,

@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kaname import yamlio
@@ -277,9 +279,36 @@ def _warn_beyond_validated(u: Uncertainty, spec: Spec, file: str, key: str) -> N
             f"read its results there with care"), stacklevel=2)
 
 
+FAR_FACTOR = 10.0  # a scenario number this far outside the library's range is a likely unit slip
+
+
+def _warn_far_from_library(values: list[float], path: str, spec: Spec, engine: Engine,
+                           file: str, key: str, strict: bool) -> None:
+    """Warn once (or, `strict`, refuse) when a number is more than :data:`FAR_FACTOR` times
+    outside the data library's low–high range for `path`: a plain number is read in the
+    input's canonical unit, so ``83.1`` for a cost in USD/year is $83.10, not $83.1B."""
+    if engine.library is None or path not in engine.library or spec.kind == "category":
+        return
+    entry = engine.library.get(path)
+    if entry.low is None or entry.high is None:
+        return
+    low, _, high = entry.bounds(spec.unit)
+    unit = "" if spec.unit == "dimensionless" else f" {spec.unit}"
+    for v in values:
+        if (high > 0 and v > FAR_FACTOR * high) or (low > 0 and v < low / FAR_FACTOR):
+            message = (f"{v:g}{unit} is more than {FAR_FACTOR:g}× outside the data library's "
+                       f"range {low:g}–{high:g}{unit}; plain numbers are read in "
+                       f"{spec.unit} (write the unit, e.g. '{entry.base:g} {entry.unit}')")
+            if strict:
+                raise ScenarioError(message + "; refused under --strict", file=file, key=key)
+            warnings.warn(KanameWarning(f"{file}: {key}: {message}"), stacklevel=2)
+            return
+
+
 def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
-                   text: str = "") -> Scenario:
-    """Validate parsed YAML against the schema and the engine's inputs."""
+                   text: str = "", strict: bool = False) -> Scenario:
+    """Validate parsed YAML against the schema and the engine's inputs; `strict` refuses a
+    number far outside the data library's range instead of warning."""
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be a mapping with name, settings, policies, "
                             "uncertainties", file=file)
@@ -315,6 +344,9 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
                 raise ScenarioError(f"is not a policy lever (levers: {', '.join(levers_)})",
                                     file=file, key=key)
             policies[name][path] = _lever_value(raw, spec, file, key)
+            if not isinstance(policies[name][path], str):
+                _warn_far_from_library([policies[name][path]], path, spec, engine, file, key,
+                                       strict)
         coded = {path: float(engine.inputs[path].code(v)) if isinstance(v, str) else float(v)
                  for path, v in policies[name].items()}
         try:  # the models' cross-input checks on the policy's fixed values
@@ -328,6 +360,12 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
         key = f"uncertainties.{path}"
         uncertainties[path] = _uncertainty(path, raw, spec_for(path, key), engine, file, key)
         _warn_beyond_validated(uncertainties[path], spec_for(path, key), file, key)
+        if raw.dist != "data":  # the library's own range cannot be far from itself
+            u = uncertainties[path]
+            drawn = [v for name, v in u.params.items() if name in ("low", "high", "mode",
+                                                                   "mean", "median")]
+            _warn_far_from_library(drawn + list(u.values or []), path, spec_for(path, key),
+                                   engine, file, key, strict)
         if any(path in p for p in policies.values()):
             raise ScenarioError("is both a policy lever and an uncertainty", file=file, key=key)
     dependence = build(model.correlations, model.drivers, uncertainties, engine=engine,
@@ -350,11 +388,57 @@ def engine_for(settings: SettingsModel, models: list[str] | None = None,
                         models)
 
 
-def load_scenario(path: str | Path, engine: Engine | None = None) -> Scenario:
+def parse_sets(items: Sequence[str] | None) -> dict[str, Any]:
+    """``--set PATH=VALUE`` options as {path: value}: the value read as YAML, so ``2028`` is
+    a number, ``542 billion USD`` a quantity and ``jfhq_in_japan`` a category."""
+    out: dict[str, Any] = {}
+    for item in items or ():
+        path, sep, raw = item.partition("=")
+        path, raw = path.strip(), raw.strip()
+        if not sep or not path or not raw:
+            raise InputError(f"got {item!r}; allowed: PATH=VALUE, e.g. "
+                             f"sustainment.conflict_year=2028", key="--set")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        out[path] = value if isinstance(value, (int, float, str)) else raw
+    return out
+
+
+def apply_sets(data: Any, sets: Mapping[str, Any], engine: Engine, file: str) -> Any:
+    """The scenario with each set path fixed at its value in every future and every policy:
+    removed from the uncertainties and the policies, then a one-value choice, so the value
+    meets the same validation (units, bounds, categories) as any other."""
+    if not sets:
+        return data
+    if not isinstance(data, dict):
+        return data  # parse_scenario reports the shape
+    for path in sets:
+        if path not in engine.inputs:
+            raise ScenarioError("unknown parameter path; see `kaname data list`", file=file,
+                                key=f"--set {path}")
+    out = dict(data)
+    policies = out.get("policies")
+    if isinstance(policies, dict):
+        out["policies"] = {name: ({k: v for k, v in levers.items() if k not in sets}
+                                  if isinstance(levers, dict) else levers)
+                           for name, levers in policies.items()}
+    uncertainties = dict(out.get("uncertainties") or {})
+    for path, value in sets.items():
+        uncertainties[path] = {"dist": "choice", "values": [value]}
+    out["uncertainties"] = uncertainties
+    return out
+
+
+def load_scenario(path: str | Path, engine: Engine | None = None, *,
+                  strict: bool = False, sets: Mapping[str, Any] | None = None) -> Scenario:
     """Read, parse safely and validate a scenario file.
 
     The engine is built from the scenario's own settings (base year, horizon) and model
-    list unless one is given; either way it is kept as ``scenario.engine``.
+    list unless one is given; either way it is kept as ``scenario.engine``. `strict`
+    refuses a number more than ten times outside the data library's range (else a warning);
+    `sets` fixes paths at values in every future and policy (``--set``, :func:`apply_sets`).
     """
     file = str(path)
     data = yamlio.load(path)
@@ -376,4 +460,14 @@ def load_scenario(path: str | Path, engine: Engine | None = None) -> Scenario:
             raise  # a data file's own error already names that file
         except InputError as exc:
             raise ScenarioError(exc.message, file=file, key=exc.key) from None
-    return parse_scenario(data, engine, file=file, text=text)
+    if not sets:
+        return parse_scenario(data, engine, file=file, text=text, strict=strict)
+    data = apply_sets(data, sets, engine, file)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)  # what was run
+    try:
+        return parse_scenario(data, engine, file=file, text=text, strict=strict)
+    except ScenarioError as exc:  # a set value's problem is named by its option
+        for path in sets:
+            if exc.key is not None and exc.key.startswith(f"uncertainties.{path}"):
+                raise ScenarioError(exc.message, key=f"--set {path}") from None
+        raise

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import LangOpt, dumps_json, emit, format_option, guarded
+from kaname.clikit import SET_OPTION, LangOpt, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
 from kaname.text import LANGS
 from kaname.text import t as tx
@@ -138,11 +138,11 @@ def robustness_cmd(
     emit(_render(tables) + tx("analyze.ranking", lang, first=res.outcomes[0]["name"]))
 
 
-def _scenario_target(file: Path, policy: str | None,
-                     lang: str = "en") -> tuple[Any, Any, str, dict[str, float]]:
-    from kaname.scenario import engine_for, load_scenario
+def _scenario_target(file: Path, policy: str | None, lang: str = "en",
+                     sets: list[str] | None = None) -> tuple[Any, Any, str, dict[str, float]]:
+    from kaname.scenario import engine_for, load_scenario, parse_sets
 
-    sc = load_scenario(file)
+    sc = load_scenario(file, sets=parse_sets(sets))
     engine = engine_for(sc.settings, sc.models, sc)
     chosen = policy or next(iter(sc.policies))
     if chosen not in sc.policies:
@@ -174,6 +174,7 @@ def sobol_cmd(
     n: Annotated[int, typer.Option(
         "--n", help="Base sample N (a power of two); N·(2D+2) runs.")] = 1024,
     policy: Policy = None,
+    sets: list[str] = SET_OPTION,
     seed: Seed = None,
     second_order: Annotated[bool, typer.Option("--second-order/--no-second-order",
                                       help="Also estimate pairwise interactions S2.")] = True,
@@ -184,7 +185,7 @@ def sobol_cmd(
     from kaname.analysis.sensitivity import check_power_of_two, sobol
 
     check_power_of_two(n)
-    sc, engine, chosen, fixed = _scenario_target(file, policy, lang)
+    sc, engine, chosen, fixed = _scenario_target(file, policy, lang, sets)
     res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
                 seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     _note_independence(sc, lang)
@@ -223,6 +224,7 @@ def morris_cmd(
         "--trajectories", help="Morris trajectories r.")] = 100,
     levels: Annotated[int, typer.Option("--levels", help="Grid levels p (even).")] = 4,
     policy: Policy = None,
+    sets: list[str] = SET_OPTION,
     seed: Seed = None,
     fmt: str = format_option(("table", "json")),
     lang: LangOpt = "en",
@@ -230,7 +232,7 @@ def morris_cmd(
     """Morris elementary-effects screening: rank the uncertainties cheaply."""
     from kaname.analysis.sensitivity import morris
 
-    sc, engine, chosen, fixed = _scenario_target(file, policy, lang)
+    sc, engine, chosen, fixed = _scenario_target(file, policy, lang, sets)
     res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
                  seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     _note_independence(sc, lang)

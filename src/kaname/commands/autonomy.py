@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kaname.clikit import LangOpt, dumps_json, emit, format_option, guarded
+from kaname.clikit import SET_OPTION, LangOpt, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
 from kaname.text import t
 
@@ -204,6 +204,7 @@ def tradeoff(
                                        help="The two policies, a then b (differences b − a)."),
     futures: int | None = typer.Option(None, "--futures", min=2,
                                        help="Futures to run (default: the scenario's)."),
+    sets: list[str] = SET_OPTION,
     fmt: str = format_option(("table", "json")),
     lang: LangOpt = "en",
 ) -> None:
@@ -212,12 +213,12 @@ def tradeoff(
     believe for each to commit the US more, and the yen a point of commitment costs."""
     from kaname import ensemble
     from kaname.analysis.tradeoff import compare
-    from kaname.scenario import load_scenario
+    from kaname.scenario import load_scenario, parse_sets
     from kaname.text import fmt_number
 
     if len(policies) != 2:
         raise InputError(f"needs exactly two policies (got {len(policies)})", key="--policy")
-    scenario = load_scenario(file)
+    scenario = load_scenario(file, sets=parse_sets(sets))
     for name in policies:
         if name not in scenario.policies:
             raise InputError(t("autonomy.no_policy", "en", policy=name,

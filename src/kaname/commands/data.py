@@ -114,11 +114,19 @@ def list_(
 def show(
     path: str = typer.Argument(..., help="Dotted path, e.g. sustainment.pac3_mse.stock_base_us"),
     fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
 ) -> None:
-    """Show one entry: value, unit, sources or assumption."""
-    e = Library.load().get(path)
+    """Show one entry: value, unit, sources or assumption, and the unit a model reads it in
+    (plain numbers in a scenario are read in that unit)."""
+    library = Library.load()
+    e = library.get(path)
+    canonical = _model_problems(library)[0].get(path)
+    in_model = None
+    if canonical is not None and e.table is None and isinstance(e.base, (int, float)):
+        in_model = e.value(canonical)
     if fmt == "json":
-        emit(dumps_json(_entry_json(e)))
+        emit(dumps_json({**_entry_json(e), "canonical_unit": canonical,
+                         "canonical_value": in_model}))
         return
     console = Console(width=160)
     console.print(f"[bold]{e.path}[/bold]  ({e.file})")
@@ -128,6 +136,9 @@ def show(
     else:
         rng = "" if e.low is None and e.high is None else f"  (low {e.low}, high {e.high})"
         console.print(f"  value: {e.base} {e.unit}{rng}")
+    if canonical is not None:
+        console.print("  " + t("data.canonical", lang, unit=canonical,
+                               value="—" if in_model is None else f"{in_model:,.10g}"))
     for s in e.sources:
         console.print(f"  source [{s.confidence}]: {s.cite()}")
     if e.assumption:

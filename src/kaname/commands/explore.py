@@ -12,7 +12,15 @@ from pathlib import Path
 
 import typer
 
-from kaname.clikit import LangOpt, check_choice, dumps_json, emit, format_option, guarded
+from kaname.clikit import (
+    STRICT_OPTION,
+    LangOpt,
+    check_choice,
+    dumps_json,
+    emit,
+    format_option,
+    guarded,
+)
 from kaname.errors import InputError
 from kaname.text import t
 
@@ -66,6 +74,7 @@ def register(app: typer.Typer) -> None:
         fmt: str = format_option(("text", "json")),
         lang: LangOpt = "en",
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+        strict: bool = STRICT_OPTION,
     ) -> None:
         """Evaluate futures × policies in chunks into DIR; resumable, any executor."""
         from kaname import executors as ex
@@ -116,7 +125,7 @@ def register(app: typer.Typer) -> None:
             if resume is not None:
                 prepared = store.reopen_run(resume)
             else:
-                scenario, engine, key = store.load(file)
+                scenario, engine, key = store.load(file, strict=strict)
                 prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
                                          design=design, chunk_size=chunk_size, seed=seed,
                                          keep_series=keep_series)

@@ -13,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaname.clikit import (
+    SET_OPTION,
+    STRICT_OPTION,
     LangOpt,
     check_choice,
     check_output_path,
@@ -124,12 +126,14 @@ def register(app: typer.Typer) -> None:
                                      help="Also write every sample (.csv, .parquet, .nc)."),
         keep_series: int = typer.Option(0, "--keep-series", help="Keep daily series for N "
                                         "futures (in --samples .nc)."),
+        strict: bool = STRICT_OPTION,
+        sets: list[str] = SET_OPTION,
         lang: LangOpt = "en",
     ) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
         difference from the first policy for each headline outcome."""
         from kaname.ensemble import run
-        from kaname.scenario import DESIGNS, load_scenario
+        from kaname.scenario import DESIGNS, load_scenario, parse_sets
 
         if design is not None:
             check_choice(design, DESIGNS, "--design")
@@ -139,7 +143,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
         check_output_path(out)
         check_output_path(samples)
-        sc = load_scenario(file)
+        sc = load_scenario(file, strict=strict, sets=parse_sets(sets))
         from kaname.scenario import engine_for
 
         engine = engine_for(sc.settings, sc.models, sc)
@@ -153,12 +157,14 @@ def register(app: typer.Typer) -> None:
     @app.command("validate")
     @guarded
     def validate(file: Path = typer.Argument(..., help="Scenario YAML file."),
+                 strict: bool = STRICT_OPTION,
+                 sets: list[str] = SET_OPTION,
                  lang: LangOpt = "en",
                  fmt: str = format_option(("table", "json"))) -> None:
         """Check a scenario file; one line naming the key for any problem (exit 2)."""
-        from kaname.scenario import load_scenario
+        from kaname.scenario import load_scenario, parse_sets
 
-        sc = load_scenario(file)
+        sc = load_scenario(file, strict=strict, sets=parse_sets(sets))
         if fmt == "json":
             emit(dumps_json({"file": str(file), "valid": True, "name": sc.name,
                              "policies": list(sc.policies),

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaname.clikit import (
+    SET_OPTION,
     LangOpt,
     atomic_write,
     check_output_path,
@@ -59,13 +60,14 @@ def register(app: typer.Typer) -> None:
             "--seed", help="Seed (default: the scenario's).")] = None,
         base_policy: Annotated[str | None, typer.Option(
             "--base-policy", help="Policy whose values hold for levers not searched.")] = None,
+        sets: list[str] = SET_OPTION,
         fmt: str = format_option(("table", "json")),
         lang: LangOpt = "en",
     ) -> None:
         """Multi-objective search (NSGA-II) over policy levers, objectives evaluated over a
         fixed sample of futures; writes the Pareto set (atomically) and prints it."""
         from kaname.analysis.search import ScenarioProblem, parse_objective, search
-        from kaname.scenario import engine_for, load_scenario
+        from kaname.scenario import engine_for, load_scenario, parse_sets
 
         suffix = out.suffix.lower()
         if suffix not in (".csv", ".json"):
@@ -74,7 +76,7 @@ def register(app: typer.Typer) -> None:
         if seed is not None and seed < 0:
             raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
         check_output_path(out)
-        sc = load_scenario(file)
+        sc = load_scenario(file, sets=parse_sets(sets))
         engine = engine_for(sc.settings, sc.models, sc)
         problem = ScenarioProblem(sc, engine, futures=futures, seed=seed, levers=lever,
                                   base_policy=base_policy)

@@ -87,8 +87,10 @@ def engine_key(scenario: Scenario) -> EngineKey:
                      tuple(scenario.models) if scenario.models is not None else None)
 
 
-def load(scenario_path: str | Path) -> tuple[Scenario, Engine, EngineKey]:
-    """Load and validate a scenario, reusing this process's engine for its settings."""
+def load(scenario_path: str | Path, *, strict: bool = False
+         ) -> tuple[Scenario, Engine, EngineKey]:
+    """Load and validate a scenario, reusing this process's engine for its settings
+    (`strict`: see :func:`kaname.scenario.load_scenario`)."""
     from kaname import yamlio
     from kaname.executors import EngineKey, engine_for_key
     from kaname.models.base import load_plugins
@@ -106,7 +108,7 @@ def load(scenario_path: str | Path) -> tuple[Scenario, Engine, EngineKey]:
                                               None if models is None else tuple(models)))
     except Exception:  # noqa: BLE001 - load_scenario below reports the problem properly
         engine = None
-    scenario = load_scenario(scenario_path, engine)
+    scenario = load_scenario(scenario_path, engine, strict=strict)
     key = engine_key(scenario)
     return scenario, engine_for_key(key), key
 

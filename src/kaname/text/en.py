@@ -49,6 +49,7 @@ TEXT: dict[str, str] = {
     # ---- kaname data
     "data.assumption": "Assumption",
     "data.range": "Range (low–high)",
+    "data.canonical": "in the model: {value} {unit} (a plain number in a scenario is read in {unit}; write the unit otherwise)",
     "data.ok": "data library: {n} entries, all sourced or labelled assumptions, units OK",
     # ---- the HTML report (kaname report) and its charts
     "report.title": "kaname report — {name}",

@@ -48,6 +48,7 @@ TEXT: dict[str, str] = {
     # ---- kaname data
     "data.assumption": "仮定",
     "data.range": "範囲(下限–上限)",
+    "data.canonical": "モデル内の値: {value} {unit}(シナリオ中の単位なしの数値は{unit}として読まれる。それ以外は単位を書くこと)",
     "data.ok": "データライブラリ: {n}項目、全て出典または仮定付き、単位も正常",
     # ---- the HTML report (kaname report) and its charts
     "report.title": "要 kaname レポート — {name}",
