@@ -130,7 +130,7 @@ def headline_header(lang: str, first: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Column:
+class Column:
     outcome: str
     path: str
     label: str
@@ -155,11 +155,11 @@ def headline_rows(source: Results | xr.Dataset | Mapping[str, Mapping[str, np.nd
 
     from kaname.results import Results
 
-    columns: Iterator[_Column]
+    columns: Iterator[Column]
     if isinstance(source, (Results, xr.Dataset)):  # (a Dataset is a Mapping too)
         ds = source.dataset if isinstance(source, Results) else source
         policies = [str(p) for p in ds["policy"].values]
-        columns = _dataset_columns(ds, lang)
+        columns = dataset_columns(ds, lang)
     else:
         if engine is None:
             raise TypeError("headline_rows: engine outputs need the engine (specs)")
@@ -189,7 +189,7 @@ def headline_rows(source: Results | xr.Dataset | Mapping[str, Mapping[str, np.nd
     return rows
 
 
-def _dataset_columns(ds: xr.Dataset, lang: str) -> Iterator[_Column]:
+def dataset_columns(ds: xr.Dataset, lang: str) -> Iterator[Column]:
     from kaname.results import flat_columns
 
     headline = [str(n) for n in ds.data_vars if ds[n].attrs.get("headline")]
@@ -197,13 +197,13 @@ def _dataset_columns(ds: xr.Dataset, lang: str) -> Iterator[_Column]:
         path = column.split("[")[0]
         attrs = ds[path].attrs
         label = str(attrs.get(f"label_{lang}") or attrs.get("label_en") or path)
-        yield _Column(column, path, f"{label} — {cell}" if cell else label,
+        yield Column(column, path, f"{label} — {cell}" if cell else label,
                       str(attrs.get("unit", "")), str(attrs.get("kind", "real")),
                       attrs.get("better"), var.transpose("policy", "future").values)
 
 
 def _output_columns(runs: Mapping[str, Mapping[str, np.ndarray]], engine: Any,
-                    lang: str) -> Iterator[_Column]:
+                    lang: str) -> Iterator[Column]:
     from kaname.ensemble import display_order
 
     for path in display_order(engine.outputs):
@@ -227,6 +227,6 @@ def _output_columns(runs: Mapping[str, Mapping[str, np.ndarray]], engine: Any,
             continue
         label = spec.label(lang)
         for code, name, idx in cells:
-            yield _Column(f"{path}[{code}]" if code else path, path,
+            yield Column(f"{path}[{code}]" if code else path, path,
                           f"{label} — {name}" if name else label, spec.unit, spec.kind,
                           spec.better, arr[(slice(None), slice(None), *idx)])

@@ -63,14 +63,16 @@ def load_results(path: Path) -> Any:
 
 def input_label(engine: Any, path: str, lang: str) -> str:
     """An input's label, prefixed by its group's (e.g. "PAC-3 MSE: Demand at conflict start")
-    when the path sits in a group below the model."""
+    when the path sits in a group below the model and the label does not already name it."""
     spec = engine.inputs.get(path)
     if spec is None:
         return path
     label = spec.label(lang)
     group = path.rsplit(".", 1)[0]
     if group.count(".") >= 1 and group in engine.library.labels:
-        return f"{engine.library.label(group, lang)}: {label}"
+        prefix = engine.library.label(group, lang)
+        if prefix.lower() not in label.lower():
+            return f"{prefix}: {label}"
     return label
 
 

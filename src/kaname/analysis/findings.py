@@ -1,0 +1,181 @@
+"""Key findings, answer first (issue #17, item 1): for each policy against the baseline and
+each headline outcome, the paired difference with its 95 % interval, where it holds, and
+what drives it, all from the ensemble already run (no extra model runs).
+
+* **The difference** is the headline table's (:func:`kaname.presentation.headline_rows`):
+  the median of the paired differences ``d = y_policy − y_baseline`` over the futures (the
+  difference in shares for a yes/no outcome) and its 95 % interval. A difference whose
+  interval contains 0 is not a finding; those are listed together as within the noise.
+* **Where it holds**: scenario discovery (:class:`kaname.analysis.prim.Prim`) on the futures
+  in which the effect is at least half its median size, in its direction. A box that
+  restricts nothing means the effect holds almost everywhere.
+* **What drives it**: the given-data PAWN index of each sampled uncertainty for ``d``
+  (Pianosi & Wagener 2015, *Env. Modelling & Software* 67; given-data form 2018): the
+  futures are split into ``SLICES`` equal-count slices of the input, and the index is the
+  median over slices of the Kolmogorov–Smirnov distance between the distribution of ``d``
+  in the slice and overall. An input that does not matter leaves every slice's
+  distribution the overall one (index near the sampling noise, about ``1/√(n/S)``). Each
+  driver is marked *sourced* or *assumption* from the data library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+SLICES = 10
+TOP_DRIVERS = 3
+
+
+@dataclass
+class Driver:
+    path: str
+    label: str
+    index: float          # PAWN: median KS distance over slices, in [0, 1]
+    sourced: bool | None  # None: not a data-library entry
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class Finding:
+    """One policy's paired difference from the baseline on one headline outcome."""
+
+    policy: str
+    outcome: str
+    label: str
+    unit: str
+    difference: float
+    low: float
+    high: float
+    text: str                          # the headline table's "+4.36 (+3.90 to +4.80)"
+    condition: str | None = None       # where at least half the effect holds, in words
+    strong_share: float = 0.0          # share of futures with at least half the effect
+    drivers: list[Driver] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items() if k != "drivers"},
+                "drivers": [d.as_dict() for d in self.drivers]}
+
+
+def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES) -> np.ndarray:
+    """Given-data PAWN index of each column of `x` (n, k) for `y` (n): the median over
+    `slices` equal-count slices of x of the KS distance between y in the slice and y
+    overall. Vectorised over the columns; ties in y are counted exactly (a yes/no outcome has
+    many), ties in x are split by position."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n, k = x.shape
+    m = n // slices
+    if m < 2:
+        raise ValueError(f"needs at least {2 * slices} futures for {slices} slices, got {n}")
+    ys = np.sort(y)
+    below_y = np.searchsorted(ys, y, side="left")     # #{Y < y_i}: the overall CDF before y_i
+    upto_y = np.searchsorted(ys, y, side="right")     # #{Y <= y_i}: the overall CDF at y_i
+    order = np.argsort(x, axis=0, kind="stable")[: m * slices]          # (m·S, k)
+    slice_of = order.T.reshape(k, slices, m)                             # futures per slice
+    by_y = np.argsort(upto_y[slice_of], axis=2, kind="stable")
+    members = np.take_along_axis(slice_of, by_y, axis=2)                 # sorted by y
+    lo, hi = below_y[members], upto_y[members]
+    # within a slice, ties in y: count the slice's values below and up to each one
+    idx = np.arange(m)
+    last = np.concatenate([hi[..., 1:] != hi[..., :-1], np.ones((k, slices, 1), bool)], -1)
+    first = np.concatenate([np.ones((k, slices, 1), bool), hi[..., 1:] != hi[..., :-1]], -1)
+    upto_s = np.minimum.accumulate(np.where(last, idx, m)[..., ::-1], axis=-1)[..., ::-1] + 1
+    below_s = np.maximum.accumulate(np.where(first, idx, -1), axis=-1)
+    # KS between the slice's empirical CDF and the overall one, on both sides of each step
+    ks = np.maximum((upto_s / m - hi / n).max(axis=2), (lo / n - below_s / m).max(axis=2))
+    return np.median(ks, axis=1)
+
+
+def sampled_inputs(ds: xr.Dataset) -> pd.DataFrame:
+    """The uncertainties the run sampled, one column per input (categories as codes for
+    PAWN, kept as labels for PRIM by the caller), constant columns dropped."""
+    cols: dict[str, Any] = {}
+    for name, coord in ds.coords.items():
+        if coord.dims == ("future",) and name != "future":
+            values = np.asarray(coord.values)
+            if len(np.unique(values)) > 1:
+                cols[str(name)] = values
+    return pd.DataFrame(cols)
+
+
+def _numeric(frame: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([
+        frame[c].to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(frame[c])
+        else pd.factorize(frame[c])[0].astype(float) for c in frame.columns])
+
+
+def key_findings(ds: xr.Dataset, lang: str = "en", *,
+                 labels: Mapping[str, Mapping[str, str]] | None = None,
+                 sourced: Mapping[str, bool] | None = None,
+                 top: int = TOP_DRIVERS) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """The findings of the run `ds` (first policy the baseline), and the (policy, outcome
+    label) pairs whose difference is within the noise."""
+    from kaname.analysis.prim import Prim
+    from kaname.presentation import dataset_columns, headline_rows
+
+    rows = {(r.policy, r.outcome): r for r in headline_rows(ds, lang)}
+    policies = [str(p) for p in ds["policy"].values]
+    inputs = sampled_inputs(ds)
+    x = _numeric(inputs) if inputs.shape[1] else np.zeros((ds.sizes["future"], 0))
+    found: list[Finding] = []
+    noise: list[tuple[str, str]] = []
+    for col in dataset_columns(ds, lang):
+        for i, policy in enumerate(policies[1:], start=1):
+            row = rows[(policy, col.outcome)]
+            if row.diff_low is None or row.diff_high is None or row.diff_median is None:
+                continue
+            if row.diff_low <= 0.0 <= row.diff_high:
+                noise.append((policy, col.label))
+                continue
+            d = np.asarray(col.values[i], dtype=float) - np.asarray(col.values[0], dtype=float)
+            finding = Finding(policy, col.outcome, col.label, row.unit, row.diff_median,
+                              row.diff_low, row.diff_high, row.diff_text(lang))
+            centre = float(np.mean(d)) if row.is_share else row.diff_median
+            strong = np.sign(d) == np.sign(centre)
+            if centre != 0:
+                strong &= np.abs(d) >= 0.5 * abs(centre)
+            finding.strong_share = float(strong.mean())
+            if x.shape[1] and 0 < strong.sum() < strong.size:
+                box = Prim(max_boxes=1).fit(inputs, strong).boxes_
+                if box and box[0].restricted:
+                    finding.condition = box[0].describe(lang, labels)
+            if x.shape[1] and np.ptp(d) > 0:
+                index = pawn_indices(x, d)
+                for j in np.argsort(-index, kind="stable")[:top]:
+                    path = str(inputs.columns[j])
+                    label = (labels or {}).get(path, {}).get(lang, path)
+                    finding.drivers.append(Driver(path, label, float(index[j]),
+                                                  (sourced or {}).get(path)))
+            found.append(finding)
+    return found, noise
+
+
+def sentence(f: Finding, baseline: str, lang: str) -> str:
+    """The finding in one sentence of the reader's language."""
+    from kaname.text import t
+
+    drivers = t("findings.sep", lang).join(
+        t("findings.driver", lang, label=d.label,
+          kind=t("findings.sourced" if d.sourced else "findings.assumption", lang)
+          if d.sourced is not None else "-", index=f"{d.index:.2f}") for d in f.drivers)
+    text = t("findings.difference", lang, policy=f.policy, baseline=baseline, outcome=f.label,
+             diff=f.text)
+    text += t("findings.strong", lang, share=f"{f.strong_share:.0%}")
+    if f.condition:
+        text += t("findings.condition", lang, condition=f.condition)
+    if drivers:
+        text += t("findings.drivers", lang, drivers=drivers)
+    return text
+
+
+def order(findings: Sequence[Finding], policies: Sequence[str]) -> list[Finding]:
+    """Findings by policy in the order run, outcomes in the headline table's order."""
+    rank = {p: i for i, p in enumerate(policies)}
+    return sorted(findings, key=lambda f: rank.get(f.policy, len(rank)))
