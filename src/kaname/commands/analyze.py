@@ -61,6 +61,22 @@ def load_results(path: Path) -> Any:
     return open_results(path)
 
 
+def results_from(source: Path, futures: int | None = None,
+                 sets: list[str] | None = None) -> Any:
+    """A run directory or ``.nc`` file as it is; a scenario file is run first (with
+    `futures` and ``--set`` values)."""
+    if not source.exists():
+        raise InputError("no such file or run directory", file=str(source))
+    if source.is_dir() or source.suffix == ".nc":
+        if sets:
+            raise InputError("applies to a scenario file, not to a finished run", key="--set")
+        return load_results(source)
+    from kaname import ensemble
+    from kaname.scenario import load_scenario, parse_sets
+
+    return ensemble.run(load_scenario(source, sets=parse_sets(sets)), futures=futures)
+
+
 def input_label(engine: Any, path: str, lang: str) -> str:
     """An input's label, prefixed by its group's (e.g. "PAC-3 MSE: Demand at conflict start")
     when the path sits in a group below the model and the label does not already name it."""
@@ -346,3 +362,47 @@ def prim_cmd(
             lines.append("    " + tx("analyze.pruned", lang, p=prune_p,
                                      names=", ".join(box.pruned)))
     emit("\n".join(lines))
+
+
+@app.command("voi")
+@guarded
+def voi_cmd(
+    source: Annotated[Path, typer.Argument(metavar="FILE_OR_RUN",
+                                           help="Scenario YAML file, run directory or .nc.")],
+    outcome: Annotated[str, typer.Option(
+        "--outcome", help="Outcome (NAME, max:NAME or min:NAME).")],
+    futures: Annotated[int | None, typer.Option(
+        "--futures", "-n", help="Futures to run a scenario file on.")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Uncertainties to list.")] = 10,
+    policy: Annotated[list[str] | None, typer.Option(
+        "--policy", help="Choose among these policies (repeatable; default: all).")] = None,
+    sets: list[str] = SET_OPTION,
+    fmt: str = format_option(("table", "json")),
+    lang: LangOpt = "en",
+) -> None:
+    """Value of information: what knowing the future before choosing a policy is worth
+    (EVPI), and what learning each uncertainty alone is worth (EVPPI), from the ensemble."""
+    from kaname.analysis.voi import value_of_information
+    from kaname.data import Library
+    from kaname.text import fmt_number
+
+    ds = results_from(source, futures, sets).dataset
+    result = value_of_information(ds, outcome, policies=policy)
+    if fmt == "json":
+        emit(dumps_json(result.as_dict()))
+        return
+    library = Library.load()
+    labels = _input_labels([v.path for v in result.partial[:top]])
+    table = Table(title=tx("voi.title", lang, outcome=result.outcome, best=result.best_now,
+                           evpi=fmt_number(result.evpi, result.unit, lang)))
+    for key in ("voi.input", "voi.evppi", "voi.noise", "voi.kind"):
+        table.add_column(tx(key, lang), justify="left" if key in ("voi.input", "voi.kind")
+                         else "right")
+    for v in result.partial[:top]:
+        kind = ("-" if v.path not in library else
+                tx("findings.sourced" if library.get(v.path).sourced else
+                   "findings.assumption", lang))
+        table.add_row(escape(labels.get(v.path, {}).get(lang, v.path)),
+                      fmt_number(v.evppi, result.unit, lang),
+                      fmt_number(v.noise, result.unit, lang), kind)
+    emit(_render([table]) + tx("voi.note", lang))

@@ -9,27 +9,12 @@ holds, and the inputs that drive it (sourced or assumption), computed on the ens
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from kaname.clikit import SET_OPTION, LangOpt, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
 from kaname.text import t
-
-
-def _results(source: Path, futures: int | None, sets: list[str] | None) -> Any:
-    """A run directory or ``.nc`` file as it is; a scenario file is run first."""
-    if source.is_dir() or source.suffix == ".nc":
-        if sets:
-            raise InputError("applies to a scenario file, not to a finished run", key="--set")
-        from kaname.store.reader import open_results
-
-        return open_results(source)
-    from kaname import ensemble
-    from kaname.scenario import load_scenario, parse_sets
-
-    return ensemble.run(load_scenario(source, sets=parse_sets(sets)), futures=futures)
 
 
 def register(app: typer.Typer) -> None:
@@ -47,13 +32,11 @@ def register(app: typer.Typer) -> None:
         """Key findings first: each policy's paired difference from the baseline with its
         interval, where it holds and what drives it (sourced or assumption)."""
         from kaname.analysis.findings import key_findings, order, sampled_inputs, sentence
-        from kaname.commands.analyze import _input_labels
+        from kaname.commands.analyze import _input_labels, results_from
         from kaname.data import Library
         from kaname.text import LANGS
 
-        if not source.exists():
-            raise InputError("no such file or run directory", file=str(source))
-        ds = _results(source, futures, sets).dataset
+        ds = results_from(source, futures, sets).dataset
         policies = [str(p) for p in ds["policy"].values]
         if len(policies) < 2:
             raise InputError("needs at least two policies (the first is the baseline)",

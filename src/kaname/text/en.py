@@ -60,6 +60,12 @@ TEXT: dict[str, str] = {
     "findings.strong": "; at least half of it in {share} of futures",
     "findings.sep": ", ",
     "findings.noise": "Within the noise for {policy} (the interval includes 0): {outcomes}.",
+    "voi.title": "Value of information for {outcome}: choosing now takes {best}; knowing the future first is worth {evpi} (EVPI)",
+    "voi.input": "Uncertainty",
+    "voi.evppi": "Worth learning first (EVPPI)",
+    "voi.noise": "Estimator noise",
+    "voi.kind": "Backing",
+    "voi.note": "EVPPI: the gain in the outcome's mean from learning that one uncertainty before choosing, from the ensemble (equal-count bins); below the estimator noise (the same estimate on a shuffled copy) it is not a finding.",
     "data.ok": "data library: {n} entries, all sourced or labelled assumptions, units OK",
     # ---- the HTML report (kaname report) and its charts
     "report.title": "kaname report — {name}",

@@ -59,6 +59,12 @@ TEXT: dict[str, str] = {
     "findings.strong": "。効果の半分以上が現れる将来は{share}",
     "findings.sep": "、",
     "findings.noise": "{policy}ではノイズの範囲内(区間が0を含む): {outcomes}。",
+    "voi.title": "{outcome}の情報価値: 今選ぶなら{best}。将来を先に知る価値は{evpi}(EVPI)",
+    "voi.input": "不確実性",
+    "voi.evppi": "先に知る価値(EVPPI)",
+    "voi.noise": "推定のノイズ",
+    "voi.kind": "根拠",
+    "voi.note": "EVPPI: 政策を選ぶ前にその不確実性だけを知ることで得られる結果平均の改善(アンサンブルから等数ビンで推定)。推定のノイズ(入力を並べ替えた複製での同じ推定)を下回るものは結果とはいえない。",
     "data.ok": "データライブラリ: {n}項目、全て出典または仮定付き、単位も正常",
     # ---- the HTML report (kaname report) and its charts
     "report.title": "要 kaname レポート — {name}",
