@@ -16,7 +16,7 @@ from kaname.report import build_report, render_report, write_report
 from kaname.report.load import ReportInput, load_input
 from kaname.report.sections import Bibliography, wilson
 
-SECTIONS = ("scenario", "headline", "sustainment", "c2", "homeland", "posture", "deterrence",
+SECTIONS = ("findings", "scenario", "headline", "sustainment", "c2", "homeland", "posture", "deterrence",
             "autonomy", "sensitivity", "discovery", "assumptions", "bibliography")
 
 
@@ -47,6 +47,9 @@ def test_every_section_renders_with_the_full_engine(reports):
         assert f'<html lang="{lang}">' in html
         for sid in SECTIONS:
             assert f'<section id="{sid}">' in html, (lang, sid)
+        # the key findings come first (issue #17)
+        assert html.index('<section id="findings">') < html.index('<section id="scenario">')
+        assert ("paired differences" in html) if lang == "en" else ("対応のある差" in html)
         # every model section has a chart; none says its model is missing
         assert "not part of it" not in html and "含まれていません" not in html
         figures = json.loads(re.search(r'id="figure-data">(.*?)</script>', html, re.S)

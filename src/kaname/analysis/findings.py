@@ -6,9 +6,9 @@ what drives it, all from the ensemble already run (no extra model runs).
   the median of the paired differences ``d = y_policy − y_baseline`` over the futures (the
   difference in shares for a yes/no outcome) and its 95 % interval. A difference whose
   interval contains 0 is not a finding; those are listed together as within the noise.
-* **Where it holds**: scenario discovery (:class:`kaname.analysis.prim.Prim`) on the futures
-  in which the effect is at least half its median size, in its direction. A box that
-  restricts nothing means the effect holds almost everywhere.
+* **Where it holds**: scenario discovery (:class:`kaname.analysis.prim.Prim`), over the
+  drivers found below, on the futures in which the effect is at least half its median size,
+  in its direction. A box that restricts nothing means the effect holds almost everywhere.
 * **What drives it**: the given-data PAWN index of each sampled uncertainty for ``d``
   (Pianosi & Wagener 2015, *Env. Modelling & Software* 67; given-data form 2018): the
   futures are split into ``SLICES`` equal-count slices of the input, and the index is the
@@ -64,11 +64,13 @@ class Finding:
                 "drivers": [d.as_dict() for d in self.drivers]}
 
 
-def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES) -> np.ndarray:
+def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES,
+                 order: np.ndarray | None = None) -> np.ndarray:
     """Given-data PAWN index of each column of `x` (n, k) for `y` (n): the median over
     `slices` equal-count slices of x of the KS distance between y in the slice and y
     overall. Vectorised over the columns; ties in y are counted exactly (a yes/no outcome has
-    many), ties in x are split by position."""
+    many), ties in x are split by position. `order` is ``argsort(x, axis=0, kind="stable")``
+    when the caller has it (it depends on x only)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n, k = x.shape
     m = n // slices
@@ -77,8 +79,9 @@ def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES) -> np.ndarr
     ys = np.sort(y)
     below_y = np.searchsorted(ys, y, side="left")     # #{Y < y_i}: the overall CDF before y_i
     upto_y = np.searchsorted(ys, y, side="right")     # #{Y <= y_i}: the overall CDF at y_i
-    order = np.argsort(x, axis=0, kind="stable")[: m * slices]          # (m·S, k)
-    slice_of = order.T.reshape(k, slices, m)                             # futures per slice
+    if order is None:
+        order = np.argsort(x, axis=0, kind="stable")
+    slice_of = order[: m * slices].T.reshape(k, slices, m)               # futures per slice
     by_y = np.argsort(upto_y[slice_of], axis=2, kind="stable")
     members = np.take_along_axis(slice_of, by_y, axis=2)                 # sorted by y
     lo, hi = below_y[members], upto_y[members]
@@ -120,13 +123,17 @@ def key_findings(ds: xr.Dataset, lang: str = "en", *,
     from kaname.analysis.prim import Prim
     from kaname.presentation import dataset_columns, headline_rows
 
-    rows = {(r.policy, r.outcome): r for r in headline_rows(ds, lang)}
-    policies = [str(p) for p in ds["policy"].values]
     inputs = sampled_inputs(ds)
+    # the outcomes without the per-future input coordinates (hundreds of them), which
+    # xarray would otherwise carry through every column
+    light = ds.drop_vars([c for c in ds.coords if ds[c].dims == ("future",) and c != "future"])
+    rows = {(r.policy, r.outcome): r for r in headline_rows(light, lang)}
+    policies = [str(p) for p in ds["policy"].values]
     x = _numeric(inputs) if inputs.shape[1] else np.zeros((ds.sizes["future"], 0))
+    x_order = np.argsort(x, axis=0, kind="stable")
     found: list[Finding] = []
     noise: list[tuple[str, str]] = []
-    for col in dataset_columns(ds, lang):
+    for col in dataset_columns(light, lang):
         for i, policy in enumerate(policies[1:], start=1):
             row = rows[(policy, col.outcome)]
             if row.diff_low is None or row.diff_high is None or row.diff_median is None:
@@ -142,17 +149,19 @@ def key_findings(ds: xr.Dataset, lang: str = "en", *,
             if centre != 0:
                 strong &= np.abs(d) >= 0.5 * abs(centre)
             finding.strong_share = float(strong.mean())
-            if x.shape[1] and 0 < strong.sum() < strong.size:
-                box = Prim(max_boxes=1).fit(inputs, strong).boxes_
-                if box and box[0].restricted:
-                    finding.condition = box[0].describe(lang, labels)
             if x.shape[1] and np.ptp(d) > 0:
-                index = pawn_indices(x, d)
+                index = pawn_indices(x, d, order=x_order)
                 for j in np.argsort(-index, kind="stable")[:top]:
                     path = str(inputs.columns[j])
                     label = (labels or {}).get(path, {}).get(lang, path)
                     finding.drivers.append(Driver(path, label, float(index[j]),
                                                   (sourced or {}).get(path)))
+            if finding.drivers and 0 < strong.sum() < strong.size:
+                # where: PRIM over the drivers only (fast, and the condition names them)
+                box = Prim(max_boxes=1).fit(inputs[[dr.path for dr in finding.drivers]],
+                                            strong).boxes_
+                if box and box[0].restricted:
+                    finding.condition = box[0].describe(lang, labels)
             found.append(finding)
     return found, noise
 

@@ -101,6 +101,7 @@ def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict
     bib = sx.Bibliography()
     ctx.cite = bib.cite
     sections = [
+        sx.findings_section(ctx),
         sx.scenario_section(ctx),
         sx.headline_section(ctx),
         *model_sections(ctx),

@@ -159,6 +159,40 @@ def scenario_section(ctx: Context) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- headline
 
+FINDINGS_PER_POLICY = 6  # sentences the report shows per policy (all: `kaname findings`)
+
+
+def findings_section(ctx: Context) -> dict[str, Any]:
+    """Key findings first (issue #17): per policy against the baseline, one sentence per
+    headline outcome it moves beyond the noise (:mod:`kaname.analysis.findings`)."""
+    from kaname.analysis.findings import key_findings, order, sampled_inputs, sentence
+
+    baseline = ctx.policies[0]
+    if len(ctx.policies) < 2:
+        return section(ctx, "findings", [note(ctx.t("report.findings_one_policy"))])
+    paths = list(sampled_inputs(ctx.ds).columns)
+    labels = {path: {ctx.lang: ctx.input_label(path)} for path in paths}
+    sourced = ({path: ctx.library.get(path).sourced for path in paths if path in ctx.library}
+               if ctx.library is not None else {})
+    found, noise = key_findings(ctx.ds, ctx.lang, labels=labels, sourced=sourced)
+    blocks: list[Block] = [p(ctx.t("findings.title", baseline=baseline,
+                                   n=int(ctx.ds.sizes["future"])))]
+    shown: dict[str, int] = {}
+    for f in order(found, ctx.policies):
+        shown[f.policy] = shown.get(f.policy, 0) + 1
+        if shown[f.policy] <= FINDINGS_PER_POLICY:
+            blocks.append(p(sentence(f, baseline, ctx.lang)))
+    more = sum(max(k - FINDINGS_PER_POLICY, 0) for k in shown.values())
+    if more:
+        blocks.append(note(ctx.t("report.findings_more", n=more)))
+    by_policy: dict[str, list[str]] = {}
+    for policy, outcome in noise:
+        by_policy.setdefault(policy, []).append(outcome)
+    for policy, outcomes in by_policy.items():
+        blocks.append(note(ctx.t("findings.noise", policy=policy, outcomes="; ".join(outcomes))))
+    return section(ctx, "findings", blocks)
+
+
 def headline_section(ctx: Context) -> dict[str, Any]:
     """The headline table: the rows of :func:`kaname.presentation.headline_rows`, shown as
     the CLI shows them (yes/no outcomes as a share of futures)."""
