@@ -188,3 +188,11 @@ def order(findings: Sequence[Finding], policies: Sequence[str]) -> list[Finding]
     """Findings by policy in the order run, outcomes in the headline table's order."""
     rank = {p: i for i, p in enumerate(policies)}
     return sorted(findings, key=lambda f: rank.get(f.policy, len(rank)))
+
+
+def noise_by_policy(noise: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """The (policy, outcome label) pairs within the noise, grouped by policy."""
+    out: dict[str, list[str]] = {}
+    for policy, outcome in noise:
+        out.setdefault(policy, []).append(outcome)
+    return out

@@ -131,6 +131,30 @@ def outcome_attrs(ds: xr.Dataset, column: str) -> dict[str, Any]:
     return dict(ds[column.split("[")[0]].attrs)
 
 
+def directed_outcome(ds: xr.Dataset, columns: Sequence[str], text: str,
+                     key: str = "outcomes") -> tuple[str, str]:
+    """(column name, "higher" or "lower") of ``NAME``, ``max:NAME`` or ``min:NAME``: the
+    prefix overrides (or supplies) the outcome's declared ``better`` direction."""
+    direction, raw = split_direction(text)
+    name = resolve_name(raw, list(columns))
+    better = direction or outcome_attrs(ds, name).get("better")
+    if better not in ("higher", "lower"):
+        raise InputError(f"outcome {name!r} declares no better direction; write "
+                         f"max:{name} or min:{name}", key=key)
+    return name, str(better)
+
+
+def chosen_policies(ds: xr.Dataset, requested: Sequence[str] | None) -> list[str]:
+    """The requested policies (all of the run's when none), each checked to be in it."""
+    names = [str(p) for p in ds["policy"].values]
+    chosen = list(requested) if requested else names
+    for p in chosen:
+        if p not in names:
+            raise InputError(f"unknown policy {p!r}; allowed: {', '.join(names)}",
+                             key="--policy")
+    return chosen
+
+
 def split_direction(text: str) -> tuple[str | None, str]:
     """``max:NAME`` / ``min:NAME`` / ``NAME`` -> (direction or None, NAME)."""
     head, sep, rest = text.partition(":")
@@ -203,13 +227,8 @@ def robustness(results: Results | xr.Dataset, outcomes: Sequence[str],
     described, stats = [], []
     primary_regret: np.ndarray | None = None
     for text in outcomes:
-        direction, raw = split_direction(text)
-        name = resolve_name(raw, list(columns))
+        name, better = directed_outcome(ds, list(columns), text)
         attrs = outcome_attrs(ds, name)
-        better = direction or attrs.get("better")
-        if better not in ("higher", "lower"):
-            raise InputError(f"outcome {name!r} declares no better direction; write "
-                             f"max:{name} or min:{name}", key="outcomes")
         values = np.asarray(columns[name], dtype=float)
         r = regret(values, better)
         if primary_regret is None:

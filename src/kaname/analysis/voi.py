@@ -100,27 +100,18 @@ def value_of_information(ds: xr.Dataset, outcome: str, *,
     over the futures of the run `ds`, choosing among `policies` (default: all of them)."""
     from kaname.analysis.findings import sampled_inputs
     from kaname.analysis.robustness import (
+        chosen_policies,
+        directed_outcome,
         outcome_attrs,
         outcome_columns,
-        resolve_name,
-        split_direction,
     )
     from kaname.errors import InputError
 
     columns = outcome_columns(ds)
-    direction, raw = split_direction(outcome)
-    name = resolve_name(raw, list(columns))
+    name, better = directed_outcome(ds, list(columns), outcome, key="--outcome")
     attrs = outcome_attrs(ds, name)
-    better = direction or attrs.get("better")
-    if better not in ("higher", "lower"):
-        raise InputError(f"outcome {name!r} declares no better direction; write max:{name} "
-                         f"or min:{name}", key="--outcome")
     names = [str(p) for p in ds["policy"].values]
-    chosen = list(policies) if policies else names
-    for p in chosen:
-        if p not in names:
-            raise InputError(f"unknown policy {p!r}; allowed: {', '.join(names)}",
-                             key="--policy")
+    chosen = chosen_policies(ds, policies)
     if len(set(chosen)) < 2:
         raise InputError("needs at least two policies to choose between", key="--policy")
     sign = 1.0 if better == "higher" else -1.0

@@ -316,17 +316,12 @@ def prim_cmd(
     """PRIM: the futures (boxes of uncertainty ranges) where the condition holds, in words,
     with coverage, density and quasi-p values."""
     from kaname.analysis.prim import Prim
-    from kaname.analysis.robustness import condition_mask, parse_conditions
+    from kaname.analysis.robustness import chosen_policies, condition_mask, parse_conditions
 
     conditions = parse_conditions(where)
     results = load_results(run_dir)
     ds = results.dataset
-    names = [str(p) for p in ds["policy"].values]
-    chosen = list(policy) if policy else names
-    for p in chosen:
-        if p not in names:
-            raise InputError(f"unknown policy {p!r}; allowed: {', '.join(names)}",
-                             key="--policy")
+    chosen = chosen_policies(ds, policy)
     X, columns = prim_inputs(ds, chosen)
     if X.shape[1] == 0:
         raise InputError("the run has no uncertainties to discover scenarios over",

@@ -31,7 +31,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Key findings first: each policy's paired difference from the baseline with its
         interval, where it holds and what drives it (sourced or assumption)."""
-        from kaname.analysis.findings import key_findings, order, sampled_inputs, sentence
+        from kaname.analysis.findings import (
+            key_findings,
+            noise_by_policy,
+            order,
+            sampled_inputs,
+            sentence,
+        )
         from kaname.commands.analyze import _input_labels, results_from
         from kaname.data import Library
         from kaname.text import LANGS
@@ -54,10 +60,6 @@ def register(app: typer.Typer) -> None:
             return
         lines = [t("findings.title", lang, baseline=policies[0], n=ds.sizes["future"])]
         lines += [f"- {sentence(f, policies[0], lang)}" for f in found]
-        if noise:
-            by_policy: dict[str, list[str]] = {}
-            for p, o in noise:
-                by_policy.setdefault(p, []).append(o)
-            for p, outcomes in by_policy.items():
-                lines.append(t("findings.noise", lang, policy=p, outcomes="; ".join(outcomes)))
+        for p, outcomes in noise_by_policy(noise).items():
+            lines.append(t("findings.noise", lang, policy=p, outcomes="; ".join(outcomes)))
         emit("\n".join(lines))

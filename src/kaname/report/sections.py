@@ -165,7 +165,13 @@ FINDINGS_PER_POLICY = 6  # sentences the report shows per policy (all: `kaname f
 def findings_section(ctx: Context) -> dict[str, Any]:
     """Key findings first (issue #17): per policy against the baseline, one sentence per
     headline outcome it moves beyond the noise (:mod:`kaname.analysis.findings`)."""
-    from kaname.analysis.findings import key_findings, order, sampled_inputs, sentence
+    from kaname.analysis.findings import (
+        key_findings,
+        noise_by_policy,
+        order,
+        sampled_inputs,
+        sentence,
+    )
 
     baseline = ctx.policies[0]
     if len(ctx.policies) < 2:
@@ -185,10 +191,7 @@ def findings_section(ctx: Context) -> dict[str, Any]:
     more = sum(max(k - FINDINGS_PER_POLICY, 0) for k in shown.values())
     if more:
         blocks.append(note(ctx.t("report.findings_more", n=more)))
-    by_policy: dict[str, list[str]] = {}
-    for policy, outcome in noise:
-        by_policy.setdefault(policy, []).append(outcome)
-    for policy, outcomes in by_policy.items():
+    for policy, outcomes in noise_by_policy(noise).items():
         blocks.append(note(ctx.t("findings.noise", policy=policy, outcomes="; ".join(outcomes))))
     return section(ctx, "findings", blocks)
 

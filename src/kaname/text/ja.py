@@ -53,7 +53,7 @@ TEXT: dict[str, str] = {
     "findings.difference": "{policy}と{baseline}の比較: {outcome} {diff}",
     "findings.condition": "(主に{condition})",
     "findings.drivers": "。主な要因は{drivers}",
-    "findings.driver": "{label}({kind}、PAWN {index})",
+    "findings.driver": "{label}({kind}、PAWN指標 {index})",
     "findings.sourced": "出典あり",
     "findings.assumption": "仮定",
     "findings.strong": "。効果の半分以上が現れる将来は{share}",
