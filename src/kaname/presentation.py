@@ -123,6 +123,21 @@ def paired_interval(d: np.ndarray, statistic: str) -> tuple[float, float]:
     return float(part[k - 1]), float(part[n - k])
 
 
+def input_label(engine: Any, path: str, lang: str) -> str:
+    """An input's label, prefixed by its group's (e.g. "PAC-3 MSE: Demand at conflict start")
+    when the path sits in a group below the model and the label does not already name it."""
+    spec = engine.inputs.get(path)
+    if spec is None:
+        return path
+    label = spec.label(lang)
+    group = path.rsplit(".", 1)[0]
+    if group.count(".") >= 1 and group in engine.library.labels:
+        prefix = engine.library.label(group, lang)
+        if prefix.lower() not in label.lower():
+            return f"{prefix}: {label}"
+    return label
+
+
 def headline_header(lang: str, first: str) -> list[str]:
     """Column headers of the headline table: outcome, policy, median, band, Δ vs `first`."""
     return [t("common.outcome", lang), t("common.policy", lang), t("common.median", lang),

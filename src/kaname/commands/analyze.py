@@ -19,6 +19,7 @@ from rich.table import Table
 
 from kaname.clikit import SET_OPTION, LangOpt, dumps_json, emit, format_option, guarded
 from kaname.errors import InputError
+from kaname.presentation import input_label
 from kaname.text import LANGS
 from kaname.text import t as tx
 
@@ -75,21 +76,6 @@ def results_from(source: Path, futures: int | None = None,
     from kaname.scenario import load_scenario, parse_sets
 
     return ensemble.run(load_scenario(source, sets=parse_sets(sets)), futures=futures)
-
-
-def input_label(engine: Any, path: str, lang: str) -> str:
-    """An input's label, prefixed by its group's (e.g. "PAC-3 MSE: Demand at conflict start")
-    when the path sits in a group below the model and the label does not already name it."""
-    spec = engine.inputs.get(path)
-    if spec is None:
-        return path
-    label = spec.label(lang)
-    group = path.rsplit(".", 1)[0]
-    if group.count(".") >= 1 and group in engine.library.labels:
-        prefix = engine.library.label(group, lang)
-        if prefix.lower() not in label.lower():
-            return f"{prefix}: {label}"
-    return label
 
 
 def _input_labels(paths: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
         table = Table(title=escape(t("search.title", lang, scenario=sc.name, k=len(res.pareto),
                                      gens=generations, pop=population, futures=res.futures,
                                      evals=res.evaluations)))
-        from kaname.commands.analyze import input_label
+        from kaname.presentation import input_label
 
         headers = [input_label(engine, col, lang) for col in res.pareto.columns]
         for h in headers:

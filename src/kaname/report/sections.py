@@ -52,8 +52,12 @@ class Context:
         return str(attrs.get(f"label_{self.lang}") or attrs.get("label_en") or name)
 
     def input_label(self, path: str) -> str:
+        """The input's label with its group's where that tells it apart ("PAC-3 MSE:
+        Sustained demand"), as every front end shows it."""
+        from kaname.presentation import input_label
+
         if self.engine is not None and path in self.engine.inputs:
-            return self.engine.inputs[path].label(self.lang)
+            return input_label(self.engine, path, self.lang)
         if self.library is not None and path in self.library:
             label = self.library.get(path).label
             if label:
