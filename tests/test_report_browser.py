@@ -25,16 +25,16 @@ def reports(tmp_path_factory):
                                engine=engine) for lang in ("en", "ja")}
 
 
-# Model sections follow the models' display order (kaname.models.BUILTIN), the same order
-# as the headline tables and the dashboard's lever groups.
+# The key findings come first (issue #17); model sections follow the models' display order
+# (kaname.models.BUILTIN), the same order as the headline tables and the dashboard's levers.
 HEADINGS = {
-    "en": ["Scenario and policies", "Headline outcomes", "Munitions sustainment",
+    "en": ["Key findings", "Scenario and policies", "Headline outcomes", "Munitions sustainment",
            "Alliance command and control", "Deterrence", "US posture: the Indo-Pacific index",
            "Golden Dome: cost against leakers", "Economic security: supply by origin",
            "Defence budget",
            "Sensitivity", "Scenario discovery (PRIM)", "Assumptions and parameters",
            "Bibliography"],
-    "ja": ["シナリオと政策", "主要指標", "継戦能力(弾薬)", "同盟の指揮統制", "抑止",
+    "ja": ["主な結果", "シナリオと政策", "主要指標", "継戦能力(弾薬)", "同盟の指揮統制", "抑止",
            "米国の態勢: インド太平洋指数", "ゴールデン・ドーム: 費用と撃ち漏らし",
            "経済安全保障: 供給元別シェア", "防衛予算", "感度分析", "シナリオ探索(PRIM)", "前提とパラメータ",
            "参考文献"],
