@@ -120,7 +120,8 @@ def test_sensitivity_and_prim_read_from_saved_analysis(demo):
     sec = {s["id"]: s for s in doc["sections"]}
     words = " ".join(b.get("text", "") for b in sec["sensitivity"]["blocks"])
     surge = engine.inputs["sustainment.pac3_mse.surge_demand_per_day"].label("en")
-    assert f"is {surge} (ST = 0.60)" in words  # the largest total index, named in words
+    # the largest total index, named in words with its munition (labels never collide)
+    assert f"is PAC-3 MSE: {surge} (ST = 0.60)" in words
     items = [i for b in sec["discovery"]["blocks"] if b["kind"] == "list" for i in b["items"]]
     assert items == ["Box 1: conflict year at most 2028: coverage 70 %, density 85 %"]
 
