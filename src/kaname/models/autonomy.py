@@ -470,7 +470,7 @@ class AutonomyModel(DeclaredModel):
         dependence[:, us] += licensed
         p, harm = self._episodes(x, at_stake * unsubstitutable, after, licensed)
         by_mode = p * harm
-        by_origin = by_mode.sum(axis=2)
+        by_origin = coerce.expected_harm(p, harm)
         total = by_origin.sum(axis=1)
         tail = np.zeros((n, len(ORIGINS)))
         tail[:, 1:] = coerce.tail_harm(p[:, 1:], harm[:, 1:])  # Japan does not coerce itself
