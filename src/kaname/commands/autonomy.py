@@ -135,7 +135,7 @@ def table_(
     _render(result, model, scenario.name, chosen, lang)
 
 
-PER_100B = 1e11   # the ranking prints risk reduced per ¥100B spent
+PER_100B = 1e11   # the ranking prints the secondary risk index per ¥100B spent
 
 
 @app.command("rank")
