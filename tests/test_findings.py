@@ -43,7 +43,9 @@ def test_a_planted_effect_is_found_with_its_condition_and_driver():
     # d = 2·[u > 0.6] + N(0, 0.1): the median solves 0.6·Φ(m/0.1) = 0.5, m = 0.1·Φ⁻¹(5/6)
     assert f.difference == pytest.approx(0.0967, abs=0.03) and f.low > 0
     assert f.drivers[0].path == "toy.u" and f.drivers[0].sourced is False
-    assert f.drivers[0].index > 0.3 > f.drivers[1].index
+    # v does not move d: below the noise floor, so not reported as a driver
+    assert [d.path for d in f.drivers] == ["toy.u"]
+    assert f.drivers[0].index > 0.3 > f.driver_floor
     assert ("b", "Z") in noise
     text = sentence(f, "a", "en")
     assert "U" in text and "assumption" in text
@@ -71,6 +73,21 @@ def test_pawn_equals_the_two_sample_ks_statistic(seed, discrete):
         order = np.argsort(x[:, j], kind="stable")
         ks = [ks_2samp(y[order[i * 40:(i + 1) * 40]], y).statistic for i in range(5)]
         assert index[j] == pytest.approx(np.median(ks), abs=1e-12)
+
+
+def test_no_driver_is_reported_for_an_effect_no_input_explains():
+    """d is pure noise: among 200 independent inputs none should clear the Bonferroni floor
+    (a false driver has probability about 0.05 for the whole search)."""
+    from kaname.analysis.findings import noise_floor
+
+    rng = np.random.default_rng(3)
+    n, k = 400, 200
+    x, d = rng.random((n, k)), rng.normal(1.0, 1.0, n)
+    index = pawn_indices(x, d)
+    floor = noise_floor(d, k)
+    assert index.max() < floor
+    # the floor sits above a single independent input's typical index (≈ 1/√(n/S))
+    assert floor > np.median(index) > 0.5 / np.sqrt(n / 10)
 
 
 def test_too_few_futures_is_a_value_error():

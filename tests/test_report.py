@@ -67,12 +67,57 @@ def test_report_is_offline_and_small(reports):
     assert reports["en"].stat().st_size < 15e6
 
 
-def test_japanese_report_is_in_japanese(reports):
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def test_japanese_report_is_in_japanese(demo, reports):
+    _, engine, _ = demo
     html = reports["ja"].read_text(encoding="utf-8")
-    for title in ("シナリオと政策", "主要指標", "継戦能力", "指揮統制", "ゴールデン・ドーム",
-                  "インド太平洋指数", "抑止", "参考文献", "前提とパラメータ"):
-        assert title in html, title
-    assert "Headline outcomes" not in html
+    headings = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html, re.S)
+    assert len(headings) > 15
+    for heading in headings:
+        assert JAPANESE.search(heading), heading
+    assert "Headline outcomes" not in html and "Appendix" not in html
+    # the assumption rationales and notes are shown in Japanese (issue #17)
+    entry = engine.library.get("posture.golden_dome_annual_usd")
+    assert entry.text("assumption", "ja") in html
+    assert " ".join(entry.assumption.split()) not in html
+
+
+def test_findings_then_questions_then_appendices(reports):
+    for path in reports.values():
+        html = path.read_text(encoding="utf-8")
+        ids = re.findall(r'<section id="([^"]+)">', html)
+        assert ids[:2] == ["findings", "cite"]
+        appendices = ["scenario", "headline", "assumptions", "bibliography"]
+        assert ids[-4:] == appendices
+        assert {"sustainment", "c2", "deterrence", "posture", "homeland", "autonomy"} <= \
+            set(ids[2:-4])
+
+
+def test_cite_this_run_names_version_data_scenario_and_seed(demo, reports):
+    import hashlib
+
+    from kaname import __version__
+
+    sc, _, _ = demo
+    # independently: the SHA-256 of "name<TAB>sha256<LF>" lines of the bundled data files
+    pkg = resources.files("kaname.data")
+    lines = "".join(f"kaname/data/{f.name}\t{hashlib.sha256(f.read_bytes()).hexdigest()}\n"
+                    for f in sorted(pkg.iterdir(), key=lambda f: f.name)
+                    if f.name.endswith(".yaml"))
+    data_hash = hashlib.sha256(lines.encode()).hexdigest()
+    scenario_hash = hashlib.sha256(sc.text.encode()).hexdigest()
+    html = reports["en"].read_text(encoding="utf-8")
+    cite = html.split('<section id="cite">')[1].split("</section>")[0]
+    for needle in (__version__, data_hash, scenario_hash, f"seed {sc.settings.seed}"):
+        assert needle in cite, needle
+
+
+def test_assumptions_appendix_is_searchable(reports):
+    html = reports["en"].read_text(encoding="utf-8")
+    part = html.split('<section id="assumptions">')[1].split("</section>")[0]
+    assert 'data-filter="assumptions-table"' in part and 'id="assumptions-table"' in part
 
 
 def test_headline_figures_and_assumptions_cite_sources(demo, reports):
@@ -83,7 +128,7 @@ def test_headline_figures_and_assumptions_cite_sources(demo, reports):
     for entry in engine.library:
         assert entry.path in html, entry.path
     # the bibliography lists every distinct source of the library
-    distinct = {(s.title, s.url) for e in engine.library for s in e.sources}
+    distinct = {(s.title, s.url or s.copy) for e in engine.library for s in e.sources}
     assert html.count('<li id="ref-') == len(distinct)
 
 

@@ -139,6 +139,13 @@ SET_OPTION: Any = typer.Option(
 """The ``--set`` option: ``sets: list[str] = SET_OPTION``, read by
 :func:`kaname.scenario.parse_sets`."""
 
+BY_OPTION: Any = typer.Option(
+    None, "--by", metavar="PATH",
+    help="Group the results by an uncertainty: one group per value of a discrete one, "
+         "quartile bins of a continuous one (e.g. --by sustainment.conflict_year).")
+"""The ``--by`` option: ``by: str | None = BY_OPTION``, read by
+:func:`kaname.analysis.slicing.by`."""
+
 
 def format_option(allowed: Sequence[str], default: str | None = None, *,
                   required: bool = False) -> Any:

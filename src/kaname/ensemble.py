@@ -160,7 +160,12 @@ def _dataset(scenario: Scenario, engine: Engine, policies: list[str], n: int,
     for path, arr in series.items():
         spec = engine.outputs[path]
         data_vars[path] = (("policy", "series_future", *spec.dims), arr, variable_attrs(spec))
+    from kaname.store.manifest import data_library_digest, sha256_bytes
+
     return xr.Dataset(data_vars, coords=coords, attrs={
         "scenario": scenario.name, "seed": seed, "design": design, "futures": n,
         "base_year": scenario.settings.base_year,
-        "horizon_days": scenario.settings.horizon_days, "kaname_version": __version__})
+        "horizon_days": scenario.settings.horizon_days, "kaname_version": __version__,
+        # what a citation of these numbers quotes (the report's "cite this run")
+        "scenario_sha256": sha256_bytes((scenario.text or "").encode("utf-8")),
+        "data_library_sha256": data_library_digest()})

@@ -15,7 +15,12 @@ what drives it, all from the ensemble already run (no extra model runs).
   median over slices of the Kolmogorov–Smirnov distance between the distribution of ``d``
   in the slice and overall. An input that does not matter leaves every slice's
   distribution the overall one (index near the sampling noise, about ``1/√(n/S)``). Each
-  driver is marked *sourced* or *assumption* from the data library.
+  driver is marked *sourced* or *assumption* from the data library. An input counts as a
+  driver only above the **noise floor**: the index a non-influential input exceeds with
+  probability 0.05/k among the k inputs searched (Bonferroni), from the mean and spread of
+  the index of ``NULL_INPUTS`` random columns, independent of ``d`` by construction, on the
+  same futures and slices. A small group of futures (``--by``) raises the floor, so chance
+  rankings among hundreds of inputs are not reported as drivers.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import xarray as xr
 
 SLICES = 10
 TOP_DRIVERS = 3
+NULL_INPUTS = 30  # random columns whose PAWN indices give the drivers' noise floor
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Finding:
     condition: str | None = None       # where at least half the effect holds, in words
     strong_share: float = 0.0          # share of futures with at least half the effect
     drivers: list[Driver] = field(default_factory=list)
+    driver_floor: float = 0.0          # PAWN index a non-influential input reaches by chance
 
     def as_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.__dict__.items() if k != "drivers"},
@@ -94,6 +101,21 @@ def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES,
     # KS between the slice's empirical CDF and the overall one, on both sides of each step
     ks = np.maximum((upto_s / m - hi / n).max(axis=2), (lo / n - below_s / m).max(axis=2))
     return np.median(ks, axis=1)
+
+
+def noise_floor(y: np.ndarray, inputs: int, slices: int = SLICES,
+                columns: int = NULL_INPUTS, seed: int = 0) -> float:
+    """The PAWN index that a non-influential input exceeds by chance with probability
+    0.05/`inputs` on these futures: mean + z·sd of the indices of `columns` random
+    orderings of the futures for `y`, z the normal quantile of 1 − 0.05/`inputs` (fixed
+    seed, so the same ensemble gives the same floor)."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    order = np.argsort(rng.random((len(y), columns)), axis=0, kind="stable")
+    null = pawn_indices(order.astype(float), y, slices, order=order)
+    z = float(norm.ppf(1 - 0.05 / max(1, inputs)))
+    return float(null.mean() + z * null.std(ddof=1))
 
 
 def sampled_inputs(ds: xr.Dataset) -> pd.DataFrame:
@@ -151,7 +173,10 @@ def key_findings(ds: xr.Dataset, lang: str = "en", *,
             finding.strong_share = float(strong.mean())
             if x.shape[1] and np.ptp(d) > 0:
                 index = pawn_indices(x, d, order=x_order)
+                finding.driver_floor = noise_floor(d, x.shape[1])
                 for j in np.argsort(-index, kind="stable")[:top]:
+                    if index[j] <= finding.driver_floor:
+                        break  # the rest are no more telling than a random column
                     path = str(inputs.columns[j])
                     label = (labels or {}).get(path, {}).get(lang, path)
                     finding.drivers.append(Driver(path, label, float(index[j]),

@@ -64,14 +64,20 @@ def load_results(path: Path) -> Any:
 
 def results_from(source: Path, futures: int | None = None,
                  sets: list[str] | None = None) -> Any:
-    """A run directory or ``.nc`` file as it is; a scenario file is run first (with
-    `futures` and ``--set`` values)."""
+    """A run directory or ``.nc`` file, restricted to the futures where each ``--set``
+    uncertainty took its value (:func:`kaname.analysis.slicing.restrict`); a scenario file
+    is run first, with `futures` and each ``--set`` value fixed in every future."""
     if not source.exists():
         raise InputError("no such file or run directory", file=str(source))
     if source.is_dir() or source.suffix == ".nc":
-        if sets:
-            raise InputError("applies to a scenario file, not to a finished run", key="--set")
-        return load_results(source)
+        results = load_results(source)
+        if not sets:
+            return results
+        from kaname.analysis.slicing import restrict
+        from kaname.results import Results
+        from kaname.scenario import parse_sets
+
+        return Results(restrict(results.dataset, parse_sets(sets))[0])
     from kaname import ensemble
     from kaname.scenario import load_scenario, parse_sets
 
@@ -104,6 +110,14 @@ def robustness_cmd(
     """Per policy: mean, percentiles, regret against the best policy in each future, and
     the share of futures meeting every threshold; policies ranked."""
     from kaname.analysis.robustness import robustness
+    from kaname.text import fmt_number
+
+    def cell(x: float | None, unit: str) -> str:
+        """As the headline table shows a number (¥1.6B / 16億円, years as 2027), with a
+        regret of 0 up to rounding shown as 0."""
+        if x is not None and np.isfinite(x) and abs(x) < 1e-9:
+            return "0"
+        return fmt_number(x, unit, lang)
 
     res = robustness(load_results(run_dir), outcome, threshold or ())
     if fmt == "json":
@@ -122,10 +136,11 @@ def robustness_cmd(
             t.add_column(h, justify="right" if h != tx("common.policy", lang) else "left")
         rows = sorted((r for r in res.stats if r["outcome"] == o["name"]),
                       key=lambda r: rank[r["policy"]])
+        unit = str(o["unit"] or "")
         for r in rows:
-            t.add_row(str(rank[r["policy"]]), escape(r["policy"]), _num(r["mean"]),
-                      *[_num(r[c]) for c in qcols], _num(r["regret_mean"]),
-                      _num(r["regret_p90"]), _num(r["regret_max"]))
+            t.add_row(str(rank[r["policy"]]), escape(r["policy"]), cell(r["mean"], unit),
+                      *[cell(r[c], unit) for c in qcols], cell(r["regret_mean"], unit),
+                      cell(r["regret_p90"], unit), cell(r["regret_max"], unit))
         tables.append(t)
     if res.thresholds:
         t = Table(title=tx("analyze.satisficing_title", lang))

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kaname.clikit import LangOpt, atomic_write, dumps_json, emit, format_option, guarded
-from kaname.data import Library
+from kaname.data import Library, source_mix, source_problems
 from kaname.errors import InputError
 from kaname.text import t
 
@@ -62,7 +62,8 @@ def _range(e) -> str:  # type: ignore[no-untyped-def]
 
 def _backing(e) -> str:  # type: ignore[no-untyped-def]
     if e.sources:
-        return "; ".join(f"[{s.publisher} ({s.date})]({s.url}) [{s.confidence}]"
+        return "; ".join(f"[{s.publisher} ({s.date})]({s.url}) [{s.confidence}]" if s.url
+                         else f"{s.publisher} ({s.date}), [copy]({s.copy}) [{s.confidence}]"
                          for s in e.sources)
     return "*assumption:* " + " ".join(str(e.assumption).split())
 
@@ -149,16 +150,37 @@ def show(
 
 @app.command("check")
 @guarded
-def check() -> None:
-    """Fail (exit 1) on any entry without sources or assumption, or with a bad unit."""
+def check(lang: LangOpt = "en") -> None:
+    """Fail (exit 1) on any entry without sources or assumption, or with a bad unit, and on
+    any source not cited of record (its url not on its publisher's domains in the publishers
+    table, or a copy-only source rated high); print the source mix otherwise."""
     lib = Library.load()
     units, problems = _model_problems(lib)
-    problems = lib.check(units) + problems
-    if problems:
-        for p in problems:
+    from kaname.data import translations
+
+    problems = lib.check(units) + problems + translations.problems(lib)
+    sources = source_problems(lib, lang=lang)
+    if problems or sources:
+        for p in problems + sources:
             typer.echo(p, err=True)
+        if sources:
+            typer.echo(t("data.src_failed", lang, n=len(sources)), err=True)
         raise typer.Exit(1)
-    typer.echo(t("data.ok", n=len(lib.entries)))
+    typer.echo(t("data.ok", lang, n=len(lib.entries)))
+    for line in mix_lines(source_mix(lib), lang):
+        typer.echo(line)
+
+
+def mix_lines(mix: dict, lang: str = "en") -> list[str]:
+    """The source mix of :func:`kaname.data.source_mix` as a few short lines."""
+    def counts(d: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in d.items())
+
+    return [t("data.mix_kind", lang, n=mix["sources"], kinds=counts(mix["kind"])),
+            t("data.mix_confidence", lang, levels=counts(mix["confidence"])),
+            t("data.mix_record", lang, record=mix["of_record"], copy=mix["copy_only"]),
+            t("data.mix_entries", lang, sourced=mix["sourced"],
+              assumption=mix["assumption_only"])]
 
 
 # --- `kaname data doc MODEL`: the parameter tables of one model's docs page -----------------

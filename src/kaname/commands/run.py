@@ -13,9 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaname.clikit import (
+    BY_OPTION,
     SET_OPTION,
     STRICT_OPTION,
     LangOpt,
+    atomic_write,
     check_choice,
     check_output_path,
     dumps_json,
@@ -62,6 +64,27 @@ def render(results: Results, fmt: str, lang: str) -> str:
     return console.export_text()
 
 
+def render_by(results: Results, fmt: str, lang: str, path: str) -> str:
+    """:func:`render` once per group of futures of uncertainty `path` (``--by``): the
+    same paired rows, computed on each group's futures only."""
+    from kaname.analysis.slicing import by, subset
+    from kaname.results import Results
+
+    groups = [(piece, Results(subset(results.dataset, piece)))
+              for piece in by(results.dataset, path)]
+    if fmt == "json":
+        return dumps_json({"by": path, "groups": [
+            {"group": piece.label, "futures": piece.futures, "summary": part.summary(lang)}
+            for piece, part in groups]})
+    if fmt == "csv":
+        import pandas as pd
+
+        return pd.concat([part.summary_frame(lang).assign(**{path: piece.label})
+                          for piece, part in groups]).to_csv(index=False)
+    return "\n".join(t("run.by_group", lang, path=path, group=piece.label, n=piece.futures)
+                     + "\n" + render(part, fmt, lang) for piece, part in groups)
+
+
 def write_samples(results: Results, path: Path) -> None:
     """Per-sample outcomes: .csv, .parquet or .nc (NetCDF), written atomically."""
     from kaname.clikit import atomic_write
@@ -102,12 +125,16 @@ def register(app: typer.Typer) -> None:
         results = run(sc, engine, futures=futures, keep_series=50)
         elapsed = time.perf_counter() - started
         Console(width=140).print(summary_table(results, lang))
+        from kaname.store.layout import FROZEN_SCENARIO
+
+        atomic_write(out_dir / FROZEN_SCENARIO, sc.text)  # so `kaname report DIR` has it
         write_samples(results, out_dir / "results.csv")
         write_samples(results, out_dir / "results.nc")
         emit(render(results, "json", lang), out_dir / "summary.json")
-        from kaname.report import write_report
+        from kaname.report import report_name, write_report
 
-        report = write_report(results, out_dir / "report.html", lang, scenario=sc, engine=engine)
+        report = write_report(results, out_dir / report_name(lang), lang, scenario=sc,
+                              engine=engine)
         typer.echo(f"{futures * len(results.policies):,} evaluations in {elapsed:.2f} s; "
                    f"report: {report}")
         typer.echo(t("run.results_written", lang, path=out_dir))
@@ -128,10 +155,11 @@ def register(app: typer.Typer) -> None:
                                         "futures (in --samples .nc)."),
         strict: bool = STRICT_OPTION,
         sets: list[str] = SET_OPTION,
+        by: str = BY_OPTION,
         lang: LangOpt = "en",
     ) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
-        difference from the first policy for each headline outcome."""
+        difference from the first policy for each headline outcome (per group: --by)."""
         from kaname.ensemble import run
         from kaname.scenario import DESIGNS, load_scenario, parse_sets
 
@@ -149,7 +177,8 @@ def register(app: typer.Typer) -> None:
         engine = engine_for(sc.settings, sc.models, sc)
         results = run(sc, engine, futures=futures, seed=seed, design=design, policies=policy,
                       keep_series=keep_series)
-        text = render(results, fmt, lang)
+        text = render(results, fmt, lang) if by is None else \
+            render_by(results, fmt, lang, by)
         if samples is not None:
             write_samples(results, samples)
         emit(text, out)

@@ -13,15 +13,31 @@ File layout (``src/kaname/data/<model>.yaml``)::
           table: {2024: 500, 2025: 620}
           unit: missile/year
           sources:
-            - {title: ..., publisher: ..., date: 2025-07, url: ..., confidence: high}
+            - {title: ..., publisher: Reuters, date: 2025-07, url: https://www.reuters.com/...,
+               copy: https://mirror.example/..., confidence: high}
 
 An entry has ``value`` or ``base`` (with optional ``low``/``high``) or ``table``; a ``unit``
 parsed with pint; and ``sources`` or ``assumption``. Its path is the file's model name
 followed by the keys, e.g. ``sustainment.pac3_mse.us_rate_history``.
+
+A source names the publisher *of record*, the title and the date, and has exactly these keys:
+``title``, ``publisher``, ``date``, ``confidence`` and at least one of ``url`` — the address of
+record: the publisher's own page, or a primary document's official address — and ``copy`` — a
+mirror, repost, archive or aggregator copy that was read. Where the address of record is not
+known, ``url`` is left out; such a copy-only source is never rated ``high`` (refused at load).
+Other keys are refused.
+
+``publishers.yml`` (not a model file: only ``*.yaml`` files are loaded as models) maps every
+publisher the library names to its ``kind`` (primary: government and official documents;
+research: think tanks, institutes, journals; industry: company releases; news; other) and its
+``domains`` of record. :func:`source_problems` (run by ``kaname data check``) lists each source
+whose publisher is not in the table or whose ``url`` is not on one of its domains (subdomains
+count); :func:`source_mix` counts the sources by kind, confidence and of record vs copy-only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Iterable, Iterator
@@ -37,20 +53,79 @@ from kaname.units import conversion_factor, parse_unit
 ENTRY_KEYS = {"value", "base", "low", "high", "table", "unit", "sources", "assumption", "note",
               "label"}
 VALUE_KEYS = {"value", "base", "table"}
-SOURCE_KEYS = {"title", "publisher", "date", "url", "confidence"}
+SOURCE_KEYS = {"title", "publisher", "date", "url", "copy", "confidence"}
+SOURCE_REQUIRED = {"title", "publisher", "date", "confidence"}
 CONFIDENCE = {"high", "medium-high", "medium", "low-medium", "low"}
+PUBLISHER_KINDS = {"primary", "research", "industry", "news", "other"}
+PUBLISHERS_FILE = "publishers.yml"  # not a model file: Library.load reads only *.yaml
 
 
 @dataclass(frozen=True)
 class Source:
+    """One citation: the publisher of record, title and date; `url` is the address of
+    record (the publisher's own page, or the primary document's official address), `copy`
+    a mirror or repost that was read. At least one of them is set."""
+
     title: str
     publisher: str
     date: str
-    url: str
+    url: str | None
     confidence: str
+    copy: str | None = None
+
+    @property
+    def of_record(self) -> bool:
+        return bool(self.url)
+
+    @property
+    def link(self) -> str:
+        """The address to follow: of record when known, the copy otherwise."""
+        return self.url or self.copy or ""
 
     def cite(self) -> str:
-        return f"{self.publisher}, “{self.title}” ({self.date}). {self.url}"
+        head = f"{self.publisher}, “{self.title}” ({self.date})."
+        return f"{head} {self.url}" if self.url else f"{head} (copy: {self.copy})"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A publisher of record: its kind and the domains its own addresses live on."""
+
+    name: str
+    kind: str
+    domains: tuple[str, ...]
+
+    def owns(self, url: str) -> bool:
+        """Whether `url` is on one of the publisher's domains (subdomains allowed)."""
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+def load_publishers(text: str | None = None,
+                    file: str = f"kaname/data/{PUBLISHERS_FILE}") -> dict[str, Publisher]:
+    """The publishers table (``publishers.yml``): name → kind and domains of record."""
+    if text is None:
+        text = resources.files("kaname.data").joinpath(PUBLISHERS_FILE).read_text(
+            encoding="utf-8")
+    doc = yamlio.loads(text, name=file)
+    if not isinstance(doc, dict) or not isinstance(doc.get("publishers"), dict):
+        raise DataError("needs a top-level 'publishers' mapping", file=file)
+    table: dict[str, Publisher] = {}
+    for name, raw in doc["publishers"].items():
+        key = f"publishers.{name}"
+        if not isinstance(raw, dict) or raw.keys() - {"kind", "domains"} \
+                or not raw.get("domains"):
+            raise DataError("each publisher needs kind and domains (a list), nothing else",
+                            file=file, key=key)
+        if raw.get("kind") not in PUBLISHER_KINDS:
+            raise DataError(f"kind {raw.get('kind')!r} not one of "
+                            f"{', '.join(sorted(PUBLISHER_KINDS))}", file=file, key=key)
+        domains = raw["domains"] if isinstance(raw["domains"], list) else [raw["domains"]]
+        table[str(name)] = Publisher(str(name), str(raw["kind"]),
+                                     tuple(str(d).lower().strip(".") for d in domains))
+    return table
 
 
 @dataclass(frozen=True)
@@ -68,6 +143,15 @@ class Entry:
     assumption: str | None = None
     note: str | None = None
     label: dict[str, str] = field(default_factory=dict)
+    ja: dict[str, str] = field(default_factory=dict)  # Japanese assumption/note, if current
+
+    def text(self, name: str, lang: str = "en") -> str | None:
+        """The entry's ``assumption`` or ``note`` in `lang`: the Japanese one when a current
+        translation exists (see ``kaname.data.translations``), the English otherwise."""
+        english = getattr(self, name)
+        if not english:
+            return None
+        return (self.ja.get(name) if lang == "ja" else None) or " ".join(str(english).split())
 
     def factor(self, unit: str | None) -> float:
         if unit is None or not isinstance(self.base, (int, float)) and self.table is None:
@@ -103,17 +187,41 @@ class Entry:
 
 def _parse_source(raw: Any, file: str, key: str) -> Source:
     if not isinstance(raw, dict):
-        raise DataError("each source must be a mapping with title, publisher, date, url, "
-                        "confidence", file=file, key=key)
-    missing = SOURCE_KEYS - raw.keys()
+        raise DataError("each source must be a mapping with title, publisher, date, url "
+                        "(of record) and/or copy, confidence", file=file, key=key)
+    unknown = raw.keys() - SOURCE_KEYS
+    if unknown:
+        raise DataError(f"source has unknown keys {', '.join(sorted(map(str, unknown)))}; "
+                        f"allowed: {', '.join(sorted(SOURCE_KEYS))}", file=file, key=key)
+    missing = SOURCE_REQUIRED - raw.keys()
     if missing:
         raise DataError(f"source lacks {', '.join(sorted(missing))}", file=file, key=key)
     conf = str(raw["confidence"]).lower()
     if conf not in CONFIDENCE:
         raise DataError(f"confidence {conf!r} not one of {', '.join(sorted(CONFIDENCE))}",
                         file=file, key=key)
-    return Source(str(raw["title"]), str(raw["publisher"]), str(raw["date"]), str(raw["url"]),
-                  conf)
+    url = str(raw["url"]).strip() if raw.get("url") else None
+    copy = str(raw["copy"]).strip() if raw.get("copy") else None
+    if url is None and copy is None:
+        raise DataError("source needs url (the address of record) or, if that is unknown, "
+                        "copy (a mirror or repost)", file=file, key=key)
+    if url is None and conf == "high":
+        raise DataError(f"source “{raw['title']}” cites only a copy (no url of record), so "
+                        "it cannot be rated high", file=file, key=key)
+    return Source(str(raw["title"]), str(raw["publisher"]), str(raw["date"]), url, conf, copy)
+
+
+LABEL_LANGS = ("en", "ja")
+
+
+def _label(raw: Any, file: str, key: str) -> dict[str, str]:
+    """A bilingual label ``{en: ..., ja: ...}``; refuses other keys and non-text values,
+    which is how an unquoted comma in a YAML flow mapping shows itself."""
+    if not isinstance(raw, dict) or not raw.keys() <= set(LABEL_LANGS) or \
+            not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        raise DataError("a label maps en and/or ja to text (quote a label holding a comma)",
+                        file=file, key=f"{key}.label")
+    return dict(raw)
 
 
 def _number(v: Any, file: str, key: str) -> float:
@@ -147,7 +255,7 @@ def _parse_entry(raw: dict[str, Any], path: str, file: str) -> Entry:
     elif "low" in raw or "high" in raw:
         raise DataError("low/high need a numeric base", file=file, key=path)
     sources = tuple(_parse_source(s, file, path) for s in raw.get("sources") or ())
-    label = raw.get("label") or {}
+    label = _label(raw.get("label") or {}, file, path)
     return Entry(path=path, file=file, unit=unit, base=base, low=low, high=high, table=table,
                  sources=sources, assumption=raw.get("assumption"), note=raw.get("note"),
                  label=dict(label))
@@ -183,9 +291,27 @@ class Library:
                 raise DataError("a data file needs top-level 'model' and 'parameters'", file=name)
             model = str(doc["model"])
             if doc.get("label"):  # an override file may leave the model's label alone
-                labels[model] = dict(doc["label"])
+                labels[model] = _label(doc["label"], name, model)
             cls._walk(doc["parameters"], model, name, entries, labels)
+        cls._attach_japanese(entries)
         return cls(entries, labels)
+
+    @staticmethod
+    def _attach_japanese(entries: dict[str, Entry]) -> None:
+        """Give each bundled entry the Japanese texts made from its current English."""
+        from kaname.data import translations
+
+        for model in sorted({e.path.split(".", 1)[0] for e in entries.values()
+                             if e.file.startswith("kaname/data/")}):
+            for path, fields in translations.load(model).items():
+                entry = entries.get(path)
+                if entry is None or not entry.file.startswith("kaname/data/"):
+                    continue
+                ja = {f: text for f, (of, text) in fields.items()
+                      if getattr(entry, f) and text and text != translations.TODO
+                      and of == translations.fingerprint(getattr(entry, f))}
+                if ja:
+                    entries[path] = dataclasses.replace(entry, ja=ja)
 
     @staticmethod
     def _walk(node: Any, prefix: str, file: str, entries: dict[str, Entry],
@@ -195,7 +321,7 @@ class Library:
         for key, value in node.items():
             path = f"{prefix}.{key}"
             if key == "label":
-                labels[prefix] = dict(value)
+                labels[prefix] = _label(value, file, prefix)
             elif isinstance(value, dict) and value.keys() & VALUE_KEYS:
                 entries[path] = _parse_entry(value, path, file)
             elif isinstance(value, dict):
@@ -246,3 +372,51 @@ class Library:
             except InputError as exc:
                 problems.append(exc.line())
         return problems
+
+
+def source_problems(library: Library, publishers: dict[str, Publisher] | None = None,
+                    lang: str = "en") -> list[str]:
+    """One line per source that is not cited of record: its publisher is not in the
+    publishers table, its `url` is not on one of that publisher's domains of record, or it
+    cites only a copy yet is rated high (the loader refuses that already in YAML files;
+    checked again for libraries built in Python)."""
+    from kaname.text import t
+
+    table = load_publishers() if publishers is None else publishers
+    problems = []
+    for e in library:
+        for s in e.sources:
+            where = f"{e.file}: {e.path}: “{s.title}”"
+            pub = table.get(s.publisher)
+            if pub is None:
+                problems.append(t("data.src_no_publisher", lang, where=where,
+                                  publisher=s.publisher, file=PUBLISHERS_FILE))
+            elif s.url and not pub.owns(s.url):
+                problems.append(t("data.src_not_of_record", lang, where=where, url=s.url,
+                                  publisher=s.publisher, domains=", ".join(pub.domains)))
+            if not s.url and s.confidence == "high":
+                problems.append(t("data.src_copy_high", lang, where=where))
+    return problems
+
+
+def source_mix(library: Library,
+               publishers: dict[str, Publisher] | None = None) -> dict[str, Any]:
+    """Counts of the library's sources: by publisher kind, by confidence, of record vs
+    copy-only; and of entries sourced vs backed by an assumption only."""
+    from collections import Counter
+
+    table = load_publishers() if publishers is None else publishers
+    sources = [s for e in library for s in e.sources]
+    kinds = Counter(table[s.publisher].kind if s.publisher in table else "unknown"
+                    for s in sources)
+    conf = Counter(s.confidence for s in sources)
+    order = ["high", "medium-high", "medium", "low-medium", "low"]
+    return {
+        "sources": len(sources),
+        "kind": {k: kinds[k] for k in [*sorted(PUBLISHER_KINDS), "unknown"] if kinds[k]},
+        "confidence": {c: conf[c] for c in order if conf[c]},
+        "of_record": sum(1 for s in sources if s.url),
+        "copy_only": sum(1 for s in sources if not s.url),
+        "sourced": sum(1 for e in library if e.sources),
+        "assumption_only": sum(1 for e in library if not e.sources),
+    }

@@ -19,7 +19,13 @@ from kaname.report.load import ReportInput, load_input
 from kaname.results import Results
 from kaname.text import LANGS, t
 
-__all__ = ["build_report", "render_report", "write_report"]
+__all__ = ["build_report", "render_report", "report_name", "write_report"]
+
+
+def report_name(lang: str) -> str:
+    """The default file name of the report in `lang`: one file per language, side by side,
+    so writing the Japanese report never overwrites the English one."""
+    return "report.html" if lang == "en" else f"report.{lang}.html"
 
 
 def _engine_and_library(engine: Any, inp: ReportInput) -> tuple[Any, Any]:
@@ -89,8 +95,10 @@ def model_sections(ctx: Any) -> list[dict[str, Any]]:
     return out
 
 
-def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict[str, Any]:
-    """Everything the template shows: banner, sections with figures and tables."""
+def build_report(inp: ReportInput, lang: str = "en", engine: Any = None, *,
+                 by: str | None = None) -> dict[str, Any]:
+    """Everything the template shows: banner, sections with figures and tables; `by` adds
+    the headline differences group by group of that uncertainty."""
     from kaname import __version__
     from kaname.report import sections as sx
 
@@ -100,18 +108,23 @@ def build_report(inp: ReportInput, lang: str = "en", engine: Any = None) -> dict
     ctx = sx.Context(inp, lang, engine, library)
     bib = sx.Bibliography()
     ctx.cite = bib.cite
+    # the answer first, then one section per question, then the appendices a reader
+    # consults rather than reads (issue #17)
     sections = [
         sx.findings_section(ctx),
-        sx.scenario_section(ctx),
-        sx.headline_section(ctx),
+        *([sx.by_section(ctx, by)] if by else []),
+        sx.cite_section(ctx),
         *model_sections(ctx),
         sx.sensitivity_section(ctx),
         sx.discovery_section(ctx),
+        sx.scenario_section(ctx),
+        sx.headline_section(ctx),
         sx.assumptions_section(ctx, bib),
     ]
     sections.append(sx.bibliography_section(ctx, bib))
     status = inp.status
-    banner = []
+    banner = [t("report.sliced_banner", lang, conditions="; ".join(inp.slices),
+                futures=int(ctx.ds.sizes["future"]))] if inp.slices else []
     if status.failed:
         banner.append(t("report.failed_banner", lang, failed=len(status.failed),
                         chunks=status.chunks, done=status.done,
@@ -160,13 +173,16 @@ def render_report(doc: dict[str, Any]) -> str:
 
 
 def write_report(results_or_dir: Results | xr.Dataset | str | Path, path: str | Path,
-                 lang: str = "en", *, scenario: Any = None, engine: Any = None) -> Path:
+                 lang: str = "en", *, scenario: Any = None, engine: Any = None,
+                 sets: dict[str, Any] | None = None, by: str | None = None) -> Path:
     """Write the HTML report of `results_or_dir` to `path` (atomically) and return it.
 
     `results_or_dir`: :class:`Results`, a Dataset, a ``.nc`` file or a run directory (one
     with failed chunks is reported from its finished chunks, and says so on top).
     `scenario`: the :class:`Scenario` of in-memory results, for its description and text.
     `engine`: reuse a built engine (input labels, defaults); built when omitted.
+    `sets`: report only the futures where each uncertainty took its value (``--set``);
+    `by`: add the differences group by group of that uncertainty (``--by``).
     """
     from kaname.clikit import atomic_write, check_output_path
 
@@ -174,5 +190,10 @@ def write_report(results_or_dir: Results | xr.Dataset | str | Path, path: str | 
         raise InputError(f"{lang!r} not allowed; allowed: {', '.join(LANGS)}", key="lang")
     check_output_path(path)
     inp = load_input(results_or_dir, scenario)
-    html = render_report(build_report(inp, lang, engine))
+    if sets:
+        from kaname.analysis.slicing import restrict
+
+        ds, inp.slices = restrict(inp.results.dataset, sets)
+        inp.results = Results(ds)
+    html = render_report(build_report(inp, lang, engine, by=by))
     return atomic_write(path, html)

@@ -59,38 +59,130 @@ def layout(title: str, x_title: str = "", y_title: str = "", **extra: Any) -> di
     return base
 
 
+FAN_COLUMNS = 3  # panels per row of a fan chart: titles stay readable with many policies
+ROW_GAP_PX = 70  # between rows of panels: the x ticks above and the next panel's title
+
+
 def fan(x: Sequence[float] | np.ndarray, bands: Mapping[str, np.ndarray], title: str, x_title: str,
         y_title: str, names: tuple[str, str, str]) -> dict[str, Any]:
-    """One panel per group (side by side, shared y): median line with 25–75 % and 10–90 %
-    bands; `bands[g]` is (5, len(x)) quantiles (10, 25, 50, 75, 90). `names` labels the
-    10–90 band, the 25–75 band and the median in the legend."""
+    """One panel per group, FAN_COLUMNS to a row (shared y): median line with 25–75 % and
+    10–90 % bands; `bands[g]` is (5, len(x)) quantiles (10, 25, 50, 75, 90). `names` labels
+    the 10–90 band, the 25–75 band and the median; every trace is named "group: band"."""
     traces: list[dict[str, Any]] = []
     xs = rounded(x)
     k = max(1, len(bands))
-    gap = 0.04
-    width = (1 - gap * (k - 1)) / k
-    lay = layout(title, "", y_title, height=340, showlegend=True, annotations=[])
+    cols = min(FAN_COLUMNS, k)
+    rows = -(-k // cols)
+    plot_px = 190 * rows + ROW_GAP_PX * (rows - 1)   # the panels and the gaps between rows
+    gap_x, gap_y = 0.05, ROW_GAP_PX / plot_px
+    width = (1 - gap_x * (cols - 1)) / cols
+    height = (1 - gap_y * (rows - 1)) / rows
+    lay = layout(title, "", "", height=plot_px + 120, showlegend=False, annotations=[])
     for i, (group, q) in enumerate(bands.items()):
         c = color(i)
+        row, col = divmod(i, cols)
         ax = "" if i == 0 else str(i + 1)
         for lo, hi, alpha, label in ((0, 4, 0.18, names[0]), (1, 3, 0.35, names[1])):
             traces.append({"type": "scatter", "x": xs, "y": rounded(q[hi]), "mode": "lines",
                            "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip",
-                           "xaxis": f"x{ax}", "yaxis": "y"})
+                           "name": f"{group}: {label} ↑", "xaxis": f"x{ax}", "yaxis": f"y{ax}"})
             traces.append({"type": "scatter", "x": xs, "y": rounded(q[lo]), "mode": "lines",
                            "line": {"width": 0}, "fill": "tonexty", "xaxis": f"x{ax}",
                            "fillcolor": rgba(c, alpha), "name": f"{group}: {label}",
-                           "showlegend": False, "yaxis": "y"})
+                           "showlegend": False, "yaxis": f"y{ax}"})
         traces.append({"type": "scatter", "x": xs, "y": rounded(q[2]), "mode": "lines",
                        "line": {"color": c, "width": 2}, "name": f"{group}: {names[2]}",
-                       "xaxis": f"x{ax}", "yaxis": "y", "showlegend": False})
-        start = i * (width + gap)
-        lay[f"xaxis{ax}"] = {"domain": [start, start + width], "anchor": "y",
-                             "title": {"text": x_title}, "zeroline": False}
-        lay["annotations"].append({"text": f"<b>{group}</b>", "x": start + width / 2,
-                                   "y": 1.0, "xref": "paper", "yref": "paper",
-                                   "showarrow": False, "yanchor": "bottom"})
+                       "xaxis": f"x{ax}", "yaxis": f"y{ax}", "showlegend": False})
+        x0 = col * (width + gap_x)
+        y1 = 1 - row * (height + gap_y)
+        lay[f"xaxis{ax}"] = {"domain": [x0, x0 + width], "anchor": f"y{ax}", "zeroline": False,
+                             "title": {"text": x_title if row == rows - 1 else ""}}
+        lay[f"yaxis{ax}"] = {"domain": [y1 - height, y1], "anchor": f"x{ax}", "zeroline": False,
+                             "title": {"text": y_title if col == 0 else ""},
+                             **({"matches": "y"} if i else {})}
+        lay["annotations"].append({"text": f"<b>{group}</b>", "x": x0 + width / 2, "y": y1,
+                                   "xref": "paper", "yref": "paper", "showarrow": False,
+                                   "yanchor": "bottom", "font": {"size": 11}})
     lay["margin"] = {"l": 60, "r": 20, "t": 70, "b": 50}
+    return {"data": traces, "layout": lay}
+
+
+INTERVAL_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
+
+
+def intervals(panels: Mapping[str, Mapping[str, np.ndarray]], title: str, x_title: str,
+              vlines: Sequence[tuple[float, str]] = (), log_x: bool = False,
+              columns: int = 2) -> dict[str, Any]:
+    """Each group's distribution as a median dot on a 10–90 % line (25–75 % thicker), one
+    row per group and one panel per key of `panels` (`columns` to a row): every policy is
+    visible, where overlaid histograms hide each other. `panels[p][g]` is the values."""
+    traces: list[dict[str, Any]] = []
+    k = max(1, len(panels))
+    cols = min(columns, k)
+    rows = -(-k // cols)
+    n_groups = max((len(g) for g in panels.values()), default=1)
+    per_panel = max(100, 24 * n_groups)
+    plot_px = per_panel * rows + ROW_GAP_PX * (rows - 1)
+    gap_x, gap_y = 0.22 if cols > 1 else 0.0, ROW_GAP_PX / plot_px
+    width = (1 - gap_x * (cols - 1)) / cols
+    height = (1 - gap_y * (rows - 1)) / rows
+    legend = 22 * len(vlines)  # the reference lines' legend, below the x-axis title
+    lay = layout(title, "", "", height=max(300, 120 + plot_px + legend),
+                 showlegend=bool(vlines), annotations=[],
+                 legend={"orientation": "v", "yref": "container", "y": 0.0,
+                         "yanchor": "bottom", "x": 0})
+    for i, (panel, groups) in enumerate(panels.items()):
+        row, col = divmod(i, cols)
+        ax = "" if i == 0 else str(i + 1)
+        names = list(groups)
+        q = np.array([np.nanquantile(np.asarray(v, dtype=float), INTERVAL_QUANTILES)
+                      if np.isfinite(np.asarray(v, dtype=float)).any()
+                      else [np.nan] * 5 for v in groups.values()]).reshape(-1, 5)
+        for lo, hi, width_px, suffix in ((0, 4, 2, "10–90 %"), (1, 3, 6, "25–75 %")):
+            xs: list[float | None] = []
+            ys: list[int | None] = []
+            for j in range(len(names)):
+                xs += [*rounded(q[j, [lo, hi]]), None]
+                ys += [j, j, None]
+            traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys,
+                           "name": f"{panel}: {suffix}", "hoverinfo": "skip",
+                           "showlegend": False,
+                           "line": {"color": rgba(color(i), 0.55), "width": width_px},
+                           "xaxis": f"x{ax}", "yaxis": f"y{ax}"})
+        traces.append({"type": "scatter", "mode": "markers", "x": rounded(q[:, 2]),
+                       "y": list(range(len(names))), "text": names,
+                       "name": panel, "marker": {"color": color(i), "size": 8},
+                       "showlegend": False,
+                       "customdata": [[*rounded(r[[0, 1, 3, 4]])] for r in q],
+                       "hovertemplate": "%{text}: %{x} (25–75 %: %{customdata[1]} – "
+                                        "%{customdata[2]}; 10–90 %: %{customdata[0]} – "
+                                        "%{customdata[3]})<extra></extra>",
+                       "xaxis": f"x{ax}", "yaxis": f"y{ax}"})
+        x0 = col * (width + gap_x)
+        y1 = 1 - row * (height + gap_y)
+        lay[f"xaxis{ax}"] = {"domain": [x0, x0 + width], "anchor": f"y{ax}", "zeroline": False,
+                             "title": {"text": x_title if row == rows - 1 else "",
+                                       "standoff": 8}, "automargin": True,
+                             **({"type": "log"} if log_x else {})}
+        lay[f"yaxis{ax}"] = {"domain": [y1 - height, y1], "anchor": f"x{ax}",
+                             "range": [len(names) - 0.5, -0.5], "automargin": True,
+                             "tickvals": list(range(len(names))), "ticktext": names,
+                             "zeroline": False, "showgrid": False}
+        if len(panels) > 1:
+            lay["annotations"].append({"text": f"<b>{panel}</b>", "x": x0 + width / 2,
+                                       "y": y1, "xref": "paper", "yref": "paper",
+                                       "showarrow": False, "yanchor": "bottom",
+                                       "font": {"size": 11}})
+        for j, (value, text) in enumerate(vlines):
+            # a named trace, not an annotation: the legend lists every reference line
+            # where labels on the plot would collide
+            traces.append({"type": "scatter", "mode": "lines", "x": [value, value],
+                           "y": [-0.5, len(names) - 0.5], "name": text,
+                           "legendgroup": text, "showlegend": i == 0, "hoverinfo": "name",
+                           "line": {"dash": DASHES[j % len(DASHES)], "color": "#444",
+                                    "width": 1.5}, "xaxis": f"x{ax}", "yaxis": f"y{ax}"})
+    lay["margin"] = {"l": 60, "r": 20, "t": 70, "b": 50 + legend}
     return {"data": traces, "layout": lay}
 
 
@@ -134,33 +226,6 @@ def _vlines(lines: Sequence[tuple[float, str]]) -> tuple[list[dict], list[dict]]
         notes.append({"x": x, "y": 1, "xref": "x", "yref": "paper", "text": text,
                       "showarrow": False, "yanchor": "bottom", "font": {"size": 10}})
     return shapes, notes
-
-
-def scatter_with_levels(points: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                        levels: Sequence[tuple[float, str]], title: str, x_title: str,
-                        y_title: str, log_y: bool = True) -> dict[str, Any]:
-    """Points per group plus horizontal reference levels (dashed, labelled)."""
-    traces = []
-    for i, (group, (x, y)) in enumerate(points.items()):
-        traces.append({"type": "scattergl" if len(x) > 3000 else "scatter", "mode": "markers",
-                       "x": rounded(x, 3), "y": rounded(y, 3), "name": group,
-                       "marker": {"size": 4, "color": rgba(color(i), 0.5)}})
-    shapes, notes = [], []
-    for j, (value, text) in enumerate(sorted(levels)):
-        shapes.append({"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
-                       "y0": value, "y1": value, "line": {"dash": "dash", "color": "#555"}})
-        notes.append({"x": 1 if j % 2 == 0 else 0, "y": float(np.log10(value)) if log_y
-                      else value, "xref": "paper", "yref": "y", "text": text,
-                      "showarrow": False, "xanchor": "right" if j % 2 == 0 else "left",
-                      "yanchor": "bottom", "font": {"size": 10}})
-    lay = layout(title, x_title, y_title, shapes=shapes, annotations=notes, height=420)
-    if log_y:
-        lay["yaxis"]["type"] = "log"
-        ticks = sorted({float(f"{v:.3g}") for v, _ in levels} | {
-            float(f"{np.median(y):.3g}") for _, y in points.values() if len(y)})
-        lay["yaxis"]["tickvals"] = ticks
-        lay["yaxis"]["ticktext"] = [f"{v:,.0f}" for v in ticks]
-    return {"data": traces, "layout": lay}
 
 
 def bars(categories: Sequence[str], values: Sequence[float], title: str, y_title: str,

@@ -17,9 +17,11 @@ import xarray as xr
 
 from kaname.errors import InputError
 from kaname.results import Results
+from kaname.store.layout import FROZEN_SCENARIO, MANIFEST
 from kaname.store.reader import RunStatus, open_results, run_status
 
 ANALYSIS_GLOBS = ("*.json", "analysis/*.json")
+DEMO_RESULTS = "results.nc"  # what `kaname demo` writes beside its report
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ReportInput:
     uncertainty_specs: dict[str, str] = field(default_factory=dict)
     status: RunStatus = field(default_factory=RunStatus)
     analyses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    slices: list[str] = field(default_factory=list)  # --set conditions the futures met
 
 
 def load_input(source: Results | xr.Dataset | str | Path, scenario: Any = None) -> ReportInput:
@@ -42,7 +45,13 @@ def load_input(source: Results | xr.Dataset | str | Path, scenario: Any = None) 
         inp = ReportInput(results=Results(source), source="<memory>")
     else:
         path = Path(source)
-        if path.is_dir():
+        if path.is_dir() and not (path / MANIFEST).is_file() and (path / DEMO_RESULTS).is_file():
+            # a directory of exported results (``kaname demo``'s), not a run store
+            frozen = path / FROZEN_SCENARIO
+            inp = ReportInput(results=open_results(path / DEMO_RESULTS), source=str(path),
+                              scenario_text=frozen.read_text(encoding="utf-8")
+                              if frozen.is_file() else "")
+        elif path.is_dir():
             inp = _from_run_dir(path)
         else:  # a .nc file, or the reader's one-line error
             inp = ReportInput(results=open_results(path), source=str(path))

@@ -19,7 +19,6 @@ from kaname.report.load import ReportInput
 from kaname.text import fmt_number, t, unit_label
 
 FAN_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-SCATTER_CAP = 1500   # points per policy in the Golden Dome scatter
 PRIM_ROWS = 20_000   # rows (policy × future) PRIM sees when the report computes it
 PRIM_INPUTS = 20     # uncertainties it searches: those most rank-correlated with the outcome
 Block = dict[str, Any]
@@ -200,6 +199,79 @@ def findings_section(ctx: Context) -> dict[str, Any]:
     return section(ctx, "findings", blocks)
 
 
+BY_OUTCOMES = 4   # outcomes the --by section shows: those with findings, in headline order
+BY_POLICIES = 3   # policies per outcome in its figure
+
+
+def by_section(ctx: Context, path: str) -> dict[str, Any]:
+    """The headline differences group by group of one uncertainty (``--by``): for each
+    outcome some policy moves beyond the noise, a table of the paired difference and its
+    interval per group and policy, and a figure of the paired differences' spread."""
+    from kaname.analysis.slicing import by, subset
+    from kaname.presentation import dataset_columns, headline_rows
+
+    pieces = by(ctx.ds, path)
+    light = ctx.ds.drop_vars([c for c in ctx.ds.coords if ctx.ds[c].dims == ("future",)
+                              and c not in ("future", path)])
+    moved: dict[str, list[str]] = {}
+    for r in headline_rows(light, ctx.lang):
+        if r.diff_low is not None and r.diff_high is not None and \
+                not (r.diff_low <= 0.0 <= r.diff_high):
+            moved.setdefault(r.outcome, []).append(r.policy)
+    outcomes = list(moved)[:BY_OUTCOMES]
+    label = ctx.input_label(path)
+    blocks: list[Block] = [p(ctx.t("report.by_intro", input=label, path=path,
+                                   groups=len(pieces)))]
+    if not outcomes:
+        return {"id": "by", "title": ctx.t("report.by_title", input=label),
+                "blocks": [*blocks, note(ctx.t("report.by_nothing"))]}
+    rows_by_piece = [{(r.outcome, r.policy): r for r in headline_rows(subset(light, piece),
+                                                                       ctx.lang)}
+                     for piece in pieces]
+    columns = {c.outcome: c for c in dataset_columns(light, ctx.lang)}
+    panels: dict[str, dict[str, np.ndarray]] = {}
+    for outcome in outcomes:
+        policies = moved[outcome]
+        first = rows_by_piece[0][(outcome, ctx.policies[0])]
+        blocks.append({"kind": "h3", "text": first.label_with_unit(ctx.lang)})
+        rows = [[f"{piece.label} ({piece.futures:,})",
+                 *[rows[(outcome, pol)].diff_text(ctx.lang) for pol in policies]]
+                for piece, rows in zip(pieces, rows_by_piece, strict=True)]
+        blocks.append(table([label, *policies], rows))
+        col = columns[outcome]
+        base = np.asarray(col.values[0], dtype=float)
+        group: dict[str, np.ndarray] = {}
+        for pol in policies[:BY_POLICIES]:
+            d = np.asarray(col.values[ctx.policies.index(pol)], dtype=float) - base
+            for piece in pieces:
+                group[f"{piece.label} · {pol}"] = d[piece.mask]
+        panels[first.label] = group
+    blocks.append(figure(fg.intervals(panels, ctx.t("report.by_figure", input=label),
+                                      ctx.t("report.by_axis"), vlines=[(0.0, "0")],
+                                      columns=1)))
+    blocks.append(note(ctx.t("report.intervals_note")))
+    return {"id": "by", "title": ctx.t("report.by_title", input=label), "blocks": blocks}
+
+
+def cite_section(ctx: Context) -> dict[str, Any]:
+    """What a footnote quoting this report needs: version, data-library and scenario hashes
+    (recorded with the results), seed, design and futures."""
+    a = ctx.ds.attrs
+    short = {k: str(a.get(k) or "?")[:12] for k in ("data_library_sha256", "scenario_sha256")}
+    seed = f"{a.get('seed', '?')}, {a.get('design', '?')}, {int(ctx.ds.sizes['future']):,}"
+    rows = [[ctx.t("report.cite_version"), str(a.get("kaname_version", "?"))],
+            [ctx.t("report.cite_data"), str(a.get("data_library_sha256") or "?")],
+            [ctx.t("report.cite_scenario"), str(a.get("scenario_sha256") or "?")],
+            [ctx.t("report.cite_seed"), seed]]
+    text = ctx.t("report.cite_text", version=a.get("kaname_version", "?"),
+                 scenario=a.get("scenario", "?"), scenario_hash=short["scenario_sha256"],
+                 data_hash=short["data_library_sha256"], seed=a.get("seed", "?"),
+                 design=a.get("design", "?"), futures=int(ctx.ds.sizes["future"]))
+    return {"id": "cite", "title": ctx.t("report.cite_heading"),
+            "blocks": [p(ctx.t("report.cite_intro")), table(["", ""], rows, "cite"),
+                       {"kind": "pre", "text": text}]}
+
+
 def headline_section(ctx: Context) -> dict[str, Any]:
     """The headline table: the rows of :func:`kaname.presentation.headline_rows`, shown as
     the CLI shows them (yes/no outcomes as a share of futures)."""
@@ -224,27 +296,22 @@ def sustainment_section(ctx: Context) -> dict[str, Any]:
     if not ctx.has("sustainment.days_to_depletion"):
         return missing(ctx, "sustainment", ctx.t("report.sec_sustainment"))
     ds = ctx.ds
-    munitions = [str(m) for m in ds["munition"].values]
     names = ctx.coord_labels("munition")
     horizon = float(ds.attrs.get("horizon_days") or ds.sizes.get("day", 120))
-    blocks: list[Block] = []
-    if ctx.has("sustainment.stock"):
-        stock = ctx.values("sustainment.stock")  # (policy, series_future, munition, day)
-        days = ds["day"].values
-        blocks.append(p(ctx.t("report.fan_note", n=int(stock.shape[1]))))
-        for j, name in enumerate(names):
-            bands = {pol: np.quantile(stock[i, :, j, :], FAN_QUANTILES, axis=0)
-                     for i, pol in enumerate(ctx.policies)}
-            blocks.append(figure(fg.fan(days, bands, ctx.t("report.fan_title", munition=name),
-                                        ctx.t("report.day"), ctx.t("report.stock"),
-                                        ("10–90 %", "25–75 %", ctx.t("common.median")))))
-    else:
-        blocks.append(note(ctx.t("report.no_series")))
     days = ctx.values("sustainment.days_to_depletion")  # (policy, future, munition)
+    # the answer first: how long each munition lasts under each policy, every policy visible
+    blocks: list[Block] = [p(ctx.t("report.depletion_intro")), figure(fg.intervals(
+        {name: {pol: days[i, :, j] for i, pol in enumerate(ctx.policies)}
+         for j, name in enumerate(names)},
+        ctx.t("report.depletion_all"), ctx.t("report.day"), columns=2))]
     blocks.append({"kind": "h3", "text": ctx.t("report.depletion_by_munition")})
     blocks.append(table(["", *ctx.policies], [
         [name, *[band_text(ctx, days[i, :, j], "day") for i in range(len(ctx.policies))]]
         for j, name in enumerate(names)]))
+    blocks.append({"kind": "h3", "text": ctx.t("report.never_depleted")})
+    blocks.append(table(["", *ctx.policies], [
+        [name, *[ctx.fmt(float(np.mean(days[i, :, j] >= horizon)), "share")
+                 for i in range(len(ctx.policies))]] for j, name in enumerate(names)]))
     if ctx.has("sustainment.p_deny_race"):
         blocks.append({"kind": "h3", "text": ctx.t("report.denial_race")})
         blocks.append(p(ctx.t("report.denial_race_note")))
@@ -254,18 +321,20 @@ def sustainment_section(ctx: Context) -> dict[str, Any]:
             [ctx.label(k), *[band_text(ctx, ctx.values(k)[i], str(ds[k].attrs.get("unit", "")))
                              for i in range(len(ctx.policies))]]
             for k in race_outputs]))
-    edges = np.linspace(0, horizon, 31)
-    never_rows = []
-    for j, name in enumerate(names):
-        groups = {pol: days[i, :, j] for i, pol in enumerate(ctx.policies)}
-        blocks.append(figure(fg.histograms(groups, ctx.t("report.depletion_title", munition=name),
-                                           ctx.t("report.day"), ctx.t("report.share_futures"),
-                                           bins=edges)))
-        never_rows.append([name, *[f"{np.mean(days[i, :, j] >= horizon):.1%}"
-                                   for i in range(len(ctx.policies))]])
-    blocks.append({"kind": "h3", "text": ctx.t("report.never_depleted")})
-    blocks.append(table(["", *ctx.policies], never_rows))
-    del munitions
+    blocks.append({"kind": "h3", "text": ctx.t("report.fan_heading")})
+    if ctx.has("sustainment.stock"):
+        stock = ctx.values("sustainment.stock")  # (policy, series_future, munition, day)
+        series_days = ds["day"].values
+        blocks.append(p(ctx.t("report.fan_note", n=int(stock.shape[1]))))
+        for j, name in enumerate(names):
+            bands = {pol: np.quantile(stock[i, :, j, :], FAN_QUANTILES, axis=0)
+                     for i, pol in enumerate(ctx.policies)}
+            blocks.append(figure(fg.fan(series_days, bands,
+                                        ctx.t("report.fan_title", munition=name),
+                                        ctx.t("report.day"), ctx.t("report.stock"),
+                                        ("10–90 %", "25–75 %", ctx.t("common.median")))))
+    else:
+        blocks.append(note(ctx.t("report.no_series")))
     return section(ctx, "sustainment", blocks)
 
 
@@ -436,7 +505,7 @@ def headline_figures(ctx: Context) -> list[tuple[str, float, list[Any], str | No
             except Exception:  # noqa: BLE001 - a figure in another unit is skipped
                 continue
             label = entry.label.get(ctx.lang) or entry.label.get("en") or entry.path
-            out.append((label, usd, list(entry.sources), entry.note))
+            out.append((label, usd, list(entry.sources), entry.text("note", ctx.lang)))
     return out
 
 
@@ -445,20 +514,23 @@ def homeland_section(ctx: Context) -> dict[str, Any]:
     if not ctx.has(cost_name) or not ctx.has(leak_name):
         return missing(ctx, "homeland", ctx.t("report.sec_homeland"))
     cost, leak = ctx.values(cost_name), ctx.values(leak_name)
-    rng = np.random.default_rng(0)
-    points = {}
-    for i, pol in enumerate(ctx.policies):
-        n = cost.shape[1]
-        idx = np.sort(rng.choice(n, SCATTER_CAP, replace=False)) if n > SCATTER_CAP \
-            else np.arange(n)
-        points[pol] = (leak[i, idx], cost[i, idx] / 1e9)
     figs = headline_figures(ctx)
-    levels = [(usd / 1e9, f"{label}: {fmt_number(usd, 'USD', ctx.lang)}")
+    levels = [(usd, f"{label}: {fmt_number(usd, 'USD', ctx.lang)}")
               for label, usd, _, _ in figs if usd > 0]
-    blocks: list[Block] = [p(ctx.t("report.homeland_intro", n=SCATTER_CAP))]
-    blocks.append(figure(fg.scatter_with_levels(points, levels, ctx.t("report.sec_homeland"),
-                                                ctx.t("report.leakers"),
-                                                ctx.t("report.cost_busd"))))
+    # Japan's levers do not move Golden Dome: its spread is across architectures
+    arch = "homeland.architecture"
+    blocks: list[Block] = [p(ctx.t("report.homeland_intro"))]
+    if arch in ctx.ds.coords and ctx.ds[arch].dims == ("future",):
+        kinds = np.asarray(ctx.ds[arch].values).astype(str)
+        groups = {k: cost[0][kinds == k] for k in dict.fromkeys(kinds.tolist())}
+        title = ctx.t("report.gd_by_architecture")
+    else:
+        groups = {pol: cost[i] for i, pol in enumerate(ctx.policies)}
+        title = ctx.t("report.gd_by_policy")
+    blocks.append(figure(fg.intervals({ctx.label(cost_name): groups}, title,
+                                      ctx.t("report.cost_usd_log"), vlines=levels,
+                                      log_x=True)))
+    blocks.append(note(ctx.t("report.intervals_note")))
     rows = [[pol, band_text(ctx, cost[i], "USD"), band_text(ctx, leak[i], "missile")]
             for i, pol in enumerate(ctx.policies)]
     blocks.append(table([ctx.t("common.policy"), ctx.t("report.modelled_cost"),
@@ -484,9 +556,10 @@ def posture_section(ctx: Context) -> dict[str, Any]:
     idx = ctx.values(name)
     groups = {pol: idx[i] for i, pol in enumerate(ctx.policies)}
     blocks: list[Block] = [p(ctx.t("report.posture_intro")),
-                           figure(fg.histograms(groups, ctx.label(name), ctx.t("report.index"),
-                                                ctx.t("report.share_futures"),
-                                                vlines=[(1.0, "FY2026")]))]
+                           figure(fg.intervals({ctx.label(name): groups}, ctx.label(name),
+                                               ctx.t("report.index"),
+                                               vlines=[(1.0, "FY2026")])),
+                           note(ctx.t("report.intervals_note"))]
     extra = [n for n in ("posture.us_commitment", "posture.japan_burden_gap_jpy",
                          "posture.availability_factor") if ctx.has(n)]
     rows = [[pol, band_text(ctx, idx[i], ""),
@@ -516,10 +589,10 @@ def deterrence_section(ctx: Context) -> dict[str, Any]:
     margin, holds = ctx.values("deterrence.margin"), ctx.values("deterrence.holds")
     groups = {pol: margin[i] for i, pol in enumerate(ctx.policies)}
     blocks: list[Block] = [p(ctx.t("report.deter_intro")),
-                           figure(fg.histograms(groups, ctx.label("deterrence.margin"),
-                                                ctx.t("report.margin"),
-                                                ctx.t("report.share_futures"),
-                                                vlines=[(0.0, "0")]))]
+                           figure(fg.intervals({ctx.label("deterrence.margin"): groups},
+                                               ctx.label("deterrence.margin"),
+                                               ctx.t("report.margin"), vlines=[(0.0, "0")])),
+                           note(ctx.t("report.intervals_note"))]
     ps, lo, hi, rows = [], [], [], []
     for i, pol in enumerate(ctx.policies):
         n = holds.shape[1]
@@ -739,7 +812,7 @@ class Bibliography:
         self._index: dict[tuple[str, str], int] = {}
 
     def cite(self, source: Any) -> int:
-        key = (source.title, source.url)
+        key = (source.title, source.link)
         if key not in self._index:
             self.sources.append(source)
             self._index[key] = len(self.sources)
@@ -771,24 +844,29 @@ def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
             levels = sorted({s.confidence for s in entry.sources})
             basis += " (" + ctx.t("report.confidence", level="/".join(levels)) + ")"
             if entry.assumption:
-                basis += " " + ctx.t("report.assumption_text", text=entry.assumption.strip())
+                basis += " " + ctx.t("report.assumption_text",
+                                     text=entry.text("assumption", ctx.lang))
         else:
-            basis = ctx.t("report.assumption_text", text=(entry.assumption or "").strip())
+            basis = ctx.t("report.assumption_text", text=entry.text("assumption", ctx.lang) or "")
         if entry.note:
-            basis += f" — {entry.note}"
+            basis += f" — {entry.text('note', ctx.lang)}"
         label = ctx.input_label(entry.path)
         mark = "◆ " if entry.path in sampled else ""
         name = f"{mark}{label}\n{entry.path}" if label != entry.path else f"{mark}{entry.path}"
         rows.append([name, value, rng, unit, basis])
     return section(ctx, "assumptions", [
         p(ctx.t("report.assumptions_intro")),
-        table([ctx.t("common.parameter"), ctx.t("common.value"), ctx.t("report.range"),
-               ctx.t("common.unit"), ctx.t("report.basis")], rows, "assumptions")])
+        {"kind": "search", "target": "assumptions-table",
+         "placeholder": ctx.t("report.search_placeholder"), "count": ctx.t("report.search_count")},
+        {**table([ctx.t("common.parameter"), ctx.t("common.value"), ctx.t("report.range"),
+                  ctx.t("common.unit"), ctx.t("report.basis")], rows, "assumptions"),
+         "id": "assumptions-table"}])
 
 
 def bibliography_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
     items = []
     for i, s in enumerate(bib.sources, start=1):
         items.append({"n": i, "text": f"{s.publisher}, “{s.title}” ({s.date}).",
-                      "url": s.url, "confidence": ctx.t("report.confidence", level=s.confidence)})
+                      "url": s.url or ctx.t("report.copy_only", url=s.copy),
+                      "confidence": ctx.t("report.confidence", level=s.confidence)})
     return section(ctx, "bibliography", [{"kind": "bibliography", "items": items}])

@@ -43,6 +43,7 @@ from kaname.store.manifest import (
     PENDING,
     CorruptChunkError,
     RunStore,
+    data_library_digest,
     data_library_hashes,
     now,
     package_versions,
@@ -57,7 +58,7 @@ from kaname.store.reader import RunStatus, open_results, run_status
 __all__ = [
     "CHUNK_DIR", "DESIGN_FILE", "DONE", "FAILED", "FORMAT", "FROZEN_SCENARIO", "MANIFEST",
     "PENDING", "CorruptChunkError", "Prepared", "RunStatus", "RunStore", "RunSummary",
-    "chunk_file", "create_run", "data_library_hashes", "diff_yaml", "encode_chunk",
+    "chunk_file", "create_run", "data_library_digest", "data_library_hashes", "diff_yaml", "encode_chunk",
     "encode_design", "encode_series", "engine_key", "execute", "layout_for", "load", "now",
     "open_results", "package_versions", "reopen_run", "run_status", "series_file",
     "sha256_bytes", "sha256_file", "tasks_for", "verify", "versions_changed", "write_atomic",

@@ -97,6 +97,14 @@ def data_library_hashes() -> dict[str, str]:
     return out
 
 
+def data_library_digest(hashes: Mapping[str, str] | None = None) -> str:
+    """One SHA-256 for the whole data library (of `hashes`, :func:`data_library_hashes` by
+    default): what a citation quotes, so that two runs on the same data say so."""
+    hashes = data_library_hashes() if hashes is None else hashes
+    lines = "".join(f"{name}\t{digest}\n" for name, digest in sorted(hashes.items()))
+    return sha256_bytes(lines.encode("utf-8"))
+
+
 def versions_changed(recorded: Mapping[str, str]) -> list[str]:
     current = package_versions()
     return [f"{k} {recorded[k]} -> {current.get(k)}" for k in recorded

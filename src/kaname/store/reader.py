@@ -18,7 +18,7 @@ import numpy as np
 from kaname.errors import InputError
 from kaname.store.codec import decode_block, decode_dtypes, decode_future_column, decode_series
 from kaname.store.layout import CHUNK_DIR, chunk_file, labels, series_file
-from kaname.store.manifest import DONE, FAILED, RunStore, verify
+from kaname.store.manifest import DONE, FAILED, RunStore, data_library_digest, verify
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -186,5 +186,6 @@ def _open_run(store: RunStore, allow_partial: bool) -> Results:
         "scenario": m["scenario"]["name"], "seed": m["seed"]["root"],
         "design": m["design"]["method"], "futures": int(futures.size),
         "base_year": settings["base_year"], "horizon_days": settings["horizon_days"],
-        "kaname_version": m["versions"]["kaname"]})
+        "kaname_version": m["versions"]["kaname"], "scenario_sha256": m["scenario"]["sha256"],
+        "data_library_sha256": data_library_digest(m["data_library"])})
     return Results(ds)
