@@ -58,3 +58,26 @@ def test_a_bad_set_value_is_named_by_its_option(value, words):
 def test_an_unknown_set_path_and_a_malformed_set_are_one_line():
     assert_one_line_exit_2(cli("validate", str(EXAMPLE), "--set", "a.b=3"), "--set a.b")
     assert_one_line_exit_2(cli("run", str(EXAMPLE), "--set", "nope"), "--set", "PATH=VALUE")
+
+
+def test_explore_records_its_set_values_and_resume_keeps_them(tmp_path):
+    """A run made with --set resumes from its recorded values, without the option (the
+    source file with the values applied is what was frozen), and the results carry them."""
+    import shutil
+
+    from kaname import store
+    from kaname.store.reader import open_results
+
+    source = tmp_path / "scenario.yaml"
+    shutil.copy(EXAMPLE, source)
+    sc, engine, key = store.load(source, sets={"sustainment.conflict_year": 2031})
+    store.create_run(sc, engine, key, tmp_path / "run", futures=60, chunk_size=20)
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["scenario"]["sets"] == {"sustainment.conflict_year": 2031}
+    res = cli("explore", "--resume", str(tmp_path / "run"), "--no-progress")
+    assert res.exit_code == 0, res.stderr
+    ds = open_results(tmp_path / "run").dataset
+    assert ds.sizes["future"] == 60
+    assert set(ds["sustainment.conflict_year"].values.tolist()) == {2031}
+    assert_one_line_exit_2(cli("explore", "--resume", str(tmp_path / "run"), "--set",
+                               "sustainment.conflict_year=2028"), "--set", "--resume")

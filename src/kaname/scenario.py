@@ -101,6 +101,7 @@ class Scenario:
     text: str
     engine: Engine | None = None  # the engine the scenario was validated against
     dependence: Dependence | None = None  # correlations and drivers (None: independent)
+    sets: dict[str, Any] = field(default_factory=dict)  # --set values applied (text has them)
 
     def policy_inputs(self, name: str, engine: Engine) -> dict[str, float]:
         """The lever overrides of policy `name` as engine-ready floats (category codes)."""
@@ -305,6 +306,39 @@ def _warn_far_from_library(values: list[float], path: str, spec: Spec, engine: E
             return
 
 
+SUGGESTIONS = 3  # nearest paths named for a mistyped one, at most
+TIE = 0.02       # a path this much less similar than the best is still named beside it
+
+
+def nearest_paths(path: str, engine: Engine, *, levers: bool = False) -> list[str]:
+    """The valid input paths nearest to a mistyped `path`, best first: by spelling
+    (:func:`difflib.get_close_matches` over the engine's inputs a scenario may set — its
+    levers only for a policy — keeping those about as close as the best), else the paths
+    that end in the same last name (``…pac3_mse.japan_rate`` for ``japan_rate``)."""
+    import difflib
+
+    valid = [p for p, s in engine.inputs.items()
+             if engine.computed_by(p) is None and (s.lever or not levers)]
+    near = difflib.get_close_matches(path, valid, n=SUGGESTIONS, cutoff=0.6)
+    if near:  # the best, and the others only when about as close (a real ambiguity)
+        score = [difflib.SequenceMatcher(None, path, p).ratio() for p in near]
+        near = [p for p, r in zip(near, score, strict=True) if r >= score[0] - TIE]
+    else:
+        last = "." + path.rsplit(".", 1)[-1]
+        near = [p for p in valid if p.endswith(last)][:SUGGESTIONS]
+    return near
+
+
+def unknown_path(path: str, engine: Engine, *, levers: bool = False) -> str:
+    """"unknown parameter path; did you mean A?" (or "A, B or C?"), naming the nearest valid
+    paths, or pointing at ``kaname data list`` when nothing is near."""
+    near = nearest_paths(path, engine, levers=levers)
+    if not near:
+        return "unknown parameter path; see `kaname data list` for paths"
+    names = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+    return f"unknown parameter path; did you mean {names}?"
+
+
 def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
                    text: str = "", strict: bool = False) -> Scenario:
     """Validate parsed YAML against the schema and the engine's inputs; `strict` refuses a
@@ -318,12 +352,9 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
         key, msg = _pydantic_line(exc)
         raise ScenarioError(msg, file=file, key=key) from None
 
-    def spec_for(path: str, key: str) -> Spec:
+    def spec_for(path: str, key: str, levers: bool = False) -> Spec:
         if path not in engine.inputs:
-            candidates = [p for p in engine.inputs if p.endswith("." + path.rsplit(".", 1)[-1])]
-            hint = f"; did you mean {candidates[0]}?" if candidates else \
-                "; see `kaname data list` for paths"
-            raise ScenarioError(f"unknown parameter path{hint}", file=file, key=key)
+            raise ScenarioError(unknown_path(path, engine, levers=levers), file=file, key=key)
         producer = engine.computed_by(path)
         if producer is not None:
             raise ScenarioError(f"is computed by the {producer} model; set that model's inputs "
@@ -338,7 +369,7 @@ def parse_scenario(data: Any, engine: Engine, *, file: str = "<scenario>",
         policies[name] = {}
         for path, raw in levers.items():
             key = f"policies.{name}.{path}"
-            spec = spec_for(path, key)
+            spec = spec_for(path, key, levers=True)
             if not spec.lever:
                 levers_ = sorted(p for p, s in engine.inputs.items() if s.lever)
                 raise ScenarioError(f"is not a policy lever (levers: {', '.join(levers_)})",
@@ -416,8 +447,7 @@ def apply_sets(data: Any, sets: Mapping[str, Any], engine: Engine, file: str) ->
         return data  # parse_scenario reports the shape
     for path in sets:
         if path not in engine.inputs:
-            raise ScenarioError("unknown parameter path; see `kaname data list`", file=file,
-                                key=f"--set {path}")
+            raise ScenarioError(unknown_path(path, engine), file=file, key=f"--set {path}")
     out = dict(data)
     policies = out.get("policies")
     if isinstance(policies, dict):
@@ -465,7 +495,9 @@ def load_scenario(path: str | Path, engine: Engine | None = None, *,
     data = apply_sets(data, sets, engine, file)
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)  # what was run
     try:
-        return parse_scenario(data, engine, file=file, text=text, strict=strict)
+        scenario = parse_scenario(data, engine, file=file, text=text, strict=strict)
+        scenario.sets = dict(sets)
+        return scenario
     except ScenarioError as exc:  # a set value's problem is named by its option
         for path in sets:
             if exc.key is not None and exc.key.startswith(f"uncertainties.{path}"):

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from kaname.clikit import (
+    SET_OPTION,
     STRICT_OPTION,
     LangOpt,
     check_choice,
@@ -75,8 +76,10 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "en",
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
         strict: bool = STRICT_OPTION,
+        sets: list[str] = SET_OPTION,
     ) -> None:
-        """Evaluate futures × policies in chunks into DIR; resumable, any executor."""
+        """Evaluate futures × policies in chunks into DIR; resumable, any executor;
+        --set PATH=VALUE fixes an input in every future (recorded, so --resume keeps it)."""
         from kaname import executors as ex
         from kaname import store
 
@@ -92,7 +95,7 @@ def register(app: typer.Typer) -> None:
             given = [name for name, value in (("FILE", file), ("--run-dir", run_dir),
                      ("--futures", futures), ("--design", design), ("--chunk-size", chunk_size),
                      ("--seed", seed)) if value is not None] + (
-                         ["--keep-series"] if keep_series else [])
+                         ["--keep-series"] if keep_series else []) + (["--set"] if sets else [])
             if given:
                 raise InputError(f"{given[0]} cannot be combined with --resume (the run "
                                  f"directory fixes it)", key="--resume")
@@ -125,7 +128,9 @@ def register(app: typer.Typer) -> None:
             if resume is not None:
                 prepared = store.reopen_run(resume)
             else:
-                scenario, engine, key = store.load(file, strict=strict)
+                from kaname.scenario import parse_sets
+
+                scenario, engine, key = store.load(file, strict=strict, sets=parse_sets(sets))
                 prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
                                          design=design, chunk_size=chunk_size, seed=seed,
                                          keep_series=keep_series)

@@ -65,6 +65,7 @@ class BudgetModel(DeclaredModel):
 
     name = NAME
     lever_group = {"en": "Defence budget", "ja": "防衛予算"}
+    report_section = "kaname.report.sections:budget_section"
 
     # -- the one clock (issue #13): sustainment's conflict year, the same declaration --------
     conflict_year = Input(SustainmentModel.conflict_year.spec, path="sustainment.conflict_year")

@@ -610,6 +610,41 @@ def deterrence_section(ctx: Context) -> dict[str, Any]:
     return section(ctx, "deterrence", blocks)
 
 
+# --------------------------------------------------------------------------- budget
+
+BUDGET_SHOWN = ("budget.policy_share_of_budget", "budget.exceeds_headroom",
+                "budget.gap_to_us_ask")
+
+
+def budget_section(ctx: Context) -> dict[str, Any]:
+    """At what cost in yen: each policy's cost to the defence budget and its cost plus the
+    expected coercion harm (one line, issue #16), every policy visible; the ledger by item."""
+    cost, total = "budget.policy_cost_jpy", "budget.cost_and_harm_jpy"
+    if not ctx.has(cost):
+        return missing(ctx, "budget", ctx.t("report.sec_budget"))
+    names = [n for n in (cost, total) if ctx.has(n)]
+    panels = {ctx.label(n): {pol: ctx.values(n)[i] for i, pol in enumerate(ctx.policies)}
+              for n in names}
+    blocks: list[Block] = [p(ctx.t("report.budget_intro")),
+                           figure(fg.intervals(panels, ctx.t("report.budget_figure"),
+                                               ctx.t("report.yen"), columns=2)),
+                           note(ctx.t("report.intervals_note"))]
+    shown = [n for n in (*names, *BUDGET_SHOWN) if ctx.has(n)]
+    blocks.append(table([ctx.t("common.policy"), *[ctx.label(n) for n in shown]], [
+        [pol, *[band_text(ctx, ctx.values(n)[i], str(ctx.ds[n].attrs.get("unit", "")),
+                          str(ctx.ds[n].attrs.get("kind", "real"))) for n in shown]]
+        for i, pol in enumerate(ctx.policies)]))
+    ledger = "budget.ledger_jpy"
+    if ctx.has(ledger):
+        items = ctx.coord_labels("ledger_item")
+        mean = ctx.values(ledger).mean(axis=1)  # (policy, item)
+        rows = [[item, *[ctx.fmt(float(mean[i, j]), "JPY") for i in range(len(ctx.policies))]]
+                for j, item in enumerate(items) if mean[:, j].any()]
+        blocks.append({"kind": "h3", "text": ctx.label(ledger)})
+        blocks.append(table(["", *ctx.policies], rows))
+    return section(ctx, "budget", blocks)
+
+
 # --------------------------------------------------------------------------- autonomy
 
 def autonomy_section(ctx: Context) -> dict[str, Any]:

@@ -27,7 +27,7 @@ remote Dask cluster needs no shared file system.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,10 +87,10 @@ def engine_key(scenario: Scenario) -> EngineKey:
                      tuple(scenario.models) if scenario.models is not None else None)
 
 
-def load(scenario_path: str | Path, *, strict: bool = False
-         ) -> tuple[Scenario, Engine, EngineKey]:
+def load(scenario_path: str | Path, *, strict: bool = False,
+         sets: Mapping[str, Any] | None = None) -> tuple[Scenario, Engine, EngineKey]:
     """Load and validate a scenario, reusing this process's engine for its settings
-    (`strict`: see :func:`kaname.scenario.load_scenario`)."""
+    (`strict`, `sets`: see :func:`kaname.scenario.load_scenario`)."""
     from kaname import yamlio
     from kaname.executors import EngineKey, engine_for_key
     from kaname.models.base import load_plugins
@@ -108,7 +108,7 @@ def load(scenario_path: str | Path, *, strict: bool = False
                                               None if models is None else tuple(models)))
     except Exception:  # noqa: BLE001 - load_scenario below reports the problem properly
         engine = None
-    scenario = load_scenario(scenario_path, engine, strict=strict)
+    scenario = load_scenario(scenario_path, engine, strict=strict, sets=sets)
     key = engine_key(scenario)
     return scenario, engine_for_key(key), key
 
@@ -154,8 +154,13 @@ def reopen_run(run_dir: str | Path) -> Prepared:
                          "resume", file=str(frozen))
     warnings = []
     source = Path(m["scenario"]["source"])
+    sets = m["scenario"].get("sets") or {}
     if source.is_file() and source.resolve() != frozen.resolve():
         current = source.read_bytes()
+        if sets:  # the frozen text is the source with the --set values applied
+            from kaname.scenario import load_scenario
+
+            current = load_scenario(source, sets=sets).text.encode("utf-8")
         if sha256_bytes(current) != m["scenario"]["sha256"]:
             old = yamlio.loads(frozen.read_text(encoding="utf-8"), name=str(frozen))
             new = yamlio.loads(current.decode("utf-8", errors="replace"), name=str(source))

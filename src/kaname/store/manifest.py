@@ -191,7 +191,8 @@ class RunStore:
                          "source": str(source.resolve()) if source.exists() else scenario.source,
                          "sha256": sha256_bytes(text),
                          "settings": scenario.settings.model_dump(),
-                         "models": scenario.models},
+                         "models": scenario.models,
+                         **({"sets": scenario.sets} if scenario.sets else {})},
             "design": design_entry,
             "seed": {"root": int(seed), "design_stream": "SeedSequence(root, spawn_key=(0, b)) "
                      "per 4096-future block (mc) or (0,) for the joint design",
