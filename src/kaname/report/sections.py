@@ -196,6 +196,9 @@ def findings_section(ctx: Context) -> dict[str, Any]:
         blocks.append(note(ctx.t("report.findings_more", n=more)))
     for policy, outcomes in noise_by_policy(noise).items():
         blocks.append(note(ctx.t("findings.noise", policy=policy, outcomes="; ".join(outcomes))))
+    if sourced:
+        blocks.append(note(ctx.t("report.findings_assumed", sampled=len(sourced),
+                                 assumed=sum(not s for s in sourced.values()))))
     return section(ctx, "findings", blocks)
 
 
@@ -889,8 +892,14 @@ def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
         mark = "◆ " if entry.path in sampled else ""
         name = f"{mark}{label}\n{entry.path}" if label != entry.path else f"{mark}{entry.path}"
         rows.append([name, value, rng, unit, basis])
+    entries = list(lib)
+    in_run = [e for e in entries if e.path in sampled]
+    mix = p(ctx.t("report.assumption_mix", total=len(entries),
+                  sourced=sum(e.sourced for e in entries),
+                  assumed=sum(not e.sourced for e in entries), sampled=len(in_run),
+                  sampled_assumed=sum(not e.sourced for e in in_run)))
     return section(ctx, "assumptions", [
-        p(ctx.t("report.assumptions_intro")),
+        p(ctx.t("report.assumptions_intro")), mix,
         {"kind": "search", "target": "assumptions-table",
          "placeholder": ctx.t("report.search_placeholder"), "count": ctx.t("report.search_count")},
         {**table([ctx.t("common.parameter"), ctx.t("common.value"), ctx.t("report.range"),

@@ -231,6 +231,11 @@ TEXT: dict[str, str] = {
     "report.assumptions_intro": ("Every parameter of the data library with its value and where it "
                                  "comes from; numbers in brackets refer to the bibliography. Rows "
                                  "marked ◆ are sampled as uncertainties in this run."),
+    "report.assumption_mix": ("Of the {total} entries, {sourced} cite sources and {assumed} rest on a "
+                              "labelled assumption alone; of the {sampled} this run samples, "
+                              "{sampled_assumed} are assumptions. A finding driven by an assumption "
+                              "is as strong as that assumption: the findings mark each driver."),
+    "report.findings_assumed": "Of the {sampled} inputs this run samples, {assumed} rest on a labelled assumption rather than a source (Appendix C lists each with its rationale).",
     "report.range": "Range",
     "report.basis": "Source or assumption",
     "report.assumption_text": "Assumption: {text}",

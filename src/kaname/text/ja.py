@@ -220,6 +220,11 @@ TEXT: dict[str, str] = {
     "report.prim_saved": "{file} より。",
     "report.assumptions_intro": ("データライブラリの全パラメータの値と根拠。角括弧の番号は参考文献"
                                  "を指します。◆ の行はこの実行で不確実要因として抽出されています。"),
+    "report.assumption_mix": ("{total}件のうち{sourced}件は出典を示し、{assumed}件は明示した仮定のみに"
+                              "基づく。この実行で抽出した{sampled}件のうち{sampled_assumed}件は仮定"
+                              "である。仮定に左右される結果はその仮定と同じ強さしかないため、主な結果"
+                              "では各要因にその別を示している。"),
+    "report.findings_assumed": "この実行で抽出した{sampled}件の入力のうち{assumed}件は、出典ではなく明示した仮定に基づく(付録Cに各根拠を示す)。",
     "report.range": "範囲",
     "report.basis": "出典または仮定",
     "report.assumption_text": "仮定: {text}",
