@@ -146,7 +146,13 @@ def test_sustainment_section_shows_every_munitions_days_and_the_race(demo, repor
 def test_c2_section_compares_structures(reports):
     html = reports["en"].read_text(encoding="utf-8")
     c2 = html.split('<section id="c2">')[1].split("</section>")[0]
-    assert "hawaii_centric" in c2 and "jfhq_in_japan" in c2
+    from kaname.text import t
+
+    for lang in ("en", "ja"):  # the structures by name, in the reader's language
+        c2 = reports[lang].read_text(encoding="utf-8").split('<section id="c2">')[1]
+        c2 = c2.split("</section>")[0]
+        for code in ("hawaii_centric", "jfhq_in_japan"):
+            assert t(f"c2.structure_{code}", lang) in c2 and code not in c2
 
 
 def test_sensitivity_and_prim_read_from_saved_analysis(demo):

@@ -17,6 +17,7 @@ import xarray as xr
 from kaname.report import figures as fg
 from kaname.report.load import ReportInput
 from kaname.text import fmt_number, t, unit_label
+from kaname.text import has as has_text
 
 FAN_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 PRIM_ROWS = 20_000   # rows (policy × future) PRIM sees when the report computes it
@@ -365,6 +366,11 @@ def c2_section(ctx: Context) -> dict[str, Any]:
             default = spec.categories[int(ctx.engine.default(path))]
         structure = np.full((P, N), default)
     kinds = list(dict.fromkeys(structure.ravel().tolist()))
+
+    def structure_name(code: str) -> str:  # the reader's words for a structure code
+        key = f"c2.structure_{code}"
+        return ctx.t(key) if has_text(key) else code
+
     names = [main, *[n for n in C2_SHOWN if ctx.has(n)]]
     blocks: list[Block] = [p(ctx.t("report.c2_intro"))]
     groups: dict[str, dict[str, np.ndarray]] = {
@@ -379,11 +385,11 @@ def c2_section(ctx: Context) -> dict[str, Any]:
             groups = counter
             blocks.append(note(ctx.t("report.c2_counterfactual", structure=kinds[0],
                                      n=min(N, C2_FUTURES), policy=ctx.policies[0])))
-    blocks.append(figure(fg.histograms({k: g[main] for k, g in groups.items()},
+    blocks.append(figure(fg.histograms({structure_name(k): g[main] for k, g in groups.items()},
                                        ctx.label(main), ctx.t("report.hours"),
                                        ctx.t("report.share_futures"))))
-    rows = [[k, *[band_text(ctx, g[n], str(ds[n].attrs.get("unit", ""))) for n in names]]
-            for k, g in groups.items()]
+    rows = [[structure_name(k), *[band_text(ctx, g[n], str(ds[n].attrs.get("unit", "")))
+                                  for n in names]] for k, g in groups.items()]
     blocks.append(table([ctx.t("report.structure"), *[ctx.label(n) for n in names]], rows))
     parts = [n for n in C2_PARTS if ctx.has(n)]
     if parts:
@@ -394,7 +400,7 @@ def c2_section(ctx: Context) -> dict[str, Any]:
         else:
             part_groups = {k: {n: ctx.values(n)[structure == k] for n in parts} for k in kinds}
         blocks.append(table([ctx.t("report.structure"), *[ctx.label(n) for n in parts]],
-                            [[k, *[band_text(ctx, g[n], "hour") for n in parts]]
+                            [[structure_name(k), *[band_text(ctx, g[n], "hour") for n in parts]]
                              for k, g in part_groups.items()]))
         saving = c2_saving(ctx, structure, part_groups if len(kinds) == 1 else None)
         if saving is not None:
