@@ -12,10 +12,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from kaname import yamlio
 from kaname.copula import Dependence, build
@@ -30,12 +30,23 @@ DESIGNS = ("mc", "lhs", "sobol")
 MAX_FUTURES = 10_000_000
 
 
+def _not_a_boolean(value: Any) -> Any:
+    """Refuse true/false where a number is expected (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"got {str(value).lower()}, a yes/no value; a number is expected")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_a_boolean)]
+Num = Annotated[float | str | None, BeforeValidator(_not_a_boolean)]
+
+
 class SettingsModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    base_year: int = Field(2026, ge=2000, le=2100)
-    horizon_days: int = Field(120, ge=1, le=3650)
-    futures: int = Field(1000, ge=1, le=MAX_FUTURES)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    base_year: Int = Field(2026, ge=2000, le=2100)
+    horizon_days: Int = Field(120, ge=1, le=3650)
+    futures: Int = Field(1000, ge=1, le=MAX_FUTURES)
+    seed: Int = Field(0, ge=0, le=2**63 - 1)
     design: Literal["mc", "lhs", "sobol"] = "lhs"
 
 
@@ -44,15 +55,15 @@ class UncertaintyModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     dist: Literal["uniform", "triangular", "normal", "lognormal", "integers", "choice", "data"]
-    low: float | str | None = None
-    high: float | str | None = None
-    mode: float | str | None = None
-    mean: float | str | None = None
-    sd: float | str | None = None
-    median: float | str | None = None
-    sigma: float | None = None
+    low: Num = None
+    high: Num = None
+    mode: Num = None
+    mean: Num = None
+    sd: Num = None
+    median: Num = None
+    sigma: Annotated[float | None, BeforeValidator(_not_a_boolean)] = None
     values: list[Any] | None = None
-    p: list[float] | None = None
+    p: list[Annotated[float, BeforeValidator(_not_a_boolean)]] | None = None
     unit: str | None = None
 
 
@@ -122,7 +133,7 @@ class Scenario:
 def _pydantic_line(exc: ValidationError) -> tuple[str, str]:
     err = exc.errors()[0]
     key = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif err["type"] == "literal_error":
