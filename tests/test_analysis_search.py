@@ -141,3 +141,49 @@ def test_lever_ranges_and_errors(example):
         ScenarioProblem(sc, engine, futures=5, levers=["sustainment.nope"])
     with pytest.raises(InputError, match="population"):
         search(p, ["sustainment_days"], population=2)
+
+
+def test_integer_levers_are_written_as_integers():
+    """Issue 17: an integer lever came out of the search as a real (``12.0``); the Pareto
+    set, its JSON and its CSV hold it as an integer (the known optimum here is k = 3)."""
+    import json
+
+    res = search(Mixed(), ["f1", "f2"], population=20, generations=10, seed=3)
+    k = res.pareto["m.k"]
+    assert k.dtype.kind == "i"
+    assert all(type(v) is int for v in (r["m.k"] for r in res.to_dict()["pareto"]))
+    text = json.dumps(res.to_dict()["pareto"])
+    assert '"m.k": 3' in text and '"m.k": 3.0' not in text
+    lines = res.pareto.to_csv(index=False).splitlines()
+    column = lines[0].split(",").index("m.k")
+    assert {line.split(",")[column] for line in lines[1:]} <= {str(i) for i in range(7)}
+    assert res.pareto["m.r"].dtype.kind == "f"  # a real lever stays real
+
+
+def test_search_command_writes_integer_levers_as_integers(tmp_path):
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from kaname.cli import app
+
+    out = tmp_path / "pareto.json"
+    args = ["search", str(EXAMPLE), "--lever", "homeland.sbi.count_override=0:40",
+            "--objective", "min:homeland.cost_20y_usd@mean",
+            "--objective", "max:homeland.p_no_leak_total@mean",
+            "--population", "6", "--generations", "2", "--futures", "4", "-o", str(out)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    counts = [row["homeland.sbi.count_override"]
+              for row in json.loads(out.read_text())["pareto"]]
+    assert counts and all(type(c) is int and 0 <= c <= 40 for c in counts)
+    csv_out = tmp_path / "pareto.csv"
+    res = CliRunner().invoke(app, [*args[:-1], str(csv_out)])
+    assert res.exit_code == 0, res.output
+    with csv_out.open() as f:
+        cells = [row["homeland.sbi.count_override"] for row in csv.DictReader(f)]
+    assert cells and all(c.isdigit() for c in cells)  # "12", never "12.0"
+    # the printed table: the integer column has no decimal point
+    table = [line for line in res.output.splitlines() if line.startswith("│")]
+    assert table and all("." not in line.split("│")[1] for line in table)

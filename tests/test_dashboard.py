@@ -152,3 +152,107 @@ def test_serve_is_local_and_offline():
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
     assert offline_env()["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] == "false"
+
+
+def test_findings_of_a_lever_change(bench):
+    """Issue 17: more PAC-3 MSE co-production in Japan (the lever at its maximum from the
+    first policy's setting) can only add PAC-3 rounds, so the PAC-3 days to depletion go up
+    and so does the co-production bill; the panel finds both, with those signs, and names
+    the current settings against the policy as written."""
+    engine, sc = bench.engine, bench.scenario
+    policy = list(sc.policies)[0]
+    written = core.policy_levers(sc, engine, policy)
+    base = bench.evaluate(written)
+    top = engine.inputs["sustainment.pac3_mse.japan_rate"].high
+    assert top > written["sustainment.pac3_mse.japan_rate"]
+    out = bench.evaluate({**written, "sustainment.pac3_mse.japan_rate": top})
+    panel = core.findings(sc, engine, bench.columns, out, base, "en", policy)
+    by_outcome = {f.outcome: f for f in panel.found}
+    days = by_outcome["sustainment.days_to_depletion[pac3_mse]"]
+    assert days.difference > 0 and days.low > 0
+    cost = by_outcome["sustainment.coproduction_cost_jpy"]
+    assert cost.difference > 0 and cost.low > 0
+    # nothing about AMRAAM changed: its days are not a finding
+    assert "sustainment.days_to_depletion[aim120]" not in by_outcome
+    assert days.drivers and all(d.sourced is not None for d in days.drivers)
+    text = "\n".join(panel.sentences)
+    assert f"current settings vs {policy} as written" in text
+    assert "Days to depletion — PAC-3 MSE +" in text
+    assert panel.noise and "AIM-120" in panel.noise
+    ja = core.findings(sc, engine, bench.columns, out, base, "ja", policy)
+    assert "現在の設定と" in ja.sentences[0] and len(ja.sentences) == len(panel.sentences)
+
+
+def test_findings_as_written_are_within_the_noise(bench):
+    engine, sc = bench.engine, bench.scenario
+    policy = list(sc.policies)[-1]
+    written = core.policy_levers(sc, engine, policy)
+    base = bench.evaluate(written)
+    for lang, needle in (("en", "Nothing differs from"), ("ja", "ノイズの範囲内")):
+        panel = core.findings(sc, engine, bench.columns, bench.evaluate(written), base, lang,
+                              policy)
+        assert panel.found == [] and panel.noise is None
+        assert len(panel.sentences) == 1 and needle in panel.sentences[0]
+        assert policy in panel.sentences[0]
+
+
+def test_findings_drivers_on_fewer_futures(bench):
+    """The drivers come from the first `driver_futures` futures; the differences from all."""
+    engine, sc = bench.engine, bench.scenario
+    policy = list(sc.policies)[0]
+    written = core.policy_levers(sc, engine, policy)
+    base = bench.evaluate(written)
+    out = bench.evaluate({**written, "sustainment.pac3_mse.japan_rate": 240.0})
+    full = core.findings(sc, engine, bench.columns, out, base, "en", policy)
+    part = core.findings(sc, engine, bench.columns, out, base, "en", policy,
+                         driver_futures=200)
+    assert full.note is None and "first 200 of the 500 futures" in part.note
+    assert [f.text for f in part.found] == [f.text for f in full.found]
+    # the differences equal the headline metrics' (the same rows)
+    rows = {r.outcome: r for r in core.headline(engine, out, "en", base)}
+    for f in full.found:
+        assert f.text == rows[f.outcome].diff_text("en")
+
+
+@pytest.mark.parametrize("name", ["taiwan-2028.yaml", "taiwan-2028-teaching.yaml"])
+def test_lever_labels_are_unique_and_name_their_munition(name):
+    """Issue 17: two sliders were both "Japan co-production rate (full rate)"; every lever's
+    label is now distinct in both languages, and a per-munition lever names its munition."""
+    from kaname.text import LANGS
+
+    scenario, engine = core.load_scenario_text(core.bundled_scenarios()[name], name)
+    for groups in (core.lever_groups(engine, scenario), core.lever_groups(engine)):
+        levers = [lv for items in groups.values() for lv in items]
+        for lang in LANGS:
+            labels = [lv.label(lang) for lv in levers]
+            assert len(set(labels)) == len(labels), lang
+        rate = next(lv for lv in levers if lv.path == "sustainment.pac3_mse.japan_rate")
+        assert rate.label("en") == "PAC-3 MSE: Japan co-production rate (full rate)"
+        assert rate.label("ja").startswith("PAC-3 MSE")
+        amraam = next(lv for lv in levers if lv.path == "sustainment.aim120.japan_rate")
+        assert amraam.label("en").startswith("AIM-120 AMRAAM: ")
+
+
+def test_zero_yen_is_yen_not_a_share(bench):
+    """Issue 17: a cost that is ¥0 in every future (no co-production under the status quo)
+    was shown as "0.0%": yes/no outcomes were once told by their values (all 0 or 1). It is
+    yen: its value and a zero difference read "0", never a percentage."""
+    engine, sc = bench.engine, bench.scenario
+    written = core.policy_levers(sc, engine, "status-quo")
+    assert all(written[f"sustainment.{m}.japan_rate"] == 0 for m in engine.coords["munition"]
+               if f"sustainment.{m}.japan_rate" in written)
+    base = bench.evaluate(written)
+    assert np.all(base["sustainment.coproduction_cost_jpy"] == 0)
+    moved = bench.evaluate({**written, "c2.structure": 1.0})  # reaches no cost
+    for current in (base, moved):
+        for lang in ("en", "ja"):
+            row = next(r for r in core.headline(engine, current, lang, base)
+                       if r.outcome == "sustainment.coproduction_cost_jpy")
+            assert not row.is_share and row.unit == "JPY" and row.diff_median == 0
+            value, delta, _ = core.metric_text(row, lang)
+            assert value == "0" and delta is None
+            assert row.diff_text(lang) == "0" and "%" not in row.texts(lang)[1]
+    # a yes/no outcome is still a share of futures
+    holds = next(r for r in core.headline(engine, moved, "en", base)
+                 if r.outcome == "deterrence.holds")
+    assert core.metric_text(holds, "en")[0].endswith("%")

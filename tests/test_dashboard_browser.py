@@ -123,3 +123,46 @@ def test_dashboard_lever_language_upload(server):
             assert watch.external == []
         finally:
             browser.close()
+
+
+FINDINGS = '[data-testid="stMarkdownContainer"] li'
+
+
+def findings_text(page) -> str:
+    return "\n".join(page.locator(FINDINGS).all_inner_texts())
+
+
+def test_findings_update_after_a_lever_change(server):
+    """Issue 17: the key findings panel at the top says nothing differs from the policy as
+    written until a lever moves; then it shows the current settings' findings."""
+    api = require_browser()
+    with api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            watch = Watch(page)
+            page.goto(server)
+            page.get_by_text("Key findings: current settings vs", exact=False).first.wait_for(
+                timeout=180_000)
+            page.get_by_text("Nothing differs from", exact=False).first.wait_for(
+                timeout=120_000)
+            before = findings_text(page)
+            assert "beyond the noise" in before and "current settings vs" not in before
+            # the panel is above the headline metrics
+            panel_y = page.get_by_text("Key findings: current settings vs").first.bounding_box()
+            metric_y = page.locator(METRIC).first.bounding_box()
+            assert panel_y["y"] < metric_y["y"]
+
+            slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
+            slider.focus()
+            slider.press("End")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=stMarkdownContainer] li')]"
+                ".some(e => e.innerText.includes('current settings vs'))", timeout=180_000)
+            after = findings_text(page)
+            assert after != before and "Nothing differs from" not in after
+            assert "as written:" in after and "(+" in after  # a difference with its interval
+            page.screenshot(path=str(artifact("dashboard-findings.png")))
+            assert watch.errors == [] and watch.external == []
+        finally:
+            browser.close()

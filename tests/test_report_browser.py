@@ -106,3 +106,47 @@ def test_report_in_the_browser(reports, lang):
             assert watch.external == []
         finally:
             browser.close()
+
+
+PAYLOADS = ('<img src="http://203.0.113.9/beacon.png">', "<script>window.pwned = 1</script>",
+            '[a link](http://203.0.113.9/x)', '<a href="http://203.0.113.9/y">click</a>')
+
+
+def test_user_text_is_shown_as_text_never_markup(tmp_path):
+    """Scenario name, description and policy names carrying HTML, script and Markdown
+    payloads: the report shows them as text, adds no element, loads nothing and runs no
+    script (issue #18, item 8)."""
+    import yaml
+
+    from kaname.ensemble import run
+    from kaname.report import write_report
+    from kaname.scenario import load_scenario
+
+    api = require_browser()
+    example = resources.files("kaname.examples") / "taiwan-2028-teaching.yaml"
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    hostile = " ".join(PAYLOADS)
+    data["name"] = PAYLOADS[0]
+    data["description"] = {"en": hostile, "ja": hostile}
+    data["policies"] = {PAYLOADS[1]: {}, PAYLOADS[3]: data["policies"]["pac3-coproduction"]}
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    sc = load_scenario(path)
+    report = write_report(run(sc, futures=60), tmp_path / "report.html", "en", scenario=sc)
+    with api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            watch = Watch(page)
+            page.goto(report.as_uri())
+            page.wait_for_selector("body[data-charts]", timeout=60_000)
+            assert page.evaluate("window.pwned") is None
+            assert page.locator("img").count() == 0
+            links = page.evaluate("""() => [...document.querySelectorAll('a')].map(a =>
+                a.getAttribute('href') || a.getAttribute('xlink:href') || '')""")
+            assert [u for u in links if not u.startswith("#")] == [], links
+            text = page.inner_text("body")
+            assert PAYLOADS[0] in text and PAYLOADS[2] in text
+            assert watch.external == [] and watch.errors == []
+        finally:
+            browser.close()

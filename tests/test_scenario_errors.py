@@ -178,3 +178,52 @@ def test_real_console_script_prints_one_line_and_exits_2(tmp_path):
     assert lines[0].startswith("kaname: error: ")
     assert str(path) in lines[0] and "settings.futures" in lines[0]
     assert proc.stdout == ""
+
+
+# Issue 17: a mistyped path is answered with the nearest valid one(s), in policies,
+# uncertainties and --set alike (the README promises it).
+TYPOS = {
+    "policy lever": (VALID.replace("pac3_mse.japan_rate: 60", "pac3_mse.japan_rte: 60"),
+                     "policies.coprod.sustainment.pac3_mse.japan_rte",
+                     "sustainment.pac3_mse.japan_rate"),
+    "uncertainty": (VALID.replace("conflict_year: {", "conflict_yaer: {"),
+                    "uncertainties.sustainment.conflict_yaer", "sustainment.conflict_year"),
+    "munition dropped a letter": (VALID.replace("pac3_mse.japan_rate", "pac3_mse.japan_rat"),
+                                  "policies.coprod.sustainment.pac3_mse.japan_rat",
+                                  "sustainment.pac3_mse.japan_rate"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TYPOS))
+def test_a_typo_gets_the_nearest_path(tmp_path, engine, case):
+    text, key, meant = TYPOS[case]
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write(tmp_path, text), engine)
+    line = one_line(err.value)
+    assert f"{key}: unknown parameter path; did you mean {meant}?" in line
+
+
+def test_a_set_typo_gets_the_nearest_path(tmp_path, engine):
+    path = write(tmp_path, VALID)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path, engine, sets={"sustainment.aim120.japan_start_yaer": 2030})
+    assert ("--set sustainment.aim120.japan_start_yaer: unknown parameter path; did you mean "
+            "sustainment.aim120.japan_start_year?") in one_line(err.value)
+    res = cli("validate", str(path), "--set", "sustainment.conflict_yaer=2028")
+    assert_one_line_exit_2(res, "did you mean sustainment.conflict_year?")
+    # nothing near: the catalogue of paths, not a guess
+    res = cli("validate", str(path), "--set", "zzz=1")
+    assert_one_line_exit_2(res, "unknown parameter path; see `kaname data list`")
+
+
+def test_nearest_paths_for_a_policy_are_levers(engine):
+    from kaname.scenario import nearest_paths
+
+    # "stock_base_japan" is an input but not a lever: a policy is pointed at levers only
+    assert "sustainment.pac3_mse.stock_base_japan" in nearest_paths(
+        "sustainment.pac3_mse.stock_base_japn", engine)
+    near = nearest_paths("sustainment.pac3_mse.stock_base_japn", engine, levers=True)
+    assert all(engine.inputs[p].lever for p in near)
+    # several equally near paths are all named
+    last = nearest_paths("japan_rate", engine)
+    assert len(last) > 1 and all(p.endswith(".japan_rate") for p in last)

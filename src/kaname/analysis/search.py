@@ -364,6 +364,8 @@ def search(problem: LeverProblem, objectives: Sequence[str | Objective], *,
             frame[path] = [spec.categories[int(v)] for v in X[:, j]]
         elif spec.kind == "bool":
             frame[path] = X[:, j].astype(bool)
+        elif spec.kind == "integer":  # searched as a real rounded after every variation
+            frame[path] = np.round(X[:, j]).astype(np.int64)
         else:
             frame[path] = X[:, j]
     for k, o in enumerate(objs):

@@ -70,17 +70,22 @@ def _text(v: Any) -> str:
 
 def by(ds: xr.Dataset, path: str, bins: int = BINS, option: str = "--by") -> list[Slice]:
     """The run's futures grouped by uncertainty `path`: one group per value of a discrete
-    one, `bins` equal-count bins ("low – high", both ends included) of a continuous one."""
+    one, `bins` equal-count bins by rank ("low – high": the smallest and largest value in the
+    bin) of a continuous one."""
     values = values_of(ds, path, option)
     if _discrete(values):
         return [Slice(_text(v), values == v) for v in np.unique(values)]
     x = values.astype(float)
-    edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
+    # by rank, so the groups' sizes differ by at most one future (quantile edges do not
+    # promise that); a group is labelled by the smallest and largest value it holds
+    rank = np.empty(x.size, dtype=np.int64)
+    rank[np.argsort(x, kind="stable")] = np.arange(x.size)
+    group = rank * bins // x.size
     out = []
-    for i in range(len(edges) - 1):
-        lo, hi = edges[i], edges[i + 1]
-        mask = (x >= lo) & ((x <= hi) if i == len(edges) - 2 else (x < hi))
-        out.append(Slice(f"{_text(lo)} – {_text(hi)}", mask))
+    for g in range(bins):
+        mask = group == g
+        if mask.any():
+            out.append(Slice(f"{_text(x[mask].min())} – {_text(x[mask].max())}", mask))
     return out
 
 

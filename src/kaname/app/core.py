@@ -7,6 +7,8 @@
   change re-runs only the models it reaches.
 - :func:`lever_groups` builds controls generically from the engine's lever Specs.
 - :func:`export_yaml` writes the current settings back as a scenario file that validates.
+- :func:`findings` gives the key findings (:mod:`kaname.analysis.findings`, as ``kaname
+  findings`` and the report) of the current settings against the policy as written.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from kaname.presentation import HeadlineRow, headline_rows
 from kaname.spec import Spec
 
 DEFAULT_FUTURES = 10_000
+FINDINGS_FUTURES = 2_000  # futures the findings' drivers (PAWN) and conditions (PRIM) use
 CACHE_PER_MODEL = 8
 MONEY_SCALE = 1e9  # money levers are shown in billions
 
@@ -86,9 +89,13 @@ class Lever:
     path: str
     spec: Spec
     scale: float = 1.0  # shown value = canonical / scale
+    labels: Mapping[str, str] = field(default_factory=dict)  # lang -> the front ends' label
 
     def label(self, lang: str) -> str:
-        return self.spec.label(lang)
+        """The label every front end gives the input (:func:`kaname.presentation.
+        input_label`: "PAC-3 MSE: Japan co-production rate (full rate)"), unique among
+        the levers because it names the munition or group where the spec's label does not."""
+        return self.labels.get(lang) or self.spec.label(lang)
 
 
 def settable(engine: Any, scenario: Any = None) -> list[str]:
@@ -103,13 +110,16 @@ def lever_groups(engine: Any, scenario: Any = None) -> dict[str, list[Lever]]:
     """Every settable lever, grouped by the model that declares it, in the models' display
     order (a model added by a plugin gets its own group without editing this file)."""
     from kaname.ensemble import display_order
+    from kaname.presentation import input_label
+    from kaname.text import LANGS
 
     groups: dict[str, list[Lever]] = {}
     for path in display_order(settable(engine, scenario)):
         spec = engine.inputs[path]
         money = spec.unit.split("/")[0] in ("JPY", "USD") and (spec.high or 0) >= 1e9
         groups.setdefault(owner(engine, path), []).append(
-            Lever(path, spec, MONEY_SCALE if money else 1.0))
+            Lever(path, spec, MONEY_SCALE if money else 1.0,
+                  {lang: input_label(engine, path, lang) for lang in LANGS}))
     return groups
 
 
@@ -192,6 +202,105 @@ def headline(engine: Any, outputs: Mapping[str, np.ndarray], lang: str,
     runs = {"current": outputs} if baseline is None else \
         {"baseline": baseline, "current": outputs}
     return [r for r in headline_rows(runs, lang, engine=engine) if r.policy == "current"]
+
+
+def metric_text(row: HeadlineRow, lang: str) -> tuple[str, str | None, str]:
+    """(value, delta, colour) of one headline metric (``st.metric``), from the shared
+    headline row: a yes/no outcome (by its declared kind, never by its values: a cost that
+    is ¥0 in every future is still yen, not a share of futures) as a share, anything else
+    in its unit; the delta is the paired difference from the policy as written with its
+    95 % interval, none when the difference is zero."""
+    from kaname.text import unit_label
+
+    color = {"higher": "normal", "lower": "inverse"}.get(row.better or "", "off")
+    value, _, delta = row.texts(lang)
+    unit = unit_label(row.unit, lang)
+    if unit and not row.is_share and not row.unit.startswith(("USD", "JPY")):
+        value = f"{value} {unit}"
+    d = row.diff_median
+    return value, None if d is None or abs(d) < 1e-12 else delta, color
+
+
+# --------------------------------------------------------------------------- findings
+
+@dataclass
+class PanelFindings:
+    """The dashboard's key findings: one sentence per headline outcome the current settings
+    move beyond the noise, the outcomes within it, and how they were computed."""
+
+    title: str
+    sentences: list[str]
+    noise: str | None        # the outcomes within the noise, in one line (None: none)
+    note: str | None         # on how many futures the drivers were found (None: all)
+    found: list[Any]         # the Finding objects behind the sentences
+    seconds: float = 0.0
+
+
+def findings(scenario: Any, engine: Any, columns: Mapping[str, np.ndarray],
+             outputs: Mapping[str, np.ndarray], baseline: Mapping[str, np.ndarray],
+             lang: str, policy: str, *, driver_futures: int = FINDINGS_FUTURES
+             ) -> PanelFindings:
+    """The key findings of the current settings' `outputs` against `baseline` (the policy
+    `policy` as written), both on the futures `columns` (the workbench's).
+
+    The same path as ``kaname findings`` and the report: the two are put in a run's
+    Dataset (:func:`kaname.ensemble._dataset`, baseline first) and handed to
+    :func:`kaname.analysis.findings.key_findings`. The differences, their intervals and
+    how often at least half of each holds are over every future (they equal the headline
+    metrics); the drivers (given-data PAWN over every sampled input) and where the effect
+    holds (PRIM) are found on the first `driver_futures` futures, which keeps a lever
+    change interactive at the dashboard's 10⁴ futures (PAWN's cost grows with futures ×
+    inputs × findings)."""
+    from kaname.analysis.findings import key_findings, order, sentence
+    from kaname.ensemble import _dataset, display_order
+    from kaname.presentation import input_label
+    from kaname.text import t
+
+    started = time.perf_counter()
+    written = t("app.as_written", lang, policy=policy)
+    current = t("app.current_settings", lang)
+    names = [written, current]
+    paths = [p for p in display_order(engine.outputs)
+             if p in outputs and p in baseline and not engine.outputs[p].series]
+    n = len(next(iter(outputs.values())))
+    settings = scenario.settings
+
+    def dataset(m: int, inputs: Mapping[str, np.ndarray]) -> Any:
+        scalars = {p: np.stack([np.asarray(baseline[p])[:m], np.asarray(outputs[p])[:m]])
+                   for p in paths}
+        return _dataset(scenario, engine, names, m, {k: np.asarray(v)[:m]
+                                                      for k, v in inputs.items()},
+                        {}, scalars, {}, settings.seed, settings.design)
+
+    # the differences over every future (no inputs: no drivers, fast)
+    found, noise = key_findings(dataset(n, {}), lang)
+    note = None
+    if found and columns:
+        m = min(n, int(driver_futures))
+        sub = dataset(m, columns)
+        sampled = list(columns)  # (key_findings drops the constant ones)
+        labels = {p: {lang: input_label(engine, p, lang)} for p in sampled}
+        library = getattr(engine, "library", None)
+        sourced = ({p: library.get(p).sourced for p in sampled if p in library}
+                   if library is not None else {})
+        drivers, _ = key_findings(sub, lang, labels=labels, sourced=sourced)
+        by_outcome = {f.outcome: f for f in drivers}
+        for f in found:
+            if f.outcome in by_outcome:
+                f.drivers = by_outcome[f.outcome].drivers
+                f.condition = by_outcome[f.outcome].condition
+        if m < n:
+            note = t("app.findings_drivers_on", lang, n=m, total=n)
+    found = order(found, names)
+    noise_line = None
+    if noise and found:  # (with no finding, the one line below says it of every outcome)
+        noise_line = t("findings.noise", lang, policy=current,
+                       outcomes="; ".join(label for _, label in noise))
+    return PanelFindings(
+        title=t("findings.title", lang, baseline=written, n=n),
+        sentences=[sentence(f, written, lang) for f in found] or
+        [t("app.findings_none", lang, policy=policy)],
+        noise=noise_line, note=note, found=found, seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- export

@@ -16,7 +16,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kaname.app import core
-from kaname.presentation import HeadlineRow
 from kaname.report import figures as fg
 from kaname.text import LANGS, t, unit_label
 
@@ -125,17 +124,6 @@ def _lever_widget(lever: core.Lever, lang: str) -> Any:
                            key=key, help=helptext)
 
 
-def _metric_text(row: HeadlineRow, lang: str) -> tuple[str, str | None, str]:
-    """(value, delta, colour) of one headline metric, from the shared headline row."""
-    color = {"higher": "normal", "lower": "inverse"}.get(row.better or "", "off")
-    value, _, delta = row.texts(lang)
-    unit = unit_label(row.unit, lang)
-    if unit and not row.is_share and not row.unit.startswith(("USD", "JPY")):
-        value = f"{value} {unit}"
-    d = row.diff_median
-    return value, None if d is None or abs(d) < 1e-12 else delta, color
-
-
 def _charts(wb: core.Workbench, out: dict, base: dict, lang: str, policy: str) -> None:
     engine = wb.engine
     you, written = t("app.current_settings", lang), t("app.as_written", lang, policy=policy)
@@ -217,11 +205,12 @@ def main() -> None:
     base = wb.evaluate(as_written)
     st.title(t("app.title", lang))
     st.caption(f"{scenario.name} — " + t("app.futures_line", lang, n=wb.futures, seconds=seconds))
+    findings_box = st.container()  # filled last: the headline shows first
     st.subheader(t("app.headline_now", lang))
     rows = core.headline(engine, out, lang, base)
     cols = st.columns(4)
     for i, row in enumerate(rows):
-        value, delta, color = _metric_text(row, lang)
+        value, delta, color = core.metric_text(row, lang)
         with cols[i % 4]:
             st.metric(row.label, value, delta, delta_color=color)  # type: ignore[arg-type]
     st.subheader(t("app.charts", lang))
@@ -232,6 +221,43 @@ def main() -> None:
                        mime="application/x-yaml", key="export")
     with st.expander("YAML"):
         st.code(yaml_text, language="yaml")
+    with findings_box:
+        _findings(wb, out, base, levers, as_written, lang, policy)
+
+
+FINDINGS_KEPT = 8  # lever settings whose findings are kept (moving back is instant)
+
+
+def _findings(wb: core.Workbench, out: dict, base: dict, levers: dict, as_written: dict,
+              lang: str, policy: str) -> None:
+    """The key findings panel: current settings vs the policy as written (core.findings),
+    recomputed whenever a lever changes and kept for the last few settings."""
+    ss = st.session_state
+    kept = ss.setdefault("findings_kept", {})
+    key = (ss.current, policy, lang, wb.futures, tuple(sorted(levers.items())),
+           tuple(sorted(as_written.items())))
+    st.subheader(t("app.findings", lang, policy=policy))
+    if key not in kept:
+        with st.spinner(t("app.findings_computing", lang)):
+            kept[key] = core.findings(wb.scenario, wb.engine, wb.columns, out, base, lang,
+                                      policy)
+        while len(kept) > FINDINGS_KEPT:
+            kept.pop(next(iter(kept)))
+    panel = kept[key]
+    st.markdown("\n".join(f"- {_escape_md(s)}" for s in panel.sentences))
+    notes = [n for n in (panel.note, t("app.findings_seconds", lang, seconds=panel.seconds))
+             if n]
+    st.caption(" ".join(notes))
+    if panel.noise:
+        with st.expander(t("app.findings_noise", lang)):
+            st.caption(_escape_md(panel.noise))
+
+
+def _escape_md(text: str) -> str:
+    """Plain text for st.markdown (labels may hold *, _, $ or brackets)."""
+    for ch in "\\`*_[]<>$~|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

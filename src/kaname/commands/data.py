@@ -12,7 +12,7 @@ from rich.table import Table
 from kaname.clikit import LangOpt, atomic_write, dumps_json, emit, format_option, guarded
 from kaname.data import Library, source_mix, source_problems
 from kaname.errors import InputError
-from kaname.text import t
+from kaname.text import fmt_number, t
 
 name = "data"
 app = typer.Typer(help="Browse and check the sourced data library.", no_args_is_help=True)
@@ -139,7 +139,9 @@ def show(
         console.print(f"  value: {e.base} {e.unit}{rng}")
     if canonical is not None:
         console.print("  " + t("data.canonical", lang, unit=canonical,
-                               value="—" if in_model is None else f"{in_model:,.10g}"))
+                               value="—" if in_model is None else
+                               fmt_number(in_model, canonical, lang)
+                               if canonical == "calendar_year" else f"{in_model:,.10g}"))
     for s in e.sources:
         console.print(f"  source [{s.confidence}]: {s.cite()}")
     if e.assumption:

@@ -146,14 +146,14 @@ def build_report(inp: ReportInput, lang: str = "en", engine: Any = None, *,
 
 def _figures_json(doc: dict[str, Any]) -> str:
     """Collect figure specs into one JSON blob (ids fig-0, fig-1, ...), safe in <script>."""
-    from kaname.report.figures import CONFIG
+    from kaname.report.figures import CONFIG, plain_text
 
     figs: list[Any] = []
     for sec in doc["sections"]:
         for block in sec["blocks"]:
             if block["kind"] == "figure":
                 block["id"] = f"fig-{len(figs)}"
-                figs.append({"id": block["id"], **block["spec"]})
+                figs.append({"id": block["id"], **plain_text(block["spec"])})
     text = json.dumps({"figures": figs, "config": CONFIG}, ensure_ascii=False,
                       separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")

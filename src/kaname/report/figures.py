@@ -21,6 +21,31 @@ CONFIG = {"displaylogo": False, "responsive": True,
           "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 
+# Plotly draws every text of a figure as a subset of HTML (<a href>, <b>, <br>, <span
+# style>): a policy name or label from a user's scenario could add a link or styling. Every
+# text key is escaped once, here, before a spec leaves this module; kaname's own bold panel
+# titles are the one markup put back.
+TEXT_KEYS = frozenset({"name", "text", "ticktext", "hovertext", "legendgrouptitle",
+                       "x", "y"})  # x, y: category axes show their values as text
+OWN_MARKUP = (("&lt;b&gt;", "<b>"), ("&lt;/b&gt;", "</b>"))
+
+
+def plain_text(spec: Any, key: str = "") -> Any:
+    """`spec` with every text a reader sees HTML-escaped (kaname's <b>…</b> kept)."""
+    import html
+
+    if isinstance(spec, dict):
+        return {k: plain_text(v, k) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [plain_text(v, key) for v in spec]
+    if isinstance(spec, str) and key in TEXT_KEYS:
+        out = html.escape(spec, quote=False)
+        for escaped, markup in OWN_MARKUP:
+            out = out.replace(escaped, markup)
+        return out
+    return spec
+
+
 def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 

@@ -148,7 +148,10 @@ def scenario_section(ctx: Context) -> dict[str, Any]:
             if vals.dtype.kind in "OUS":
                 sampled = ", ".join(sorted({str(v) for v in vals}))
             else:
-                sampled = f"{ctx.fmt(float(np.min(vals)))} – {ctx.fmt(float(np.max(vals)))}"
+                unit = ctx.engine.inputs[path].unit if ctx.engine is not None and \
+                    path in ctx.engine.inputs else ""
+                sampled = (f"{ctx.fmt(float(np.min(vals)), unit)} – "
+                           f"{ctx.fmt(float(np.max(vals)), unit)}")
             rows.append([f"{ctx.input_label(path)}\n{path}",
                          ctx.inp.uncertainty_specs.get(path, ""), sampled])
         blocks.append(table([ctx.t("common.parameter"), ctx.t("report.distribution"),
@@ -879,10 +882,11 @@ def assumptions_section(ctx: Context, bib: Bibliography) -> dict[str, Any]:
             rng = ""
         else:
             base = entry.base
-            value = fmt_number(base) if isinstance(base, (int, float)) and \
+            year = "calendar_year" if entry.unit == "calendar_year" else ""  # 2027, not 2,027
+            value = fmt_number(base, year) if isinstance(base, (int, float)) and \
                 not isinstance(base, bool) else str(base)
             rng = "" if entry.low is None and entry.high is None else \
-                f"{fmt_number(entry.low)} – {fmt_number(entry.high)}"
+                f"{fmt_number(entry.low, year)} – {fmt_number(entry.high, year)}"
         if entry.sources:
             basis = " ".join(f"[{bib.cite(s)}]" for s in entry.sources)
             levels = sorted({s.confidence for s in entry.sources})
