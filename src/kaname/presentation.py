@@ -133,7 +133,10 @@ def input_label(engine: Any, path: str, lang: str) -> str:
     group = path.rsplit(".", 1)[0]
     if group.count(".") >= 1 and group in engine.library.labels:
         prefix = engine.library.label(group, lang)
-        if prefix.lower() not in label.lower():
+        # no prefix when the label names the group already, or opens with the group's own
+        # words ("Share of the exposed value lost in a year of licence denial")
+        opening = " ".join(prefix.lower().split()[:3])
+        if prefix.lower() not in label.lower() and not label.lower().startswith(opening):
             return f"{prefix}: {label}"
     return label
 

@@ -51,7 +51,7 @@ TEXT: dict[str, str] = {
     "data.assumption": "Assumption",
     "data.range": "Range (low–high)",
     "data.canonical": "in the model: {value} {unit} (a plain number in a scenario is read in {unit}; write the unit otherwise)",
-    "findings.title": "Key findings against {baseline} ({n} futures, paired differences, 95 % intervals):",
+    "findings.title": "Key findings against {baseline} ({n:,} futures, paired differences, 95 % intervals):",
     "findings.difference": "{policy} vs {baseline}: {outcome} {diff}",
     "findings.condition": ", mostly where {condition}",
     "findings.drivers": "; driven by {drivers}",

@@ -50,7 +50,7 @@ TEXT: dict[str, str] = {
     "data.assumption": "仮定",
     "data.range": "範囲(下限–上限)",
     "data.canonical": "モデル内の値: {value} {unit}(シナリオ中の単位なしの数値は{unit}として読まれる。それ以外は単位を書くこと)",
-    "findings.title": "{baseline}に対する主な結果({n}通りの将来、対応のある差、95%区間):",
+    "findings.title": "{baseline}に対する主な結果({n:,}通りの将来、対応のある差、95%区間):",
     "findings.difference": "{policy}と{baseline}の比較: {outcome} {diff}",
     "findings.condition": "(主に{condition})",
     "findings.drivers": "。主な要因は{drivers}",
