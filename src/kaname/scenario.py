@@ -472,6 +472,27 @@ def apply_sets(data: Any, sets: Mapping[str, Any], engine: Engine, file: str) ->
     return out
 
 
+def engine_for_data(data: Any, file: str) -> Engine:
+    """The engine for a parsed scenario's own settings (base year, horizon) and `models:`
+    list, every problem one line naming `file` and the key."""
+    settings_raw = data.get("settings", {}) if isinstance(data, dict) else {}
+    try:
+        settings = SettingsModel.model_validate(settings_raw or {})
+    except ValidationError as exc:
+        key, msg = _pydantic_line(exc)
+        raise ScenarioError(msg, file=file, key=f"settings.{key}") from None
+    models = data.get("models") if isinstance(data, dict) else None
+    if models is not None and not (isinstance(models, list)
+                                   and all(isinstance(m, str) for m in models)):
+        raise ScenarioError("must be a list of model names", file=file, key="models")
+    try:
+        return engine_for(settings, models)
+    except DataError:
+        raise  # a data file's own error already names that file
+    except InputError as exc:
+        raise ScenarioError(exc.message, file=file, key=exc.key) from None
+
+
 def load_scenario(path: str | Path, engine: Engine | None = None, *,
                   strict: bool = False, sets: Mapping[str, Any] | None = None) -> Scenario:
     """Read, parse safely and validate a scenario file.
@@ -485,22 +506,7 @@ def load_scenario(path: str | Path, engine: Engine | None = None, *,
     data = yamlio.load(path)
     text = Path(path).read_text(encoding="utf-8")
     if engine is None:
-        settings_raw = data.get("settings", {}) if isinstance(data, dict) else {}
-        try:
-            settings = SettingsModel.model_validate(settings_raw or {})
-        except ValidationError as exc:
-            key, msg = _pydantic_line(exc)
-            raise ScenarioError(msg, file=file, key=f"settings.{key}") from None
-        models = data.get("models") if isinstance(data, dict) else None
-        if models is not None and not (isinstance(models, list)
-                                       and all(isinstance(m, str) for m in models)):
-            raise ScenarioError("must be a list of model names", file=file, key="models")
-        try:
-            engine = engine_for(settings, models)
-        except DataError:
-            raise  # a data file's own error already names that file
-        except InputError as exc:
-            raise ScenarioError(exc.message, file=file, key=exc.key) from None
+        engine = engine_for_data(data, file)
     if not sets:
         return parse_scenario(data, engine, file=file, text=text, strict=strict)
     data = apply_sets(data, sets, engine, file)
