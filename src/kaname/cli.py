@@ -8,6 +8,7 @@ import pkgutil
 import typer
 
 from kaname import commands
+from kaname.clikit import KanameGroup, set_debug
 
 app = typer.Typer(
     name="kaname",
@@ -15,7 +16,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=KanameGroup,  # usage errors: one line, exit code 2
 )
+
+
+@app.callback()
+def _options(debug: bool = typer.Option(
+        False, "--debug", help="On an internal error (exit code 3) show the traceback "
+                               "(also KANAME_DEBUG=1).")) -> None:
+    """要 kaname — Japan–US alliance workbench: policy levers × uncertain futures.
+
+    Exit codes: 0 done, 1 some explore chunks failed, 2 bad input (one line naming the file
+    or option and what is allowed), 3 internal error, 130 interrupted."""
+    set_debug(debug)
 
 
 # The order an analyst meets the commands in `kaname --help`; modules not listed follow.

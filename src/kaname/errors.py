@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+# Exit codes of the ``kaname`` command, declared once (README "Commands" documents them).
+EXIT_OK = 0
+EXIT_FAILED_CHUNKS = 1  # ``kaname explore``: some chunks failed (each reported)
+EXIT_INPUT = 2  # bad input: an InputError, or a usage error (unknown option, not a number)
+EXIT_INTERNAL = 3  # a bug or the machine failing: any other exception (--debug: traceback)
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
 
 class KanameError(Exception):
     """Base of every error kaname reports to a user (CLI exit code 2, no traceback)."""
@@ -35,6 +42,12 @@ class ScenarioError(InputError):
 
 class ModelError(KanameError):
     """A model broke its protocol (wrong output shape, NaN where not allowed, ...)."""
+
+
+class PluginError(ModelError):
+    """A model plugin cannot be loaded: its module (named in ``$KANAME_PLUGINS`` or by an
+    entry point) is missing, has a syntax error or raises on import, or its factory raises.
+    Not an :class:`InputError`, so no scenario file is blamed for it."""
 
 
 class KanameWarning(UserWarning):

@@ -17,7 +17,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kaname.clikit import SET_OPTION, LangOpt, dumps_json, emit, format_option, guarded
+from kaname.clikit import (
+    SET_OPTION,
+    LangOpt,
+    check_at_least,
+    check_seed,
+    dumps_json,
+    emit,
+    format_option,
+    guarded,
+)
 from kaname.errors import InputError
 from kaname.presentation import input_label
 from kaname.text import LANGS
@@ -201,10 +210,14 @@ def sobol_cmd(
     lang: LangOpt = "en",
 ) -> None:
     """Sobol' first-order, total and second-order indices with confidence intervals."""
+    from kaname import limits
     from kaname.analysis.sensitivity import check_power_of_two, sobol
 
     check_power_of_two(n)
+    check_seed(seed)
+    limits.check_sobol(n, second_order=second_order)  # the smallest cost, before FILE
     sc, engine, chosen, fixed = _scenario_target(file, policy, lang, sets)
+    limits.check_sobol(n, uncertainties=len(sc.uncertainties), second_order=second_order)
     res = sobol(engine, sc.uncertainties, outcome, n=n, second_order=second_order,
                 seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     _note_independence(sc, lang)
@@ -249,9 +262,14 @@ def morris_cmd(
     lang: LangOpt = "en",
 ) -> None:
     """Morris elementary-effects screening: rank the uncertainties cheaply."""
+    from kaname import limits
     from kaname.analysis.sensitivity import morris
 
+    check_at_least(trajectories, 1, "--trajectories")
+    check_seed(seed)
+    limits.check_morris(trajectories)  # the smallest cost, before FILE
     sc, engine, chosen, fixed = _scenario_target(file, policy, lang, sets)
+    limits.check_morris(trajectories, uncertainties=len(sc.uncertainties))
     res = morris(engine, sc.uncertainties, outcome, trajectories=trajectories, levels=levels,
                  seed=sc.settings.seed if seed is None else seed, fixed=fixed)
     _note_independence(sc, lang)

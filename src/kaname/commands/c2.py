@@ -22,6 +22,7 @@ from kaname.clikit import (
     LangOpt,
     check_choice,
     check_output_path,
+    check_seed,
     dumps_json,
     emit,
     format_option,
@@ -111,18 +112,22 @@ def simulate(
     lang: LangOpt = "en",
 ) -> None:
     """Simulate both C2 structures for one policy and compare with the approximation."""
+    from kaname import limits
     from kaname.models.c2.des import compare_structures, decompose, summarise
     from kaname.models.c2.specs import STRUCTURES
 
     if not np.isfinite(days) or days <= 0 or days > 3650:
         raise InputError(f"must be in (0, 3650] days (got {days:g})", key="--days")
-    if replications < 1 or replications > 10000:
-        raise InputError(f"must be in [1, 10000] (got {replications})", key="--replications")
-    if not np.isfinite(warmup_days) or warmup_days < 0:
-        raise InputError(f"must be zero or positive (got {warmup_days:g})", key="--warmup-days")
+    if replications < 1:  # the upper limit is the time it takes: limits.check_des
+        raise InputError(f"must be at least 1 (got {replications})", key="--replications")
+    if not np.isfinite(warmup_days) or warmup_days < 0 or warmup_days > 3650:
+        raise InputError(f"must be in [0, 3650] days (got {warmup_days:g})",
+                         key="--warmup-days")
     if workers is not None and workers < 1:
         raise InputError(f"must be at least 1 (got {workers})", key="--workers")
-    check_output_path(records)
+    check_seed(seed)
+    limits.check_des(replications, days, warmup_days, workers)
+    check_output_path(records, "--records")
     values, model, chosen, scenario_name, settings = _policy_values(file, policy, situation)
     seed = int(settings.seed if seed is None else seed)
     results, same, approx = compare_structures(model, values, days, warmup_days, replications,
@@ -189,8 +194,9 @@ def queue(
     """Simulate one stationary M/M/c desk; print the measured mean wait and Erlang C."""
     from kaname.models.c2.des import simulate_single_node
 
-    if hours > 1e7:
-        raise InputError(f"must be at most 1e7 hours (got {hours:g})", key="--hours")
+    if not np.isfinite(hours) or hours <= 0 or hours > 1e7:
+        raise InputError(f"must be in (0, 1e7] hours (got {hours:g})", key="--hours")
+    check_seed(seed)
     result = simulate_single_node(arrivals_per_hour, service_minutes, servers, hours, seed)
     if fmt == "json":
         emit(dumps_json(result))

@@ -3,7 +3,9 @@
 ``kaname explore FILE --run-dir DIR`` evaluates futures × policies chunk by chunk with the
 chosen executor; ``kaname explore --resume DIR`` finishes an interrupted run (skipping
 verified chunks, recomputing missing, corrupted or failed ones). Exit codes: 0 complete,
-1 some chunks failed (each reported), 2 bad input, 130 interrupted (finished chunks kept).
+1 some chunks failed (each reported), 2 bad input or an environment problem the user fixes
+(a full disk, a read-only or unwritable run directory: one line naming the directory and
+what was being written; the run stays resumable), 130 interrupted (finished chunks kept).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from kaname.clikit import (
     SET_OPTION,
     STRICT_OPTION,
     LangOpt,
+    check_at_least,
     check_choice,
+    check_seed,
     dumps_json,
     emit,
     format_option,
     guarded,
 )
-from kaname.errors import InputError
+from kaname.errors import InputError, KanameError
 from kaname.text import t
 
 
@@ -81,7 +85,7 @@ def register(app: typer.Typer) -> None:
         """Evaluate futures × policies in chunks into DIR; resumable, any executor;
         --set PATH=VALUE fixes an input in every future (recorded, so --resume keeps it)."""
         from kaname import executors as ex
-        from kaname import store
+        from kaname import limits, store
 
         if executor not in ex.EXECUTORS:
             raise InputError(f"{executor!r} not allowed; allowed: {', '.join(ex.EXECUTORS)}",
@@ -105,21 +109,17 @@ def register(app: typer.Typer) -> None:
                                  key="FILE")
             if run_dir is None:
                 raise InputError("is required with a scenario FILE", key="--run-dir")
-            if futures is not None and futures < 1:
-                raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
+            check_at_least(futures, 1, "--futures")
             if design is not None:
                 from kaname.scenario import DESIGNS
 
                 check_choice(design, DESIGNS, "--design")
-            if chunk_size is not None and chunk_size < 1:
-                raise InputError(f"{chunk_size} not allowed; must be at least 1",
-                                 key="--chunk-size")
-            if seed is not None and seed < 0:
-                raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
-            if keep_series < 0:
-                raise InputError(f"{keep_series} not allowed; must be >= 0",
-                                 key="--keep-series")
+            check_at_least(chunk_size, 1, "--chunk-size")
+            check_seed(seed)
+            check_at_least(keep_series, 0, "--keep-series")
             _check_run_dir(Path(run_dir))
+            if futures is not None:  # the smallest cost, before reading FILE
+                limits.check_explore(futures, run_dir, chunk_size=chunk_size)
 
         pool = prepared = None
         try:
@@ -131,6 +131,9 @@ def register(app: typer.Typer) -> None:
                 from kaname.scenario import parse_sets
 
                 scenario, engine, key = store.load(file, strict=strict, sets=parse_sets(sets))
+                limits.check_explore_scenario(scenario, engine, run_dir, futures=futures,
+                                              design=design, chunk_size=chunk_size,
+                                              keep_series=keep_series)
                 prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
                                          design=design, chunk_size=chunk_size, seed=seed,
                                          keep_series=keep_series)
@@ -151,6 +154,15 @@ def register(app: typer.Typer) -> None:
             else:
                 typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+        except OSError as exc:  # the store's own writes say more (StoreWriteError); this
+            # catches any other file-system failure of the run, in one line
+            from kaname.store.manifest import describe_oserror
+
+            where = resume or run_dir
+            name = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            raise InputError(f"{describe_oserror(exc)}{name}; finished chunks are kept: fix "
+                             f"it and run kaname explore --resume {where}",
+                             file=str(where)) from None
         finally:
             if pool is not None:
                 pool.close()
@@ -213,4 +225,8 @@ def _execute(prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-
             else:
                 bar.update(task, completed=done, total=total)
 
-        return execute(prepared, pool, update, catalog=True)
+        try:
+            return execute(prepared, pool, update, catalog=True)
+        except KanameError:  # a full disk, say: its one line is all that stays on stderr
+            bar.live.transient = True
+            raise

@@ -18,8 +18,10 @@ from kaname.clikit import (
     STRICT_OPTION,
     LangOpt,
     atomic_write,
+    check_at_least,
     check_choice,
     check_output_path,
+    check_seed,
     dumps_json,
     emit,
     format_option,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from kaname.results import Results
 
 FORMATS = ("table", "csv", "json")
+SAMPLE_FORMATS = (".csv", ".parquet", ".nc")
 DEMO_SCENARIO = "taiwan-2028.yaml"
 
 
@@ -101,8 +104,8 @@ def write_samples(results: Results, path: Path) -> None:
     elif suffix == ".nc":
         atomic_write(path, results.dataset.to_netcdf())  # type: ignore[arg-type]
     else:
-        raise InputError(f"unknown sample format {suffix!r}; allowed: .csv, .parquet, .nc",
-                         key="--samples")
+        raise InputError(f"unknown sample format {suffix!r}; allowed: "
+                         f"{', '.join(SAMPLE_FORMATS)}", key="--samples")
 
 
 def register(app: typer.Typer) -> None:
@@ -114,13 +117,24 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = "en",
     ) -> None:
         """Run the bundled Taiwan-2028 example end to end; write its results and report."""
+        from kaname import limits
         from kaname.ensemble import run
         from kaname.scenario import engine_for, load_scenario
 
-        out_dir.mkdir(parents=True, exist_ok=True)
+        check_at_least(futures, 1, "--futures")
+        limits.check_run(futures, 50)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot be made a directory ({exc.strerror or exc})",
+                             file=str(out_dir), key="--out-dir") from None
         with resources.as_file(resources.files("kaname.examples") / DEMO_SCENARIO) as path:
             sc = load_scenario(path)
         engine = engine_for(sc.settings, sc.models, sc)
+        outputs, per_day = limits.output_columns(engine)
+        limits.check_run(futures, 50, policies=len(sc.policies), outputs=outputs,
+                         uncertainties=len(sc.uncertainties), series_columns=per_day,
+                         horizon_days=sc.settings.horizon_days)
         started = time.perf_counter()
         results = run(sc, engine, futures=futures, keep_series=50)
         elapsed = time.perf_counter() - started
@@ -160,21 +174,31 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
         difference from the first policy for each headline outcome (per group: --by)."""
+        from kaname import limits
         from kaname.ensemble import run
         from kaname.scenario import DESIGNS, load_scenario, parse_sets
 
         if design is not None:
             check_choice(design, DESIGNS, "--design")
-        if futures is not None and futures < 1:
-            raise InputError(f"{futures} not allowed; must be at least 1", key="--futures")
-        if seed is not None and seed < 0:
-            raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
-        check_output_path(out)
-        check_output_path(samples)
+        check_at_least(futures, 1, "--futures")
+        check_seed(seed)
+        check_at_least(keep_series, 0, "--keep-series")
+        check_output_path(out, "--out")
+        check_output_path(samples, "--samples")
+        if samples is not None and samples.suffix.lower() not in SAMPLE_FORMATS:
+            raise InputError(f"unknown sample format {samples.suffix.lower()!r}; allowed: "
+                             f"{', '.join(SAMPLE_FORMATS)}", key="--samples")
+        if futures is not None:  # the smallest cost a future can have, before reading FILE
+            limits.check_run(futures, keep_series)
         sc = load_scenario(file, strict=strict, sets=parse_sets(sets))
         from kaname.scenario import engine_for
 
         engine = engine_for(sc.settings, sc.models, sc)
+        outputs, per_day = limits.output_columns(engine)
+        limits.check_run(sc.settings.futures if futures is None else futures, keep_series,
+                         policies=len(policy or sc.policies) or 1, outputs=outputs,
+                         uncertainties=len(sc.uncertainties), series_columns=per_day,
+                         horizon_days=sc.settings.horizon_days)
         results = run(sc, engine, futures=futures, seed=seed, design=design, policies=policy,
                       keep_series=keep_series)
         text = render(results, fmt, lang) if by is None else \

@@ -2,7 +2,10 @@
 
 ``list`` reads the DuckDB catalog; ``show``, ``export`` and ``query`` read a run directory,
 and only chunk files whose checksum matches the manifest (a corrupted one is an error that
-names the file and how to recompute it, never silently read).
+names the file and how to recompute it, never silently read). ``query`` runs in a sandbox
+(:mod:`kaname.store.sandbox`): one SELECT, the run's own files only, nothing written.
+``repair`` rebuilds a damaged or deleted manifest from the frozen scenario, the design and
+the chunks' own records (:mod:`kaname.store.repair`).
 """
 
 from __future__ import annotations
@@ -171,33 +174,25 @@ def _plain(value: Any) -> Any:
 @app.command("query")
 @guarded
 def query(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."),
-          sql: str = typer.Argument(..., help="SQL over the views results, chunks, policies "
-                                    "and design (joint designs)."),
+          sql: str = typer.Argument(..., help="One SELECT over the views results, chunks, "
+                                    "policies and design (joint designs)."),
           fmt: str = format_option(("table", "csv", "json"))) -> None:
-    """Run SQL (DuckDB) over the run's verified chunk files, e.g.
-    ``SELECT policy, avg("deterrence.p_win") FROM results GROUP BY policy``."""
-    import duckdb
-
-    from kaname.catalog import connect_run
+    """Run one read-only SELECT (DuckDB) over the run's verified chunk files, e.g.
+    ``SELECT policy, avg("deterrence.p_win") FROM results GROUP BY policy``. The query
+    can read only the run's own chunk and design files and write nothing (see
+    :mod:`kaname.store.sandbox`); anything else is refused in one line."""
     from kaname.store import RunStore
+    from kaname.store.sandbox import run_query
 
     store = RunStore.open(run_dir)
+    columns, raw = run_query(store, sql)
     counts = store.counts()
     if counts["done"] != len(store.chunks):
         typer.echo(f"kaname: note: {run_dir}: {counts['done']} of {len(store.chunks)} chunks "
                    f"done; `results` holds only those", err=True)
-    con = connect_run(store)
-    try:
-        cursor = con.execute(sql)
-        if cursor.description is None:
-            return
-        columns = [d[0] for d in cursor.description]
-        rows = [[_plain(v) for v in r] for r in cursor.fetchall()]
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"SQL error: {first}", key="SQL") from None
-    finally:
-        con.close()
+    if not columns:
+        return
+    rows = [[_plain(v) for v in r] for r in raw]
     if fmt == "json":
         emit(dumps_json({"columns": columns,
                          "rows": [dict(zip(columns, r, strict=True)) for r in rows]}))
@@ -212,3 +207,43 @@ def query(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory.
         emit(buf.getvalue())
     else:
         _print_table(columns, [list(r) for r in rows])
+
+
+def _ranges(indices: list[int]) -> str:
+    """0-3, 5, 7-8: chunk indices in short."""
+    out: list[str] = []
+    for k in indices:
+        if out and out[-1].split("-")[-1] == str(k - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{k}"
+        else:
+            out.append(str(k))
+    return ", ".join(out) or "none"
+
+
+@app.command("repair")
+@guarded
+def repair(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."),
+           fmt: str = format_option(("text", "json"))) -> None:
+    """Rebuild DIR/manifest.json (damaged or deleted) from the frozen scenario.yaml, the
+    design and each chunk's own record; a chunk is kept only if every file matches its
+    recorded SHA-256, the others are reset to pending for ``kaname explore --resume DIR``."""
+    from kaname.store import repair_run
+
+    rep = repair_run(run_dir)
+    if fmt == "json":
+        emit(dumps_json({"run_dir": str(rep.run_dir), "status": rep.status,
+                         "chunks": rep.chunks, "kept": rep.kept,
+                         "reset": [{"chunk": k, "reason": why} for k, why in rep.reset],
+                         "design": rep.design, "parameters_from": rep.parameters_from,
+                         "notes": rep.notes}))
+        return
+    lines = [f"{rep.run_dir}: manifest rebuilt (run parameters from "
+             f"{rep.parameters_from}; design {rep.design})",
+             f"kept {len(rep.kept)} of {rep.chunks} chunks: {_ranges(rep.kept)}"]
+    if rep.reset:
+        lines.append(f"reset to pending {len(rep.reset)} of {rep.chunks} chunks:")
+        lines += [f"  chunk {k}: {why}" for k, why in rep.reset]
+    lines += [f"note: {note}" for note in rep.notes]
+    lines.append(f"finish it with kaname explore --resume {rep.run_dir}" if rep.reset
+                 else "the run is complete")
+    emit("\n".join(lines))

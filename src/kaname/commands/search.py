@@ -15,7 +15,9 @@ from kaname.clikit import (
     SET_OPTION,
     LangOpt,
     atomic_write,
+    check_at_least,
     check_output_path,
+    check_seed,
     dumps_json,
     emit,
     format_option,
@@ -73,9 +75,15 @@ def register(app: typer.Typer) -> None:
         if suffix not in (".csv", ".json"):
             raise InputError(f"unknown output format {suffix or '(none)'!r}; allowed: .csv, "
                              f".json", key="--out")
-        if seed is not None and seed < 0:
-            raise InputError(f"{seed} not allowed; must be >= 0", key="--seed")
-        check_output_path(out)
+        from kaname import limits
+
+        check_seed(seed)
+        check_at_least(population, 4, "--population")
+        check_at_least(generations, 1, "--generations")
+        check_at_least(futures, 1, "--futures")
+        limits.check_search(population, generations, futures,
+                            objectives=max(len(objective), 1))
+        check_output_path(out, "--out")
         sc = load_scenario(file, sets=parse_sets(sets))
         engine = engine_for(sc.settings, sc.models, sc)
         problem = ScenarioProblem(sc, engine, futures=futures, seed=seed, levers=lever,

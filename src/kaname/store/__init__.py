@@ -9,7 +9,12 @@ One module per job:
 * :mod:`~kaname.store.reader` — :func:`open_results`, the one reader (a run directory,
   complete or partial, or a ``.nc`` file) and :class:`RunStatus`;
 * :mod:`~kaname.store.lifecycle` — the explore driver: :func:`create_run`,
-  :func:`reopen_run`, :func:`tasks_for`, :func:`execute`.
+  :func:`reopen_run`, :func:`tasks_for`, :func:`execute`;
+* :mod:`~kaname.store.schema` — :func:`validate_manifest`, the one check of a manifest;
+* :mod:`~kaname.store.repair` — :func:`repair_run` (``kaname runs repair``): a manifest
+  rebuilt from the frozen scenario, the design and the chunks' own records;
+* :mod:`~kaname.store.sandbox` — the read-only, file-confined DuckDB connection of
+  ``kaname runs query``.
 
 The executors that evaluate chunks are in :mod:`kaname.executors`; the DuckDB catalog of
 runs is :mod:`kaname.catalog`.
@@ -43,6 +48,7 @@ from kaname.store.manifest import (
     PENDING,
     CorruptChunkError,
     RunStore,
+    StoreWriteError,
     data_library_digest,
     data_library_hashes,
     now,
@@ -54,10 +60,14 @@ from kaname.store.manifest import (
     write_atomic,
 )
 from kaname.store.reader import RunStatus, open_results, run_status
+from kaname.store.repair import RepairReport, repair_run
+from kaname.store.schema import CHUNK_STATUSES, ManifestError, validate_manifest
 
 __all__ = [
     "CHUNK_DIR", "DESIGN_FILE", "DONE", "FAILED", "FORMAT", "FROZEN_SCENARIO", "MANIFEST",
-    "PENDING", "CorruptChunkError", "Prepared", "RunStatus", "RunStore", "RunSummary",
+    "PENDING", "CHUNK_STATUSES", "CorruptChunkError", "ManifestError", "Prepared",
+    "RepairReport", "RunStatus", "RunStore", "RunSummary", "StoreWriteError",
+    "repair_run", "validate_manifest",
     "chunk_file", "create_run", "data_library_digest", "data_library_hashes", "diff_yaml", "encode_chunk",
     "encode_design", "encode_series", "engine_key", "execute", "layout_for", "load", "now",
     "open_results", "package_versions", "reopen_run", "run_status", "series_file",

@@ -88,12 +88,22 @@ def encode_series(layout: Mapping[str, Any], start: int, keep: int,
     return buf.getvalue()
 
 
-def encode_design(columns: Mapping[str, np.ndarray], futures_per_chunk: int) -> bytes:
-    """The joint design, one float column per uncertainty; row group k = chunk k."""
+def encode_design(columns: Mapping[str, np.ndarray], futures_per_chunk: int,
+                  run: Mapping[str, Any] | None = None) -> bytes:
+    """The joint design, one float column per uncertainty; row group k = chunk k. `run`
+    (the run's parameters) goes into the schema metadata under ``kaname.run``, so
+    ``kaname runs repair`` can rebuild a lost manifest from the design alone."""
+    import json
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from kaname.store.layout import DESIGN_META
+
     table = pa.table({path: np.asarray(v, dtype=float) for path, v in columns.items()})
+    if run is not None:
+        table = table.replace_schema_metadata({DESIGN_META: json.dumps(dict(run),
+                                                                       sort_keys=True)})
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", compression_level=1,
                    row_group_size=futures_per_chunk)

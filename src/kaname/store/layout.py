@@ -7,6 +7,9 @@ Layout of a run directory::
     design.parquet          the joint design (Latin hypercube, Sobol) — Monte Carlo needs none
     chunks/NNNNN.parquet    chunk k: its futures under every policy, one row per sample
     chunks/NNNNN.series.parquet   daily series of the chunk's kept futures (``--keep-series``)
+    chunks/NNNNN.json       the chunk's own record (``kaname-chunk/1``): run id, run
+                            parameters, futures, and the SHA-256 of each of its files, so
+                            ``kaname runs repair`` can prove it intact without the manifest
 
 The chunk *layout* (:func:`layout_for`) is everything needed to write and read chunks
 without an engine — columns, labels, dims, units — and is stored in the manifest, so
@@ -30,6 +33,8 @@ MANIFEST = "manifest.json"
 FROZEN_SCENARIO = "scenario.yaml"
 DESIGN_FILE = "design.parquet"
 CHUNK_DIR = "chunks"
+CHUNK_FORMAT = "kaname-chunk/1"  # the per-chunk record (sidecar) written beside each chunk
+DESIGN_META = b"kaname.run"  # design.parquet schema metadata key: the run's parameters
 
 
 def chunk_file(k: int) -> str:
@@ -38,6 +43,11 @@ def chunk_file(k: int) -> str:
 
 def series_file(k: int) -> str:
     return f"{k:05d}.series.parquet"
+
+
+def record_file(k: int) -> str:
+    """The chunk's record (sidecar): written before its Parquet files and its manifest entry."""
+    return f"{k:05d}.json"
 
 
 def _cells(dims: Sequence[str], coords: Mapping[str, Sequence[str]]) -> list[str]:

@@ -41,6 +41,7 @@ from kaname.store.manifest import (
     DONE,
     FAILED,
     RunStore,
+    StoreWriteError,
     data_library_hashes,
     sha256_bytes,
     versions_changed,
@@ -147,6 +148,7 @@ def reopen_run(run_dir: str | Path) -> Prepared:
     from kaname.ensemble import policy_columns
 
     store = RunStore.open(run_dir)
+    store.check_writable()  # a read-only directory: one line before any work
     m = store.manifest
     frozen = store.root / FROZEN_SCENARIO
     if not frozen.is_file() or sha256_bytes(frozen.read_bytes()) != m["scenario"]["sha256"]:
@@ -269,6 +271,7 @@ def execute(prepared: Prepared, executor: Executor,
     record()
     if progress:
         progress(finished, total)
+    stopping: BaseException | None = None
     try:
         for outcome in executor.imap_unordered(tasks_for(prepared, todo)):
             c = store.chunks[outcome.index]
@@ -281,8 +284,17 @@ def execute(prepared: Prepared, executor: Executor,
             finished += samples
             if progress:
                 progress(finished, total)
+    except BaseException as exc:  # a full disk, an interrupt: keep what is finished
+        stopping = exc
+        raise
     finally:
-        status = store.finish()
+        try:
+            status = store.finish()
+        except StoreWriteError:
+            if stopping is None:
+                raise
+            # the first failure is the one to report; the manifest on disk is still the
+            # last consistent one (a chunk it does not name is recomputed on resume)
         record()
     failed = [(c["index"], c.get("error") or "") for c in store.chunks
               if c["status"] == FAILED]

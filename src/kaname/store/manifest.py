@@ -6,17 +6,29 @@ finished chunk with a checksum or nothing that will be trusted. Every read check
 checksum first: a half-written or corrupted file is never read, only recomputed on resume.
 The manifest itself is replaced atomically. :mod:`kaname.catalog` lists every run and
 gives SQL access to one.
+
+Beside each chunk the writer puts its record, ``chunks/NNNNN.json`` (format
+``kaname-chunk/1``: run id, run parameters, futures, each file's SHA-256), before the
+chunk's files and the manifest entry that names them: without the manifest, ``kaname runs
+repair`` (:mod:`kaname.store.repair`) proves a chunk intact from its record alone.
+
+Any failure to write (a full disk, a read-only or unwritable directory, a quota) is a
+:class:`StoreWriteError`: one line naming the run directory and what was being written.
+Nothing half-written is ever marked done — the chunk being written stays pending in the
+manifest, its partial files are removed, and ``kaname explore --resume`` recomputes it.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import hashlib
 import json
 import os
 import platform
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,12 +41,15 @@ from kaname.errors import InputError
 from kaname.store.codec import decode_design, encode_design
 from kaname.store.layout import (
     CHUNK_DIR,
+    CHUNK_FORMAT,
     DESIGN_FILE,
     FORMAT,
     FROZEN_SCENARIO,
     MANIFEST,
     chunk_file,
+    record_file,
 )
+from kaname.store.schema import ManifestError, validate_manifest
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -65,8 +80,58 @@ def sha256_file(path: Path) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same directory, fsync, rename: whole or absent, never half."""
+    """Temp file in the same directory, fsync, rename: whole or absent, never half.
+
+    Every write of the store goes through this one function (tests replace it to inject
+    ENOSPC, EROFS, EACCES or EDQUOT)."""
     files.atomic_write(path, data)
+
+
+# --------------------------------------------------------------------------- write failures
+
+_WHAT = {errno.ENOSPC: "no space left on device", errno.EROFS: "read-only file system",
+         errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
+         errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large",
+         errno.EIO: "input/output error"}
+_FIX = {errno.ENOSPC: "free space", errno.EDQUOT: "free space or raise the quota",
+        errno.EROFS: "make the directory writable", errno.EACCES: "make the directory "
+        "writable", errno.EPERM: "make the directory writable"}
+
+
+def describe_oserror(exc: OSError) -> str:
+    """``no space left on device`` for ENOSPC, and so on: what happened, in words."""
+    return _WHAT.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+class StoreWriteError(InputError):
+    """A run directory could not be written (disk full, read-only, permission, quota).
+
+    An environment problem the user fixes; the run stays consistent and resumable. The
+    message names the run directory (as :attr:`file`), what was being written and how to
+    go on, in one line."""
+
+    def __init__(self, root: Path, what: str, exc: OSError, *, resumable: bool = True):
+        self.errno = exc.errno
+        self.what = what
+        self.oserror = exc
+        self.resumable = resumable
+        fix = _FIX.get(exc.errno or 0, "fix the problem")
+        then = (f"the run is resumable: {fix} and run kaname explore --resume {root}"
+                if resumable else f"the run was not started (nothing written is kept): "
+                f"{fix} and run the same kaname explore command again")
+        super().__init__(f"{describe_oserror(exc)} while writing {what}; {then}",
+                         file=str(root))
+
+
+@contextmanager
+def writing(root: Path, what: str) -> Iterator[None]:
+    """Turn any OSError raised inside into a :class:`StoreWriteError` about `what`."""
+    try:
+        yield
+    except StoreWriteError:
+        raise
+    except OSError as exc:
+        raise StoreWriteError(root, what, exc) from None
 
 
 def package_versions() -> dict[str, str]:
@@ -170,6 +235,31 @@ class RunStore:
             raise InputError(f"cannot write the run directory: {exc.strerror or exc}",
                              file=str(root), key="run_dir") from None
 
+    def check_writable(self) -> None:
+        """Refuse (one line, before any work) a run directory that cannot be written."""
+        for where in (self.root, self.root / CHUNK_DIR):
+            probe = where / ".write-probe"
+            try:
+                where.mkdir(exist_ok=True)
+                write_atomic(probe, b"")
+                probe.unlink()
+            except OSError as exc:
+                with suppress(OSError):
+                    probe.unlink(missing_ok=True)
+                raise InputError(f"run directory cannot be written ({describe_oserror(exc)}"
+                                 f"); {_FIX.get(exc.errno or 0, 'fix the problem')} and run "
+                                 f"kaname explore --resume {self.root}",
+                                 file=str(self.root)) from None
+
+    def run_record(self) -> dict[str, Any]:
+        """The run's parameters as each chunk record and the design file carry them."""
+        m = self.manifest
+        return {"run_id": m["run_id"], "futures": int(m["futures"]),
+                "futures_per_chunk": int(m["chunking"]["futures_per_chunk"]),
+                "keep_series": int(m["keep_series"]), "seed": int(m["seed"]["root"]),
+                "design": m["design"]["method"], "scenario_sha256": m["scenario"]["sha256"],
+                "data_library_sha256": data_library_digest(m["data_library"])}
+
     @classmethod
     def create(cls, root: Path, *, scenario: Scenario, layout: dict[str, Any], futures: int,
                design: str, seed: int, futures_per_chunk: int, keep_series: int,
@@ -177,15 +267,27 @@ class RunStore:
         """Write the frozen scenario, the design (joint designs only) and the manifest
         into `root`, which :meth:`prepare_dir` has made (it refuses a non-empty one)."""
         text = scenario.text.encode("utf-8")
-        write_atomic(root / FROZEN_SCENARIO, text)
+        run_id = uuid.uuid4().hex
+        what = "the frozen scenario.yaml"
         design_entry: dict[str, Any] = {"method": design, "futures": futures, "file": None}
-        if design_columns is not None:
-            data = encode_design(design_columns, futures_per_chunk)
-            write_atomic(root / DESIGN_FILE, data)
-            design_entry.update(file=DESIGN_FILE, sha256=sha256_bytes(data))
+        try:
+            write_atomic(root / FROZEN_SCENARIO, text)
+            if design_columns is not None:
+                what = "the design"
+                data = encode_design(design_columns, futures_per_chunk, run={
+                    "run_id": run_id, "futures": int(futures),
+                    "futures_per_chunk": int(futures_per_chunk),
+                    "keep_series": int(keep_series), "seed": int(seed), "design": design,
+                    "scenario_sha256": sha256_bytes(text)})
+                write_atomic(root / DESIGN_FILE, data)
+                design_entry.update(file=DESIGN_FILE, sha256=sha256_bytes(data))
+        except OSError as exc:
+            cls._undo_create(root)
+            raise StoreWriteError(root, what, exc, resumable=False) from None
         source = Path(scenario.source)
         manifest = {
-            "format": FORMAT, "run_id": uuid.uuid4().hex, "created": now(), "updated": now(),
+            "format": FORMAT, "integrity": CHUNK_FORMAT, "run_id": run_id, "created": now(),
+            "updated": now(),
             "status": "running",
             "scenario": {"name": scenario.name, "file": FROZEN_SCENARIO,
                          "source": str(source.resolve()) if source.exists() else scenario.source,
@@ -208,24 +310,54 @@ class RunStore:
                                                               keep_series))],
         }
         store = cls(root, manifest)
-        store.save(force=True)
+        try:
+            store.save(force=True)
+        except StoreWriteError as exc:
+            cls._undo_create(root)
+            raise StoreWriteError(root, "the manifest", exc.oserror,
+                                  resumable=False) from None
         return store
+
+    @staticmethod
+    def _undo_create(root: Path) -> None:
+        """Remove what :meth:`create` wrote (the directory was new or empty), so the same
+        command can simply be run again; best effort."""
+        for name in (MANIFEST, DESIGN_FILE, FROZEN_SCENARIO):
+            with suppress(OSError):
+                (root / name).unlink(missing_ok=True)
+        for d in (root / CHUNK_DIR, root):
+            with suppress(OSError):
+                d.rmdir()
 
     @classmethod
     def open(cls, root: str | Path) -> RunStore:
+        """Open a run directory, its manifest checked by
+        :func:`kaname.store.schema.validate_manifest` (one line naming the file and key)."""
         root = Path(root)
         path = root / MANIFEST
         if not root.is_dir():
             raise InputError("run directory does not exist", file=str(root))
         if not path.is_file():
+            if (root / FROZEN_SCENARIO).is_file():
+                raise InputError(f"is not a kaname run directory (no manifest.json); its "
+                                 f"{FROZEN_SCENARIO} is there: kaname runs repair {root} "
+                                 f"rebuilds the manifest from it and the intact chunks",
+                                 file=str(root))
             raise InputError("is not a kaname run directory (no manifest.json)", file=str(root))
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"manifest cannot be read: {exc}", file=str(path)) from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise InputError(f"unknown run format; expected {FORMAT}", file=str(path))
-        return cls(root, manifest)
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"manifest cannot be read: {describe_oserror(exc)}",
+                             file=str(path)) from None
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ManifestError(path, "", "not UTF-8 text (corrupted)") from None
+        except ValueError as exc:
+            what = f"truncated or corrupted JSON ({exc.msg} at line {exc.lineno} column " \
+                   f"{exc.colno})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise ManifestError(path, "", what) from None
+        return cls(root, validate_manifest(manifest, path, expected_format=FORMAT))
 
     # ---- manifest
 
@@ -236,8 +368,9 @@ class RunStore:
         if not force and t - self._last_save < SAVE_EVERY_S:
             return
         self.manifest["updated"] = now()
-        write_atomic(self.root / MANIFEST,
-                     json.dumps(self.manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        with writing(self.root, "the manifest"):
+            write_atomic(self.root / MANIFEST,
+                         json.dumps(self.manifest, ensure_ascii=False, indent=1).encode("utf-8"))
         self._last_save = t
 
     @property
@@ -269,18 +402,39 @@ class RunStore:
     # ---- chunks
 
     def record_done(self, k: int, files: Mapping[str, bytes], seconds: float) -> None:
-        """Write a chunk's files atomically, then (and only then) record their checksums."""
+        """Write a chunk's record (``chunks/NNNNN.json``), then its files, atomically, then
+        (and only then) put their checksums in the manifest. A write that fails (disk full,
+        read-only...) removes what this chunk wrote, leaves its entry pending and raises
+        :class:`StoreWriteError`."""
         entry = self.chunks[k]
-        recorded = {}
-        for name, data in files.items():
-            write_atomic(self.root / CHUNK_DIR / name, data)
-            recorded[name] = {"sha256": sha256_bytes(data), "bytes": len(data)}
+        recorded = {name: {"sha256": sha256_bytes(data), "bytes": len(data)}
+                    for name, data in files.items()}
+        record = {"format": CHUNK_FORMAT, **self.run_record(), "index": k,
+                  "start": int(entry["start"]), "stop": int(entry["stop"]),
+                  "seconds": round(seconds, 4), "files": recorded}
+        # The record goes first: it is only a claim (repair trusts a chunk only if every
+        # file hashes to what the record says), and the chunk's files, written last, are
+        # then recorded in the manifest at once.
+        written = [self.root / CHUNK_DIR / record_file(k)]
+        with writing(self.root, f"chunk {k}"):
+            try:
+                write_atomic(written[0], json.dumps(record, indent=1).encode("utf-8"))
+                for name, data in files.items():
+                    written.append(self.root / CHUNK_DIR / name)
+                    write_atomic(written[-1], data)
+            except OSError:
+                for path in written:  # best effort: a partial chunk must not eat the space
+                    with suppress(OSError):
+                        path.unlink(missing_ok=True)
+                raise
         entry.update(status=DONE, files=recorded, seconds=round(seconds, 4), error=None)
         self.save()
 
     def record_failed(self, k: int, error: str) -> None:
         entry = self.chunks[k]
         entry.update(status=FAILED, error=error, files={})
+        with suppress(OSError):
+            (self.root / CHUNK_DIR / record_file(k)).unlink(missing_ok=True)
         self.save()
 
     def chunk_ok(self, k: int) -> bool:
