@@ -428,3 +428,17 @@ def test_real_process_out_dev_null_keeps_the_device():
                   timeout=120)
     assert res.returncode == 0, res.stderr
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_runs_export_writes_through_a_device_and_refuses_a_directory(tmp_path):
+    import stat as stat_mod
+
+    run_dir = tmp_path / "run"
+    res = cli("explore", TEACH, "--run-dir", str(run_dir), "--futures", "20",
+              "--no-progress")
+    assert res.exit_code == 0, res.stderr
+    res = cli("runs", "export", str(run_dir), "--format", "csv", "-o", "/dev/null")
+    assert res.exit_code == 0, res.stderr
+    assert stat_mod.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert_one_line_exit_2(cli("runs", "export", str(run_dir), "--format", "csv", "-o",
+                               str(tmp_path)), "--out", "directory")

@@ -10,7 +10,6 @@ the chunks' own records (:mod:`kaname.store.repair`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -23,7 +22,6 @@ from kaname.clikit import (
     format_option,
     guarded,
 )
-from kaname.errors import InputError
 from kaname.text import has, t
 
 name = "runs"
@@ -132,16 +130,13 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
     """Every sample, one row per (policy, future) in a stable order: policy (scenario
     order), then future. NetCDF writes the labelled Dataset instead."""
     from kaname.catalog import connect_run, ordered_results_sql, sql_str
-    from kaname.files import atomic_path
+    from kaname.clikit import output_path
     from kaname.store import RunStore, open_results
 
-    check_output_path(out)
-    target = Path(out)
-    if target.is_dir():
-        raise InputError("is a directory; give a file name", file=out, key="--out")
+    check_output_path(out, key="--out")  # a directory or socket: refused before any work
     store = RunStore.open(run_dir)
     store.require_complete()
-    with atomic_path(target) as tmp:
+    with output_path(out) as tmp:  # a device (/dev/null) is written through, never replaced
         if fmt == "netcdf":
             ds = open_results(store).dataset
             ds.load().to_netcdf(tmp)
@@ -153,7 +148,7 @@ def export(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
             con.execute(f"COPY ({ordered_results_sql()}) TO {sql_str(str(tmp))} ({options})")
             rows = con.execute("SELECT count(*) FROM results").fetchone()[0]
             con.close()
-    typer.echo(t("runs.exported", lang, rows=rows, path=target), err=True)
+    typer.echo(t("runs.exported", lang, rows=rows, path=out), err=True)
 
 
 def _plain(value: Any) -> Any:
