@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from cli_support import cli
+from cli_support import assert_one_line_exit_2, cli
 
 TEACH = str(resources.files("kaname.examples") / "taiwan-2028-teaching.yaml")
 FULL = str(resources.files("kaname.examples") / "taiwan-2028.yaml")
