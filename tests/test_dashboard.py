@@ -256,3 +256,112 @@ def test_zero_yen_is_yen_not_a_share(bench):
     holds = next(r for r in core.headline(engine, moved, "en", base)
                  if r.outcome == "deterrence.holds")
     assert core.metric_text(holds, "en")[0].endswith("%")
+
+
+# --------------------------------------------------------------------------- hostile text
+# Issue 18 item 8: the dashboard rendered Markdown from uploaded files (an image fetched
+# from anywhere, links); some uploads replaced the page with a traceback.
+
+IMG = '<img src="http://203.0.113.9/beacon.png">'
+LINK = "[x](http://203.0.113.9/x)"
+SCRIPT = "<script>window.pwned=1</script>"
+
+
+def _markdown_html(text: str) -> str:
+    """`text` rendered by a CommonMark renderer (markdown-it, as Streamlit's remark: raw
+    HTML, links, images, emphasis), or skip when none is installed."""
+    markdown_it = pytest.importorskip("markdown_it")
+    return markdown_it.MarkdownIt("commonmark").enable("strikethrough").enable("table") \
+        .render(text)
+
+
+@pytest.mark.parametrize("payload", [
+    IMG, LINK, SCRIPT, "**bold**", "![i](http://203.0.113.9/i.png)", "<http://203.0.113.9>",
+    "# heading", "- item", "1. item", "> quote", "`code`", "~~strike~~", "$x^2$", "a|b|c",
+    "line\n\n# two\n<img src=x onerror=alert(1)>", "&lt;b&gt; &amp; &#60;", "\\*not\\*",
+    "    indented code", "<a href='http://203.0.113.9'>a</a>", "___x___", ":red[text]",
+    "see http://203.0.113.9/x and www.example.org, mail a@example.org",
+])
+def test_plain_is_inert_markdown_and_html(payload):
+    import html
+    import re
+
+    out = core.plain(payload)
+    assert "\n" not in out and "<" not in out and ">" not in out
+    assert "://" not in out and "www." not in out.lower() and not re.search(r"\w@", out)
+    rendered = _markdown_html(out)
+    # one paragraph of text: no tag but <p>, no link, image, emphasis, heading or code
+    assert re.findall(r"<(/?\w+)", rendered) == ["p", "/p"], rendered
+    shown = html.unescape(re.sub(r"</?p>", "", rendered)).replace(core.WJ, "")
+    assert shown.split() == payload.split()  # the text as written (line breaks as spaces)
+
+
+def test_plain_keeps_ordinary_text():
+    assert core.plain("PAC-3 MSE: 1,234.5 ¥ (full rate)") == \
+        "PAC\\-3 MSE\\: 1,234\\.5 ¥ \\(full rate\\)"
+    assert core.plain("台湾有事 2028") == "台湾有事 2028"
+    assert core.plain("a & b < c") == "a &amp; b &lt; c"
+    assert core.safe_file_name(f"x {IMG}/../y") == "x_img_src_http_203.0.113.9_beacon.png_.._y"
+    assert core.safe_file_name("../..") == "scenario"
+
+
+def _hostile_scenario() -> str:
+    import yaml
+
+    from kaname import yamlio
+
+    data = yamlio.loads(core.bundled_scenarios()["taiwan-2028.yaml"], name="t")
+    data["name"] = f"Hostile {IMG} {LINK} {SCRIPT} **bold**"
+    data["description"] = f"Described {IMG} {LINK} {SCRIPT} **bold**"
+    first, second = list(data["policies"].items())[:2]
+    data["policies"] = {f"p1 {IMG} **bold**": first[1], f"p2 {LINK} {SCRIPT}": second[1]}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def test_a_hostile_scenario_loads_and_its_names_stay_text():
+    scenario, _ = core.load_scenario_text(_hostile_scenario().encode(), "h **b**.yaml")
+    assert IMG in scenario.name and SCRIPT in scenario.name
+    for text in (scenario.name, *scenario.policies):
+        assert "<" not in core.plain(text) and "](" not in core.plain(text)
+
+
+NESTED = b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n"
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    (NESTED, "nested more than 40 levels deep; refused"),
+    (b"name: x\npolicies: {a: {}}\nn: " + b"7" * 4300 + b"\n", "an integer of 4300 digits"),
+    (b"name: x\nmodels: [1, 2]\npolicies: {a: {}}\n", "up.yaml: models: must be a list of"),
+    (b"name: x\nmodels: {a: 1}\npolicies: {a: {}}\n", "up.yaml: models: must be a list of"),
+    (b"name: x\nmodels: [moon]\npolicies: {a: {}}\n", "models: unknown model(s) moon"),
+    (b"name: x\nsettings: {seed: -1}\npolicies: {a: {}}\n", "up.yaml: settings.seed: "),
+    (bytes(range(256)) * 40, "is not UTF-8 text"),
+    (b"\x00\x01\x02garbage\x7f", "up.yaml"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "up.yaml"),
+    (b"# " + b"x" * 2_000_000 + b"\n", "file is larger than 1000 kB; refused"),
+    ("# " + "x" * 2_000_000, "file is larger than 1000 kB; refused"),
+    (b"name: &n x\npolicies: {a: {}}\ncopy: *n\n", "anchors"),
+    (b"- 1\n- 2\n", "up.yaml"),
+    (b"", "up.yaml"),
+    (b"name: x\npolicies: [1, 2]\n", "up.yaml: policies"),
+])
+def test_hostile_uploads_give_one_line(data, needle):
+    with pytest.raises(core.UploadError) as info:
+        core.load_scenario_text(data, "up.yaml")
+    line = info.value.line
+    assert line.startswith("kaname: error: ") and needle in line, line
+    assert "\n" not in line and "\r" not in line and "Traceback" not in line
+    assert len(line) < 600
+
+
+def test_an_unexpected_exception_is_one_internal_error_line(monkeypatch):
+    from kaname import scenario as scenario_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(scenario_module, "parse_scenario", broken)
+    with pytest.raises(core.UploadError) as info:
+        core.load_scenario_text(core.bundled_scenarios()["taiwan-2028.yaml"], "up.yaml")
+    assert info.value.line == "kaname: error: internal error (RuntimeError: boom\\nsecond line)"
+    assert core.error_line(RecursionError()) == "kaname: error: internal error (RecursionError)"

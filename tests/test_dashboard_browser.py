@@ -166,3 +166,119 @@ def test_findings_update_after_a_lever_change(server):
             assert watch.errors == [] and watch.external == []
         finally:
             browser.close()
+
+
+IMG = '<img src="http://203.0.113.9/beacon.png">'
+LINK = "[x](http://203.0.113.9/x)"
+SCRIPT = "<script>window.pwned=1</script>"
+EXTERNAL = """() => {
+  const ext = (u) => /^(https?:)?\\/\\//i.test(u || '') && !(u || '').includes('127.0.0.1');
+  const imgs = [...document.querySelectorAll('img, image')]
+    .map(e => e.getAttribute('src') || e.getAttribute('href') || e.getAttribute('xlink:href'))
+    .filter(ext);
+  const links = [...document.querySelectorAll('a')]
+    .map(e => e.getAttribute('href') || e.getAttribute('xlink:href')).filter(ext);
+  return {imgs, links, html: document.body.innerHTML.includes('203.0.113.9/beacon.png">')};
+}"""
+
+
+def hostile_scenario() -> bytes:
+    import yaml
+
+    from kaname import yamlio
+    from kaname.app.core import bundled_scenarios
+
+    data = yamlio.loads(bundled_scenarios()["taiwan-2028.yaml"], name="t")
+    data["name"] = f"Hostile {IMG} {LINK} {SCRIPT} **bold**"
+    data["description"] = f"Described {IMG} {LINK} {SCRIPT} **bold**"
+    first, second = list(data["policies"].items())[:2]
+    data["policies"] = {f"p1 {IMG} **bold**": first[1], f"p2 {LINK} {SCRIPT}": second[1]}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+
+
+def error_alerts(page) -> list[str]:
+    return [a for a in page.locator('[data-testid="stAlert"]').all_inner_texts()
+            if "kaname: error" in a]
+
+
+def test_hostile_upload_is_text_refused_upload_is_one_line(server):
+    """Issue 18 item 8: names and descriptions from an uploaded file are shown as text (no
+    image fetched, no link, no script, no bold); a refused upload is one line and keeps the
+    scenario; the error box goes away with the next good upload."""
+    api = require_browser()
+    with api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            watch = Watch(page)
+            page.goto(server)
+            page.wait_for_selector(METRIC, timeout=180_000)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            before = page.evaluate(EXTERNAL)
+
+            upload = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+            upload.set_input_files({"name": "hostile **b**.yaml", "mimeType":
+                                    "application/x-yaml", "buffer": hostile_scenario()})
+            # the names as written: in the caption under the title, the description, the
+            # success line, the findings' heading and list, the policy picker, the legends
+            page.get_by_text("Described <img src=", exact=False).first.wait_for(
+                timeout=180_000)
+            page.get_by_text("from hostile **b**.yaml", exact=False).first.wait_for(
+                timeout=60_000)
+            page.get_by_text("current settings vs p1 <img src=", exact=False).first.wait_for(
+                timeout=180_000)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            time.sleep(2.0)
+            page.screenshot(path=str(artifact("dashboard-hostile-upload.png")))
+            text = page.evaluate("() => document.body.innerText.replaceAll('\\u2060', '')")
+            for shown in (f"Hostile {IMG} {LINK} {SCRIPT} **bold** — ",
+                          f"Described {IMG} {LINK} {SCRIPT} **bold**",
+                          f"Loaded Hostile {IMG} {LINK} {SCRIPT} **bold** from hostile **b**.yaml",
+                          f"Key findings: current settings vs p1 {IMG} **bold** as written",
+                          f"p1 {IMG} **bold**"):
+                assert shown in text, shown
+            after = page.evaluate(EXTERNAL)
+            assert after["imgs"] == before["imgs"] == []
+            assert sorted(after["links"]) == sorted(before["links"])
+            assert not any("203.0.113.9" in u for u in after["links"])
+            assert not after["html"]  # the payload is never an element
+            assert page.evaluate("typeof window.pwned") == "undefined"
+            assert page.locator("strong:has-text('bold')").count() == 0
+            legends = " ".join(page.locator(".js-plotly-plot .legendtext").all_text_contents())
+            assert f"p1 {IMG} **bold** as written" in legends.replace("\u2060", "")
+            settled = metrics(page)
+
+            # a refused upload: one line, the hostile scenario kept
+            upload.set_input_files({"name": "deep.yaml", "mimeType": "application/x-yaml",
+                                    "buffer": b"a: " + b"[" * 500 + b"]" * 500 + b"\n"})
+            page.get_by_text("kaname: error: deep.yaml: line 1: nested more than 40 levels "
+                             "deep; refused").wait_for(timeout=60_000)
+            alerts = error_alerts(page)
+            assert len(alerts) == 1 and alerts[0].strip().count("\n") == 0, alerts
+            assert metrics(page) == settled
+            assert page.get_by_text("Hostile ", exact=False).count() >= 1
+            upload.set_input_files({"name": "models.yaml", "mimeType": "application/x-yaml",
+                                    "buffer": b"name: x\nmodels: [1, 2]\npolicies: {a: {}}\n"})
+            page.get_by_text("kaname: error: models.yaml: models: must be a list of model "
+                             "names").wait_for(timeout=60_000)
+            assert len(error_alerts(page)) == 1
+            assert page.get_by_text("Traceback", exact=False).count() == 0
+            page.screenshot(path=str(artifact("dashboard-refused-upload.png")))
+
+            # a good upload: the error box is gone
+            from kaname.app.core import bundled_scenarios
+
+            good = bundled_scenarios()["taiwan-2028-teaching.yaml"].encode()
+            upload.set_input_files({"name": "good.yaml", "mimeType": "application/x-yaml",
+                                    "buffer": good})
+            page.get_by_text("from good.yaml", exact=False).first.wait_for(timeout=180_000)
+            page.wait_for_selector(METRIC, timeout=180_000)
+            time.sleep(2.0)
+            assert error_alerts(page) == []
+            assert page.get_by_text("kaname: error", exact=False).count() == 0
+            page.screenshot(path=str(artifact("dashboard-good-after-refused.png")))
+
+            assert watch.errors == []
+            assert watch.external == []
+        finally:
+            browser.close()

@@ -43,8 +43,60 @@ class UploadError(Exception):
         self.line = line
 
 
-def error_line(exc: KanameError) -> str:
-    return f"kaname: error: {exc.line()}"
+def error_line(exc: BaseException) -> str:
+    """The CLI's one line for `exc`: ``kaname: error: <file>: <key>: <message>`` for bad
+    input (a :class:`KanameError`), ``kaname: error: internal error (<Type>: <text>)`` for
+    any other exception; control and line-break characters escaped, never a traceback."""
+    from kaname.clikit import error_line as cli_line
+
+    if isinstance(exc, KanameError):
+        return cli_line(exc.line())
+    text = str(exc)
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return cli_line(f"internal error ({type(exc).__name__}: {text})" if text
+                    else f"internal error ({type(exc).__name__})")
+
+
+# Streamlit renders Markdown (and its own directives: $maths$, :colour[text]) in st.markdown,
+# st.write, st.caption, titles, headers, alerts, spinners and widget labels; a scenario's name,
+# description or policy name there could add an image fetched from anywhere or a link.
+MARKDOWN_SPECIALS = frozenset("\\`*_[]()#+-.!|{}~$:=^\"'")
+HTML_SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+WJ = "\u2060"  # word joiner: invisible, breaks GFM's autolinks
+
+
+def plain(text: object) -> str:
+    """`text` as inert text for any Streamlit call that renders Markdown: every Markdown
+    special backslash-escaped, ``& < >`` as HTML entities (Markdown shows them as the
+    characters, never as a tag), line breaks and other control characters as spaces (no
+    new block can start, leading blanks dropped), and a bare web or mail address kept from
+    becoming a link by an invisible word joiner (:data:`WJ`). The reader sees `text`."""
+    import re
+
+    # GFM turns a bare address (http://…, www.…, a@b.c) into a link even when escaped; an
+    # invisible word joiner (U+2060) after "://"'s colon, after "www" and before "@" stops it
+    raw = re.sub(r"(?i)(:)(?=//)|(www)(?=\.)", lambda m: (m.group(1) or m.group(2)) + WJ,
+                 str(text)).replace("@", WJ + "@")
+    out = []
+    for ch in raw:
+        if ch in HTML_SPECIALS:
+            out.append(HTML_SPECIALS[ch])
+        elif ch in MARKDOWN_SPECIALS:
+            out.append("\\" + ch)
+        elif ch in "\r\n\t\v\f\x85\u2028\u2029" or (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0):
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out).lstrip()
+
+
+def safe_file_name(name: str, fallback: str = "scenario") -> str:
+    """A download's file name from user text: letters, digits, ``. _ -`` only."""
+    import re
+
+    cleaned = re.sub(r"[^\w.-]+", "_", str(name), flags=re.ASCII).strip("._")[:80]
+    return cleaned or fallback
 
 
 def bundled_scenarios() -> dict[str, str]:
@@ -57,8 +109,13 @@ def bundled_scenarios() -> dict[str, str]:
 
 
 def load_scenario_text(text: str | bytes, name: str) -> tuple[Any, Any]:
-    """(Scenario, Engine) from scenario text, or UploadError with the CLI's message."""
-    from kaname.scenario import SettingsModel, engine_for, parse_scenario
+    """(Scenario, Engine) from scenario text, or UploadError with the CLI's one line.
+
+    Validates as :func:`kaname.scenario.load_scenario` does (size cap, UTF-8, safe YAML with
+    its depth and integer limits, settings, the model list, the schema). Any other exception
+    on the way (a bug, a model refusing) is the CLI's ``internal error (...)`` line: an
+    upload never shows a traceback."""
+    from kaname.scenario import engine_for_data, parse_scenario
 
     try:
         if isinstance(text, bytes):
@@ -69,16 +126,13 @@ def load_scenario_text(text: str | bytes, name: str) -> tuple[Any, Any]:
                 text = text.decode("utf-8")
             except UnicodeDecodeError:
                 raise KanameError("is not UTF-8 text", file=name) from None
+        elif len(text.encode("utf-8", "surrogatepass")) > yamlio.MAX_BYTES:
+            raise KanameError(f"file is larger than {yamlio.MAX_BYTES // 1000} kB; refused",
+                              file=name)
         data = yamlio.loads(text, name=name)
-        settings_raw = data.get("settings", {}) if isinstance(data, dict) else {}
-        try:
-            settings = SettingsModel.model_validate(settings_raw or {})
-        except Exception:  # the full parse below reports the key precisely
-            settings = SettingsModel()
-        models = data.get("models") if isinstance(data, dict) else None
-        engine = engine_for(settings, models if isinstance(models, list) else None)
+        engine = engine_for_data(data, name)
         return parse_scenario(data, engine, file=name, text=text), engine
-    except KanameError as exc:
+    except Exception as exc:  # noqa: BLE001 - bad input or not: one line, no traceback
         raise UploadError(error_line(exc)) from None
 
 

@@ -3,6 +3,14 @@
 Pick a scenario or upload one, pick a policy, move its levers and see the headline outcomes
 and distributions over 10⁴ futures update; switch language; export the settings as a
 scenario file. All logic lives in :mod:`kaname.app.core`; this file only lays it out.
+
+Every text that can come from a user's file (scenario and file names, descriptions, policy
+names, labels, error lines) goes through :func:`kaname.app.core.plain` wherever Streamlit
+renders Markdown (alerts, captions, headers, widget and metric labels, expanders), and every
+chart through :func:`kaname.report.figures.plain_text`: a name is shown as written, never as
+an image, a link or markup. Select-box options and file names in the uploader are plain text
+already. A refused upload, or one that fails in any other way, is one line and the previous
+scenario stays.
 """
 
 from __future__ import annotations
@@ -43,15 +51,18 @@ def _initial_state(args: argparse.Namespace) -> None:
         return
     ss.sources = core.bundled_scenarios()
     ss.current = next(iter(ss.sources))
+    ss.upload_error = None
     if args.scenario:
         from pathlib import Path
 
         path = Path(args.scenario)
-        ss.sources[path.name] = path.read_text(encoding="utf-8")
-        ss.current = path.name
+        try:
+            ss.sources[path.name] = path.read_bytes().decode("utf-8")
+            ss.current = path.name
+        except (OSError, UnicodeDecodeError) as exc:
+            ss.upload_error = core.error_line(exc)
     ss.scenario_pick = ss.current
     ss.lang = args.lang if args.lang in LANGS else "en"
-    ss.upload_error = None
     ss.upload_ok = None
     ss.seen_upload = None
     ss.applied = None
@@ -62,16 +73,24 @@ def _handle_upload(uploaded: Any, futures: int) -> None:
     if uploaded is None or uploaded.file_id == ss.seen_upload:
         return
     ss.seen_upload = uploaded.file_id
-    data = uploaded.getvalue()
+    name = str(uploaded.name)
     try:
-        scenario, _ = core.load_scenario_text(data, uploaded.name)
+        data = uploaded.getvalue()
+        scenario, _ = core.load_scenario_text(data, name)
+        text = data.decode("utf-8")
+        # build (and cache) what main() will show, so a scenario that validates but fails
+        # in a model is refused here, with the previous scenario kept
+        with st.spinner(t("app.loading", st.session_state.lang)):
+            workbench_for(text, name, futures, workbench_policies(text, name)[0])
     except core.UploadError as exc:
         ss.upload_error, ss.upload_ok = exc.line, None
         return
-    text = data.decode("utf-8")
-    ss.sources[uploaded.name] = text
-    ss.current = ss.scenario_pick = uploaded.name
-    ss.upload_error, ss.upload_ok = None, (scenario.name, uploaded.name)
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback in the page
+        ss.upload_error, ss.upload_ok = core.error_line(exc), None
+        return
+    ss.sources[name] = text
+    ss.current = ss.scenario_pick = name
+    ss.upload_error, ss.upload_ok = None, (scenario.name, name)
 
 
 def _display(lever: core.Lever, value: float) -> Any:
@@ -104,8 +123,8 @@ def _lever_widget(lever: core.Lever, lang: str) -> Any:
     unit = unit_label(spec.unit, lang)
     if lever.scale != 1.0:
         unit = t("app.billion", lang, unit=unit)
-    label = f"{lever.label(lang)}" + (f" [{unit}]" if unit else "")
-    helptext = lever.path
+    label = core.plain(lever.label(lang) + (f" [{unit}]" if unit else ""))
+    helptext = core.plain(lever.path)
     if spec.kind == "category":
         return st.selectbox(label, list(spec.categories), key=key, help=helptext)
     if spec.kind == "bool":
@@ -132,7 +151,7 @@ def _charts(wb: core.Workbench, out: dict, base: dict, lang: str, policy: str) -
         labels = engine.coord_labels.get("munition", {}).get(lang, {})
         horizon = float(wb.scenario.settings.horizon_days)
         for j, m in enumerate(engine.coords["munition"]):
-            title = t("report.depletion_title", lang, munition=labels.get(m, m))
+            title = t("report.depletion_title", lang, munition=str(labels.get(m, m)))
             specs.append(fg.histograms(
                 {written: base["sustainment.days_to_depletion"][:, j],
                  you: out["sustainment.days_to_depletion"][:, j]},
@@ -147,6 +166,7 @@ def _charts(wb: core.Workbench, out: dict, base: dict, lang: str, policy: str) -
                                        t("report.share_futures", lang)))
     cols = st.columns(2)
     for i, spec in enumerate(specs):
+        spec = fg.plain_text(spec)  # names, titles and labels as text, never plotly markup
         spec["layout"]["height"] = 330
         with cols[i % 2]:
             st.plotly_chart(go.Figure(spec), use_container_width=True,
@@ -165,18 +185,29 @@ def main() -> None:
     pick_box = side.container()
     uploaded = side.file_uploader(t("app.upload", lang), type=["yaml", "yml"], key="upload")
     _handle_upload(uploaded, args.futures)
+    notice = side.empty()  # one element: the error box or the success line, never both
     if ss.upload_error:
-        side.error(ss.upload_error)
-        side.caption(t("app.upload_kept", lang))
+        with notice.container():
+            st.error(core.plain(ss.upload_error))
+            st.caption(t("app.upload_kept", lang))
     elif ss.upload_ok:
-        side.success(t("app.upload_ok", lang, name=ss.upload_ok[0], file=ss.upload_ok[1]))
+        notice.success(t("app.upload_ok", lang, name=core.plain(ss.upload_ok[0]),
+                         file=core.plain(ss.upload_ok[1])))
+    try:
+        _main(args, side, pick_box, lang)
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback in the page
+        st.error(core.plain(core.error_line(exc)))
+
+
+def _main(args: argparse.Namespace, side: Any, pick_box: Any, lang: str) -> None:
+    ss = st.session_state
     pick_box.selectbox(t("common.scenario", lang), list(ss.sources), key="scenario_pick")
     ss.current = ss.scenario_pick
     text = ss.sources[ss.current]
     try:
         policy_options = workbench_policies(text, ss.current)
     except core.UploadError as exc:  # a --scenario file that does not validate
-        st.error(exc.line)
+        st.error(core.plain(exc.line))
         return
     if ss.get("policy_pick") not in policy_options:
         ss.policy_pick = policy_options[0]
@@ -195,7 +226,7 @@ def main() -> None:
     side.subheader(t("app.levers", lang))
     levers: dict[str, float] = {}
     for group, items in groups.items():
-        title = core.group_title(engine, group, lang)
+        title = core.plain(core.group_title(engine, group, lang))
         with side.expander(title, expanded=group in ("sustainment", "c2")):
             for lever in items:
                 levers[lever.path] = _engine_value(lever, _lever_widget(lever, lang))
@@ -204,7 +235,11 @@ def main() -> None:
     seconds = wb.last_seconds
     base = wb.evaluate(as_written)
     st.title(t("app.title", lang))
-    st.caption(f"{scenario.name} — " + t("app.futures_line", lang, n=wb.futures, seconds=seconds))
+    st.caption(core.plain(f"{scenario.name} — " +
+                          t("app.futures_line", lang, n=wb.futures, seconds=seconds)))
+    description = _description(scenario, lang)
+    if description:
+        st.caption(core.plain(description))
     findings_box = st.container()  # filled last: the headline shows first
     st.subheader(t("app.headline_now", lang))
     rows = core.headline(engine, out, lang, base)
@@ -212,12 +247,12 @@ def main() -> None:
     for i, row in enumerate(rows):
         value, delta, color = core.metric_text(row, lang)
         with cols[i % 4]:
-            st.metric(row.label, value, delta, delta_color=color)  # type: ignore[arg-type]
+            st.metric(core.plain(row.label), value, delta, delta_color=color)  # type: ignore[arg-type]
     st.subheader(t("app.charts", lang))
     _charts(wb, out, base, lang, policy)
     st.subheader(t("app.export", lang))
     yaml_text = core.export_yaml(scenario, engine, policy, levers)
-    st.download_button(t("app.export", lang), yaml_text, file_name=f"{scenario.name}-custom.yaml",
+    st.download_button(t("app.export", lang), yaml_text, file_name=f"{core.safe_file_name(scenario.name)}-custom.yaml",
                        mime="application/x-yaml", key="export")
     with st.expander("YAML"):
         st.code(yaml_text, language="yaml")
@@ -236,7 +271,7 @@ def _findings(wb: core.Workbench, out: dict, base: dict, levers: dict, as_writte
     kept = ss.setdefault("findings_kept", {})
     key = (ss.current, policy, lang, wb.futures, tuple(sorted(levers.items())),
            tuple(sorted(as_written.items())))
-    st.subheader(t("app.findings", lang, policy=policy))
+    st.subheader(t("app.findings", lang, policy=core.plain(policy)))
     if key not in kept:
         with st.spinner(t("app.findings_computing", lang)):
             kept[key] = core.findings(wb.scenario, wb.engine, wb.columns, out, base, lang,
@@ -244,20 +279,21 @@ def _findings(wb: core.Workbench, out: dict, base: dict, levers: dict, as_writte
         while len(kept) > FINDINGS_KEPT:
             kept.pop(next(iter(kept)))
     panel = kept[key]
-    st.markdown("\n".join(f"- {_escape_md(s)}" for s in panel.sentences))
+    st.markdown("\n".join(f"- {core.plain(s)}" for s in panel.sentences))
     notes = [n for n in (panel.note, t("app.findings_seconds", lang, seconds=panel.seconds))
              if n]
-    st.caption(" ".join(notes))
+    st.caption(core.plain(" ".join(notes)))
     if panel.noise:
         with st.expander(t("app.findings_noise", lang)):
-            st.caption(_escape_md(panel.noise))
+            st.caption(core.plain(panel.noise))
 
 
-def _escape_md(text: str) -> str:
-    """Plain text for st.markdown (labels may hold *, _, $ or brackets)."""
-    for ch in "\\`*_[]<>$~|#":
-        text = text.replace(ch, "\\" + ch)
-    return text
+def _description(scenario: Any, lang: str) -> str:
+    """The scenario's description in `lang` (a text, or one per language)."""
+    text = scenario.description
+    if isinstance(text, dict):
+        text = text.get(lang) or text.get("en") or next(iter(text.values()), "")
+    return str(text or "").strip()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
