@@ -3,7 +3,10 @@ recorded, not fatal; an unreachable scheduler is a clear error within 10 s."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,13 +28,14 @@ from kaname.errors import InputError
 from kaname.store import open_results
 
 
-@pytest.fixture
-def dask_cluster(toy: Toy):  # noqa: F811
+@contextlib.contextmanager
+def local_dask(toy: Toy, env: dict[str, str] | None = None):  # noqa: F811
     """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, whose
-    environment loads the toy model plugin; torn down afterwards."""
+    environment loads the toy model plugin; yields (address, [scheduler, worker, worker])
+    and tears them down afterwards."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = toy.env()
+    env = env or toy.env()
     logs = toy.root / "dask.log"
     procs: list[subprocess.Popen[bytes]] = []
     with open(logs, "wb") as log:
@@ -48,11 +52,18 @@ def dask_cluster(toy: Toy):  # noqa: F811
 
             with Client(address, timeout=60, set_as_default=False) as client:
                 client.wait_for_workers(2, timeout=90)
-            yield address
+            yield address, procs
         finally:
             for p in reversed(procs):  # workers first, then the scheduler
                 p.kill()
                 p.wait(timeout=15)
+
+
+@pytest.fixture
+def dask_cluster(toy: Toy):  # noqa: F811
+    """The address of a :func:`local_dask` cluster."""
+    with local_dask(toy) as (address, _):
+        yield address
 
 
 @pytest.mark.slow  # starts a real Dask cluster
@@ -101,7 +112,8 @@ def test_a_failing_chunk_is_recorded_the_run_continues_and_the_cli_exits_non_zer
                "--executor", "process", "--workers", "2", "--no-progress"],
               toy.env(TOY_FAIL_CHUNK="2"))
     assert res.returncode == 1, res.stderr
-    assert "chunk 2 failed: RuntimeError: toy model failed on purpose" in res.stderr
+    assert "chunk 2 failed: model toy: evaluate raised RuntimeError: toy model failed on " \
+        "purpose (at kaname_toy_model.py:" in res.stderr
     assert "Traceback" not in res.stderr
     chunks = manifest(run_dir)["chunks"]
     assert [c["status"] for c in chunks] == ["done", "done", "failed", "done", "done", "done"]
@@ -168,3 +180,123 @@ def test_integrated_example_explore_equals_run(tmp_path) -> None:
     explore_api(example, tmp_path / "run", futures=40, chunk_size=15, keep_series=3)
     want = run(scenario, engine, futures=40, keep_series=3).dataset
     xr.testing.assert_identical(open_results(tmp_path / "run").dataset.load(), want)
+
+
+@pytest.mark.slow  # a real Dask cluster whose scheduler is killed mid-run
+def test_a_lost_scheduler_fails_in_one_line_within_bounded_time_and_the_run_resumes(
+        toy, tmp_path) -> None:  # noqa: F811
+    """kill -9 of the scheduler mid-run: ``explore`` ends within seconds (not the 200 s+
+    hang it used to), in one line naming the scheduler, and the finished chunks stay done,
+    so ``--resume`` on a serial executor completes the run with the very same numbers."""
+    from kaname.executors import DASK_STALL_S
+
+    scenario = toy.write_scenario(futures=40, design="lhs")
+    run_dir = tmp_path / "run"
+    env = toy.env(TOY_SLEEP="0.4")  # 20 chunks of ~0.4 s on two workers: ~4 s of work
+    with local_dask(toy, env) as (address, procs):
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "kaname.cli", "explore", str(scenario), "--run-dir",
+             str(run_dir), "--chunk-size", "2", "--executor", "dask", "--scheduler", address,
+             "--no-progress"], env=env, text=True, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(list((run_dir / "chunks").glob("*.json"))) < 2:
+            assert driver.poll() is None and time.monotonic() < deadline, driver.stderr.read()
+            time.sleep(0.05)
+        procs[0].kill()  # the scheduler
+        killed = time.monotonic()
+        _, stderr = driver.communicate(timeout=DASK_STALL_S + 60)
+        elapsed = time.monotonic() - killed
+    assert driver.returncode == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert lines[0].startswith("kaname: error: ") and address in lines[0], lines[0]
+    assert "finished chunks are saved; resume with kaname explore --resume" in lines[0]
+    assert elapsed < DASK_STALL_S, elapsed
+    chunks = manifest(run_dir)["chunks"]
+    done = [c["index"] for c in chunks if c["status"] == "done"]
+    assert 2 <= len(done) < len(chunks) and manifest(run_dir)["status"] != "complete"
+
+    res = cli(["explore", "--resume", str(run_dir), "--no-progress"], toy.env())
+    assert res.returncode == 0, res.stderr
+    xr.testing.assert_identical(open_results(run_dir).dataset.load(),
+                                reference(scenario).dataset)
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (an exited child nobody reaped yet)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow  # a CLI driver with a process pool, killed with SIGKILL
+def test_process_pool_workers_exit_within_5_s_of_a_killed_driver(toy, tmp_path) -> None:  # noqa: F811
+    """``kill -9`` of ``kaname explore --executor process``: no worker keeps computing (each
+    has PR_SET_PDEATHSIG and a watchdog thread on its parent pid)."""
+    import signal
+
+    psutil = pytest.importorskip("psutil")
+    scenario = toy.write_scenario(futures=60, design="lhs")
+    run_dir = tmp_path / "run"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "kaname.cli", "explore", str(scenario), "--run-dir",
+         str(run_dir), "--chunk-size", "1", "--executor", "process", "--workers", "2",
+         "--no-progress"], env=toy.env(TOY_SLEEP="0.5"),  # 60 chunks × 0.5 s / 2: ~15 s
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list((run_dir / "chunks").glob("*.json"))) < 2:  # workers are computing
+            assert driver.poll() is None and time.monotonic() < deadline, driver.stderr.read()
+            time.sleep(0.05)
+        workers = [c.pid for c in psutil.Process(driver.pid).children(recursive=True)]
+        assert len(workers) >= 2, workers
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(timeout=10)
+        gone_by = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)], "workers outlived the driver"
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+        for pid in workers if "workers" in locals() else []:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow  # a real Dask cluster whose workers are all killed mid-run
+def test_a_cluster_without_workers_fails_after_the_stall_limit(toy, tmp_path,  # noqa: F811
+                                                               monkeypatch) -> None:
+    """Every worker killed (the scheduler alive): no chunk finishes, so after the stall
+    limit the scheduler is probed, has no workers, and the run fails in one line with its
+    finished chunks kept (here with a 2 s limit instead of the default 30 s)."""
+    import threading
+
+    from kaname import executors
+    from kaname.executors import ClusterLost
+
+    monkeypatch.setattr(executors, "DASK_STALL_S", 2.0)
+    scenario = toy.write_scenario(futures=40, design="lhs")
+    run_dir = tmp_path / "run"
+    with local_dask(toy, toy.env(TOY_SLEEP="0.4")) as (address, procs):
+        def kill_workers() -> None:
+            deadline = time.monotonic() + 60
+            while len(list((run_dir / "chunks").glob("*.json"))) < 2 \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            for p in procs[1:]:
+                p.kill()
+
+        killer = threading.Thread(target=kill_workers, daemon=True)
+        killer.start()
+        started = time.monotonic()
+        with pytest.raises(ClusterLost, match=f"at {address} has no workers left"):
+            explore_api(scenario, run_dir, executor="dask", scheduler=address, chunk_size=2)
+        assert time.monotonic() - started < 40
+        killer.join(timeout=5)
+    chunks = manifest(run_dir)["chunks"]
+    assert 2 <= sum(c["status"] == "done" for c in chunks) < len(chunks)

@@ -21,8 +21,15 @@ from typing import Any
 import numpy as np
 
 from kaname.data import Library
-from kaname.errors import InputError, ModelError
-from kaname.models.base import PROTOCOL, Model, Settings, build_models, check_defaults
+from kaname.errors import InputError, KanameError, ModelError
+from kaname.models.base import (
+    PROTOCOL,
+    Model,
+    Settings,
+    build_models,
+    check_defaults,
+    exception_line,
+)
 from kaname.spec import Spec
 
 
@@ -181,7 +188,7 @@ class Engine:
         for m in self.models:
             own = {p: values[p] for p in m.inputs if p in values}
             if own:
-                m.validate(own, file=file)
+                _call(m, "validate", own, file=file)
 
     def evaluate(self, columns: Mapping[str, np.ndarray], n: int, *,
                  rng: np.random.Generator | None = None, series: bool = False,
@@ -214,29 +221,81 @@ class Engine:
             key = ModelCache.key(x, series) if cache is not None and not m.stochastic else None
             out = cache.get(m.name, key) if cache is not None and key is not None else None
             if out is None:
-                m.validate(x)
-                out = m.evaluate(x, rng=rng, series=series)
-                out = self._checked(m, out, n, series)
+                _call(m, "validate", x)
+                out = self._checked(m, _call(m, "evaluate", x, rng=rng, series=series), n,
+                                    series)
                 if cache is not None and key is not None:
                     cache.put(m.name, key, out)
             values.update(out)
         return values
 
-    def _checked(self, m: Model, out: Mapping[str, np.ndarray], n: int, series: bool
-                 ) -> dict[str, np.ndarray]:
+    def _checked(self, m: Model, out: Any, n: int, series: bool) -> dict[str, np.ndarray]:
+        """The outputs a model returned, checked against its declarations: a dict with
+        exactly its declared outputs (series ones only when asked for), each a numeric
+        array of the declared shape, finite unless its spec says ``missing_ok``. Anything
+        else is a one-line :class:`ModelError` naming the model and the output."""
+        if not isinstance(out, Mapping):
+            raise ModelError(f"model {m.name}: evaluate returned {type(out).__name__}; it "
+                             f"must return a dict of output path -> array")
+        declared = m.outputs
+        extra = [p for p in out if p not in declared]
+        if extra:
+            raise ModelError(f"model {m.name}: evaluate returned {extra[0]}, which is not a "
+                             f"declared output (declared: {', '.join(declared)})")
         kept = {}
-        for path, spec in m.outputs.items():
+        for path, spec in declared.items():
             if spec.series and not series:
                 continue
             if path not in out:
-                raise ModelError(f"model {m.name} did not return output {path}")
+                raise ModelError(f"model {m.name}: evaluate did not return output {path}")
             arr = out[path]
+            if not isinstance(arr, np.ndarray):
+                try:
+                    arr = np.asarray(arr)
+                except (TypeError, ValueError) as exc:
+                    raise ModelError(f"model {m.name}: output {path} is not an array "
+                                     f"({type(exc).__name__}: {exc})") from None
+            if arr.dtype.kind not in "biuf":
+                raise ModelError(f"model {m.name}: output {path} has dtype {arr.dtype}; "
+                                 f"outputs must be numbers (float, integer or bool)")
             want = (n, *(len(self.coords[d]) for d in spec.dims))
             if arr.shape != want:
-                raise ModelError(f"model {m.name} output {path} has shape {arr.shape}, "
+                raise ModelError(f"model {m.name}: output {path} has shape {arr.shape}, "
                                  f"expected {want}")
+            if arr.dtype.kind == "f" and not spec.missing_ok:
+                _check_finite(m.name, path, arr, n)
             kept[path] = arr
         return kept
+
+
+def _call(m: Model, hook: str, x: Mapping[str, Any], **kw: Any) -> Any:
+    """``m.evaluate(x, ...)`` or ``m.validate(x, ...)``: kaname's own errors pass through
+    (an :class:`InputError` from a validate hook, say); any other exception becomes one line
+    naming the model, the exception and the line it came from."""
+    try:
+        return getattr(m, hook)(x, **kw)
+    except KanameError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a model's bug, reported in one line
+        raise ModelError(f"model {m.name}: {hook} raised {exception_line(exc)}") from exc
+
+
+def _check_finite(model: str, path: str, arr: np.ndarray, n: int) -> None:
+    """Refuse NaN or ±inf in a float output. One sum over the array is the fast path (NaN
+    or inf anywhere makes it non-finite); only then are the bad samples counted (a sum of
+    huge finite values that overflows passes after the count)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if np.isfinite(total):
+        return
+    rows = arr.reshape(n, -1)
+    nan = int(np.isnan(rows).any(axis=1).sum())
+    inf = int(np.isinf(rows).any(axis=1).sum())
+    if not (nan or inf):
+        return
+    what = " and ".join(f"{k} {label}" for k, label in ((nan, "NaN"), (inf, "inf")) if k)
+    raise ModelError(f"model {model}: output {path} has {what} of {n} samples (declare "
+                     f"missing_ok=True in its Spec if it may be missing)")
 
 
 def encode_value(value: Any, spec: Spec) -> float:

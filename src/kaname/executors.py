@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kaname.errors import InputError
+from kaname.errors import InputError, KanameError
 from kaname.models.base import load_plugins
 from kaname.store.codec import encode_chunk, encode_series
 from kaname.store.layout import chunk_file, series_file
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("serial", "process", "dask")
 CONNECT_TIMEOUT_S = 5
+# A Dask run whose scheduler connection drops fails at once; one in which no chunk has
+# finished for DASK_STALL_S seconds, or DASK_STALL_CHUNKS times the slowest chunk so far if
+# that is longer, probes the scheduler and fails unless it answers (within DASK_PROBE_S, two
+# tries) with at least one worker (a live cluster with slow chunks carries on). Finished chunks stay
+# done either way, so `kaname explore --resume DIR` finishes the run.
+DASK_STALL_S = 30.0
+DASK_STALL_CHUNKS = 10
+DASK_PROBE_S = 10.0
+DASK_POLL_S = 0.05
 
 
 # --------------------------------------------------------------------------- worker side
@@ -107,6 +116,8 @@ def evaluate_chunk(task: ChunkTask) -> ChunkOutcome:
         if series is not None:
             files[series_file(task.index)] = series
         return ChunkOutcome(task.index, files, None, time.perf_counter() - started)
+    except KanameError as exc:  # the engine's one line, naming the model (and output)
+        return ChunkOutcome(task.index, {}, exc.line(), time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - any model failure is recorded, not fatal
         where = traceback.extract_tb(exc.__traceback__)[-1]
         error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
@@ -120,14 +131,64 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+PARENT_POLL_S = 1.0  # how often a worker's watchdog checks that its driver is alive
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent(parent_pid: int) -> None:
+    """Make this worker process exit when its driver `parent_pid` dies, however it dies
+    (SIGKILL included), so no orphan keeps computing.
+
+    On Linux the kernel sends SIGTERM on the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    everywhere a daemon thread also polls ``os.getppid()`` every :data:`PARENT_POLL_S`
+    seconds and ends the process with ``os._exit`` once the parent has gone (the worker has
+    been re-parented). Call it first thing in the worker (a pool's initializer)."""
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread does it
+            pass
+    if os.getppid() != parent_pid:  # the driver died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kaname-parent-watchdog", daemon=True).start()
+
+
+def worker_init(parent_pid: int) -> None:
+    """Initializer of kaname's process-pool workers (``explore --executor process`` and the
+    c2 simulation's replications): leave Ctrl-C to the driver; end with the driver."""
+    _ignore_sigint()
+    end_with_parent(parent_pid)
+
+
 # --------------------------------------------------------------------------- executors
+
+class ClusterLost(KanameError):
+    """The Dask cluster stopped answering mid-run: finished chunks are saved, the rest is
+    left pending for ``kaname explore --resume``."""
+
 
 class Executor:
     """Runs chunk tasks and yields outcomes as they finish, with bounded tasks in flight
-    (so memory stays bounded by the chunk size, not the run size)."""
+    (so memory stays bounded by the chunk size, not the run size). `run_dir`, when the
+    driver sets it, is named in a lost cluster's message (``--resume DIR``)."""
 
     name = "base"
     workers = 1
+    run_dir: Path | None = None
 
     def imap_unordered(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
         raise NotImplementedError
@@ -173,7 +234,8 @@ class ProcessExecutor(Executor):
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context(method),
-                                         initializer=_ignore_sigint)
+                                         initializer=worker_init,
+                                         initargs=(os.getpid(),))
         self._pool.submit(_noop).result()  # start every worker now (fork: all at once)
 
     def imap_unordered(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
@@ -241,15 +303,22 @@ class DaskExecutor(Executor):
                                          processes=True, dashboard_address=None,
                                          silence_logs=logging.ERROR)
             self._client = Client(self._cluster, set_as_default=False)
+        self._address = scheduler or self._client.scheduler.address
         self.workers = max(1, sum(self._client.nthreads().values()))
 
     def imap_unordered(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
+        """Chunks as they finish. Fails with one line (:class:`ClusterLost`), keeping every
+        finished chunk, when the scheduler is lost (the client drops its connection: at
+        once) or when no chunk has finished for :meth:`stall_limit` seconds and the
+        scheduler does not answer within :data:`DASK_PROBE_S` or has no workers left."""
         from distributed import as_completed
 
         limit = 2 * self.workers
         tasks = iter(tasks)
         pending: dict[Any, int] = {}
         queue = as_completed(loop=self._client.loop)
+        slowest = 0.0
+        progress = time.monotonic()
 
         def submit() -> bool:
             task = next(tasks, None)
@@ -264,17 +333,66 @@ class DaskExecutor(Executor):
         for _ in range(limit):
             if not submit():
                 break
-        for fut in queue:
-            index = pending.pop(fut.key)
+        while not queue.is_empty() or queue.has_ready():
+            self._check_connected()
+            ready = queue.next_batch(block=False)
+            if not ready:
+                if time.monotonic() - progress > self.stall_limit(slowest):
+                    self._probe()  # raises unless the cluster is alive and has workers
+                    progress = time.monotonic()
+                time.sleep(DASK_POLL_S)
+                continue
+            for fut in ready:
+                index = pending.pop(fut.key)
+                if fut.status == "cancelled":
+                    self._check_connected()
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
+                    outcome = ChunkOutcome(index, {}, f"{type(exc).__name__}: {exc}")
+                fut.release()
+                progress = time.monotonic()
+                slowest = max(slowest, outcome.seconds)
+                yield outcome
+                submit()
+
+    @staticmethod
+    def stall_limit(slowest_chunk_s: float) -> float:
+        """Seconds without a finished chunk before the cluster is probed:
+        :data:`DASK_STALL_S`, or :data:`DASK_STALL_CHUNKS` times the slowest chunk so far
+        when that is longer (a slow chunk on a live cluster never fails the run)."""
+        return max(DASK_STALL_S, DASK_STALL_CHUNKS * slowest_chunk_s)
+
+    def _lost(self, what: str) -> ClusterLost:
+        where = str(self.run_dir) if self.run_dir is not None else "DIR"
+        return ClusterLost(f"the Dask scheduler at {self._address} {what}; finished chunks "
+                           f"are saved; resume with kaname explore --resume {where}")
+
+    def _check_connected(self) -> None:
+        if self._client.status != "running":
+            raise self._lost("stopped responding (connection lost)")
+
+    def _probe(self) -> None:
+        for attempt in (1, 2):  # the first call after workers are lost may hang: once more
             try:
-                outcome = fut.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
-                outcome = ChunkOutcome(index, {}, f"{type(exc).__name__}: {exc}")
-            fut.release()
-            yield outcome
-            submit()
+                nthreads = self._client.nthreads(callback_timeout=DASK_PROBE_S)
+                break
+            except Exception:  # noqa: BLE001 - TimeoutError, CommClosedError, OSError, ...
+                if attempt == 2:
+                    raise self._lost(f"stopped responding (no chunk finished for "
+                                     f"{DASK_STALL_S:g}+ s, no answer within "
+                                     f"{DASK_PROBE_S:g} s twice)") from None
+        if not nthreads:
+            raise self._lost("has no workers left (no chunk finished for "
+                             f"{DASK_STALL_S:g}+ s)")
 
     def close(self) -> None:
+        if self._client.status != "running":  # a lost scheduler: closing cancels the
+            import logging  # client's reconnection, which it would log
+
+            for name in [n for n in logging.root.manager.loggerDict
+                         if n == "distributed" or n.startswith("distributed.")]:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         try:
             self._client.close(timeout=10)
         finally:

@@ -23,7 +23,10 @@ class Spec:
     neither the caller nor the data library gives one (so a model can be evaluated from a
     plain dict, without the data library); the data library's base value wins over it.
     `validated` is the range of an input over which the model's method has been checked (a
-    scenario that samples beyond it is warned, once, naming the input).
+    scenario that samples beyond it is warned, once, naming the input). `missing_ok` says an
+    output may legitimately hold NaN or ±inf for some samples (e.g. "never happens"); without
+    it the engine refuses a non-finite value in a float output, naming the model, the output
+    and how many samples.
     """
 
     label_en: str
@@ -42,6 +45,7 @@ class Spec:
     default: float | str | bool | None = None
     validated: tuple[float, float] | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    missing_ok: bool = False
 
     def label(self, lang: str = "en") -> str:
         return self.label_ja if lang == "ja" else self.label_en

@@ -25,7 +25,7 @@ BOOL_TAG = "tag:yaml.org,2002:bool"
 INT_TAG = "tag:yaml.org,2002:int"
 
 
-def _yaml12_booleans(loader: type) -> None:
+def _yaml12_booleans(loader: Any) -> None:
     """Resolve only true/false (any case) as booleans on `loader`, as YAML 1.2 does."""
     resolvers = {first: [(tag, rx) for tag, rx in entries if tag != BOOL_TAG]
                  for first, entries in loader.yaml_implicit_resolvers.items()}

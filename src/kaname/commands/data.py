@@ -91,6 +91,9 @@ def list_(
     lang: LangOpt = "en",
 ) -> None:
     """List every entry: path, value or range, unit, and how it is backed."""
+    from kaname.models.base import load_plugins
+
+    load_plugins()  # a named plugin that cannot load is an error here as everywhere
     lib = Library.load()
     entries = [e for e in lib if e.path.startswith(prefix)]
     if fmt == "json":

@@ -22,6 +22,7 @@ from kaname.spec import Spec
 
 if TYPE_CHECKING:
     from kaname.data import Library
+    from kaname.errors import PluginError
 
 ENTRY_POINT_GROUP = "kaname.models"
 PLUGIN_ENV = "KANAME_PLUGINS"  # modules to import in every process (they register models)
@@ -95,18 +96,67 @@ def register(name: str, factory: ModelFactory) -> None:
 _plugins_loaded: set[str] = set()
 
 
+def exception_line(exc: BaseException) -> str:
+    """An exception in one line for a user: ``Type: first line of its message (at
+    file.py:line)``, the location being the innermost frame of code outside the standard
+    library and installed packages (the plugin's own line, not numpy's)."""
+    import traceback
+
+    text = str(exc).strip().splitlines()
+    line = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    stdlib = os.path.dirname(os.__file__)
+    mine = [f for f in frames if not (f.filename.startswith(("<", stdlib))
+                                      or "site-packages" in f.filename
+                                      or "dist-packages" in f.filename)]
+    where = (mine or frames)[-1] if frames else None
+    return f"{line} (at {os.path.basename(where.filename)}:{where.lineno})" if where else line
+
+
+def _plugin_file(name: str) -> str | None:
+    try:
+        from importlib.util import find_spec
+
+        spec = find_spec(name)
+    except Exception:  # noqa: BLE001 - only a hint for the error line
+        return None
+    return spec.origin if spec is not None and spec.origin not in (None, "built-in") else None
+
+
+def plugin_error(what: str, exc: BaseException, *, key: str, module: str | None = None
+                 ) -> PluginError:
+    """The one-line error for plugin `what` (``plugin module 'x'``, ``entry point ...``)
+    that could not be imported because of `exc`."""
+    from kaname.errors import PluginError
+
+    if isinstance(exc, ModuleNotFoundError) and module and exc.name and \
+            (module == exc.name or module.startswith(exc.name + ".")):
+        return PluginError(f"{what} not found (is its directory on PYTHONPATH?)", key=key)
+    if isinstance(exc, SyntaxError):
+        where = f" at line {exc.lineno}" if exc.lineno else ""
+        return PluginError(f"{what} has a syntax error{where}: {exc.msg}",
+                           file=exc.filename, key=key)
+    if isinstance(exc, ModuleNotFoundError):
+        return PluginError(f"{what} cannot be imported: it needs module {exc.name!r}, which "
+                           f"is not installed", file=_plugin_file(module) if module else None,
+                           key=key)
+    return PluginError(f"{what} raised on import: {exception_line(exc)}",
+                       file=_plugin_file(module) if module else None, key=key)
+
+
 def load_plugins() -> None:
     """Import the modules named in ``$KANAME_PLUGINS`` (comma-separated), once per process,
-    so models they :func:`register` exist in every command and every worker process."""
-    from kaname.errors import InputError
+    so models they :func:`register` exist in every command and every worker process.
 
+    A module that is missing, has a syntax error or raises anything on import is a one-line
+    :class:`~kaname.errors.PluginError` naming it (every command loads plugins here)."""
     for name in filter(None, (s.strip() for s in os.environ.get(PLUGIN_ENV, "").split(","))):
         if name not in _plugins_loaded:
             try:
                 import_module(name)
-            except ImportError as exc:
-                raise InputError(f"cannot import plugin module {name!r}: {exc}",
-                                 key=PLUGIN_ENV) from None
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure, one line
+                raise plugin_error(f"plugin module {name!r}", exc, key=PLUGIN_ENV,
+                                   module=name) from None
             _plugins_loaded.add(name)
 
 
@@ -128,7 +178,12 @@ def factories() -> dict[str, ModelFactory]:
             obj = getattr(obj, part)
         found[name] = obj  # type: ignore[assignment]
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found[ep.name] = ep.load()
+        try:
+            found[ep.name] = ep.load()
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure, one line
+            raise plugin_error(f"entry point {ep.name} = {ep.value} (group "
+                               f"{ENTRY_POINT_GROUP})", exc, key=ENTRY_POINT_GROUP,
+                               module=ep.module) from None
     found.update(_registered)
     return found
 
@@ -163,4 +218,17 @@ def build_models(library: Library, settings: Settings,
 
         raise InputError(f"unknown model(s) {', '.join(unknown)}; available: "
                          f"{', '.join(sorted(available))}", key="models")
-    return [available[n](library, settings) for n in chosen]
+    return [_build(n, available[n], library, settings) for n in chosen]
+
+
+def _build(name: str, factory: ModelFactory, library: Library, settings: Settings) -> Model:
+    """Call a model's factory; anything but a kaname error (a data entry it refuses, say)
+    becomes a one-line :class:`~kaname.errors.PluginError` naming the model."""
+    from kaname.errors import KanameError, PluginError
+
+    try:
+        return factory(library, settings)
+    except KanameError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure, one line
+        raise PluginError(f"model {name}: its factory raised {exception_line(exc)}") from exc

@@ -250,6 +250,7 @@ def execute(prepared: Prepared, executor: Executor,
     command does; a call from Python leaves the catalog alone unless asked.
     """
     store = prepared.store
+    executor.run_dir = store.root  # named in a lost-cluster message (``--resume DIR``)
     todo = store.todo()
     P = len(store.policies)
     total = int(store.manifest["futures"]) * P

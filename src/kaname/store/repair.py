@@ -215,7 +215,7 @@ def repair_run(run_dir: str | Path) -> RepairReport:
             design_entry.update(file=DESIGN_FILE, sha256=_m.sha256_bytes(fresh))
 
     # ---- what the old manifest still says (else: now), then the new manifest
-    old_scn = old.get("scenario") if isinstance(old.get("scenario"), dict) else {}
+    old_scn: dict[str, Any] = old["scenario"] if isinstance(old.get("scenario"), dict) else {}
     created = old.get("created") if isinstance(old.get("created"), str) else \
         _dt.datetime.fromtimestamp(frozen.stat().st_mtime, _dt.UTC).isoformat(timespec="seconds")
     src = old_scn.get("source") if isinstance(old_scn.get("source"), str) else \

@@ -351,7 +351,10 @@ def replicate(nets: Sequence[Network], days: float, warmup_days: float, replicat
     if workers <= 1 or len(jobs) == 1:
         flat = [_one(job) for job in jobs]
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from kaname.executors import end_with_parent  # no worker outlives this process
+
+        with ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             flat = list(pool.map(_one, jobs))
     return [flat[k * replications:(k + 1) * replications] for k in range(len(nets))]
 
