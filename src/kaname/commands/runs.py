@@ -218,7 +218,7 @@ def _ranges(indices: list[int]) -> str:
 @app.command("repair")
 @guarded
 def repair(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory."),
-           fmt: str = format_option(("text", "json"))) -> None:
+           fmt: str = format_option(("text", "json")), lang: LangOpt = "en") -> None:
     """Rebuild DIR/manifest.json (damaged or deleted) from the frozen scenario.yaml, the
     design and each chunk's own record; a chunk is kept only if every file matches its
     recorded SHA-256, the others are reset to pending for ``kaname explore --resume DIR``."""
@@ -232,13 +232,14 @@ def repair(run_dir: str = typer.Argument(..., metavar="DIR", help="Run directory
                          "design": rep.design, "parameters_from": rep.parameters_from,
                          "notes": rep.notes}))
         return
-    lines = [f"{rep.run_dir}: manifest rebuilt (run parameters from "
-             f"{rep.parameters_from}; design {rep.design})",
-             f"kept {len(rep.kept)} of {rep.chunks} chunks: {_ranges(rep.kept)}"]
+    lines = [t("runs.repair_rebuilt", lang, dir=rep.run_dir, source=rep.parameters_from,
+               design=rep.design),
+             t("runs.repair_kept", lang, n=len(rep.kept), chunks=rep.chunks,
+               which=_ranges(rep.kept))]
     if rep.reset:
-        lines.append(f"reset to pending {len(rep.reset)} of {rep.chunks} chunks:")
+        lines.append(t("runs.repair_reset", lang, n=len(rep.reset), chunks=rep.chunks))
         lines += [f"  chunk {k}: {why}" for k, why in rep.reset]
-    lines += [f"note: {note}" for note in rep.notes]
-    lines.append(f"finish it with kaname explore --resume {rep.run_dir}" if rep.reset
-                 else "the run is complete")
+    lines += [t("runs.repair_note", lang, note=note) for note in rep.notes]
+    lines.append(t("runs.repair_resume", lang, dir=rep.run_dir) if rep.reset
+                 else t("runs.repair_complete", lang))
     emit("\n".join(lines))

@@ -360,6 +360,12 @@ TEXT: dict[str, str] = {
     "c2.utilisation": "Utilisation",
     "c2.minutes": "min",
     # ---- kaname runs
+    "runs.repair_rebuilt": "{dir}: manifest rebuilt (run parameters from {source}; design {design})",
+    "runs.repair_kept": "kept {n} of {chunks} chunks: {which}",
+    "runs.repair_reset": "reset to pending {n} of {chunks} chunks:",
+    "runs.repair_note": "note: {note}",
+    "runs.repair_resume": "finish it with kaname explore --resume {dir}",
+    "runs.repair_complete": "the run is complete",
     "runs.dir": "Run directory",
     "runs.created": "Created",
     "runs.updated": "Updated",

@@ -345,6 +345,12 @@ TEXT: dict[str, str] = {
     "c2.utilisation": "稼働率",
     "c2.minutes": "分",
     # ---- kaname runs
+    "runs.repair_rebuilt": "{dir}: マニフェストを再構築した(実行パラメータの出所: {source}、計画: {design})",
+    "runs.repair_kept": "{chunks}チャンク中{n}チャンクを保持: {which}",
+    "runs.repair_reset": "{chunks}チャンク中{n}チャンクを未処理に戻した:",
+    "runs.repair_note": "注: {note}",
+    "runs.repair_resume": "kaname explore --resume {dir} で完了させる",
+    "runs.repair_complete": "実行は完了している",
     "runs.dir": "実行ディレクトリ",
     "runs.created": "作成日時",
     "runs.updated": "更新日時",
