@@ -113,3 +113,20 @@ def test_findings_and_report_on_a_finished_run_take_set_and_by(finished, tmp_pat
     assert_one_line_exit_2(cli("report", str(finished), "--by", "nope.path", "-o",
                                str(tmp_path / "x.html")), "--by", "not sampled")
     assert not (tmp_path / "x.html").exists()
+
+
+def test_robustness_and_prim_take_set_and_by_on_a_finished_run(finished):
+    res = cli("analyze", "robustness", str(finished), "--outcome",
+              "sustainment.sustainment_days", "--by", "sustainment.conflict_year",
+              "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    groups = json.loads(res.stdout)["groups"]
+    assert sum(g["futures"] for g in groups) == 120 and len(groups) >= 3
+    res = cli("analyze", "robustness", str(finished), "--outcome",
+              "sustainment.sustainment_days", "--set", "sustainment.conflict_year=2030",
+              "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    assert 0 < json.loads(res.stdout)["futures"] < 120
+    res = cli("analyze", "prim", str(finished), "--where", "deterrence.holds == False",
+              "--set", "sustainment.conflict_year=2030", "--format", "json")
+    assert res.exit_code in (0, 2), res.stderr  # a slice with no failure is one line

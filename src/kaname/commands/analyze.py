@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kaname.clikit import (
+    BY_OPTION,
     SET_OPTION,
     LangOpt,
     check_at_least,
@@ -113,12 +114,36 @@ def robustness_cmd(
                                       "max:NAME / min:NAME sets the direction.")],
     threshold: Annotated[list[str] | None, typer.Option("--threshold",
                                         help='Condition like "NAME>=X" (repeatable).')] = None,
+    sets: list[str] = SET_OPTION,
+    by: str = BY_OPTION,
     fmt: str = format_option(("table", "json")),
     lang: LangOpt = "en",
 ) -> None:
     """Per policy: mean, percentiles, regret against the best policy in each future, and
-    the share of futures meeting every threshold; policies ranked."""
+    the share of futures meeting every threshold; policies ranked (per group: --by)."""
     from kaname.analysis.robustness import robustness
+    from kaname.analysis.slicing import by as group_by
+    from kaname.analysis.slicing import subset
+    from kaname.results import Results
+
+    results = results_from(run_dir, sets=sets)
+    if by is None:
+        res = robustness(results, outcome, threshold or ())
+        emit(dumps_json(res.to_dict()) if fmt == "json" else _robustness_text(res, lang))
+        return
+    groups = [(piece, robustness(Results(subset(results.dataset, piece)), outcome,
+                                 threshold or ())) for piece in group_by(results.dataset, by)]
+    if fmt == "json":
+        emit(dumps_json({"by": by, "groups": [
+            {"group": piece.label, "futures": piece.futures, **res.to_dict()}
+            for piece, res in groups]}))
+        return
+    emit("\n".join(tx("run.by_group", lang, path=by, group=piece.label, n=piece.futures)
+                   + "\n" + _robustness_text(res, lang) for piece, res in groups))
+
+
+def _robustness_text(res: Any, lang: str) -> str:
+    """The robustness tables of one ensemble (or one group of its futures)."""
     from kaname.text import fmt_number
 
     def cell(x: float | None, unit: str) -> str:
@@ -128,10 +153,6 @@ def robustness_cmd(
             return "0"
         return fmt_number(x, unit, lang)
 
-    res = robustness(load_results(run_dir), outcome, threshold or ())
-    if fmt == "json":
-        emit(dumps_json(res.to_dict()))
-        return
     rank = {p: i + 1 for i, p in enumerate(res.ranking)}
     tables = []
     for o in res.outcomes:
@@ -163,7 +184,7 @@ def robustness_cmd(
             t.add_row(str(rank[p]), escape(p), f"{100 * s['all']:.1f} %",
                       *[f"{100 * s[th]:.1f} %" for th in res.thresholds])
         tables.append(t)
-    emit(_render(tables) + tx("analyze.ranking", lang, first=res.outcomes[0]["name"]))
+    return _render(tables) + tx("analyze.ranking", lang, first=res.outcomes[0]["name"])
 
 
 def _scenario_target(file: Path, policy: str | None, lang: str = "en",
@@ -329,6 +350,7 @@ def prim_cmd(
     mass_min: Annotated[float, typer.Option("--mass-min", help="Smallest box mass.")] = 0.05,
     prune_p: Annotated[float, typer.Option(
         "--prune-p", help="Drop limits whose quasi-p exceeds this (1 keeps all).")] = 0.05,
+    sets: list[str] = SET_OPTION,
     fmt: str = format_option(("table", "json")),
     lang: LangOpt = "en",
 ) -> None:
@@ -338,7 +360,7 @@ def prim_cmd(
     from kaname.analysis.robustness import chosen_policies, condition_mask, parse_conditions
 
     conditions = parse_conditions(where)
-    results = load_results(run_dir)
+    results = results_from(run_dir, sets=sets)
     ds = results.dataset
     chosen = chosen_policies(ds, policy)
     X, columns = prim_inputs(ds, chosen)
