@@ -259,7 +259,7 @@ def test_cli_report_of_a_run_directory(run_dir):
     proc = subprocess.run([sys.executable, "-m", "kaname.cli", "report", str(run_dir),
                            "--lang", "ja"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    html = (run_dir / "report.ja.html").read_text(encoding="utf-8")  # beside report.html
     assert "未完了の実行" not in html
     assert "taiwan-2028" in html and "日本が関与する台湾有事" in html  # frozen scenario text
 
