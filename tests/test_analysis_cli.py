@@ -78,7 +78,7 @@ def test_bad_input_is_one_line_exit_2(run_nc):
     one_line_error(invoke("analyze", "robustness", run_nc, "--outcome", "sustainment_dayz"),
                    "unknown outcome 'sustainment_dayz'", "sustainment.sustainment_days")
     one_line_error(invoke("analyze", "robustness", "/nonexistent", "--outcome", "x"),
-                   "no such run directory")
+                   "no such file or run directory")
     one_line_error(invoke("analyze", "sobol", EXAMPLE, "--outcome", "sustainment_days",
                           "--n", "1000"), "1000 is not a power of two", "1024")
     one_line_error(invoke("analyze", "morris", EXAMPLE, "--outcome", "nope"),
