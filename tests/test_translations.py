@@ -35,7 +35,6 @@ def test_a_translation_of_older_english_is_not_shown(monkeypatch):
     monkeypatch.setattr(translations, "load",
                         lambda model: {"toy.x": {"assumption": (old, "古い訳")}})
     entries = {"toy.x": entry}
-    Library._attach_japanese(entries)
     assert entries["toy.x"].text("assumption", "ja") == "The new English text."
     problems = translations.problems(Library(entries, {}))
     assert problems == ["kaname/data/ja/toy.yaml: toy.x.assumption: stale (the English text "
@@ -49,7 +48,6 @@ def test_a_current_translation_is_shown_and_a_translation_of_nothing_is_reported
     monkeypatch.setattr(translations, "load", lambda model: {
         "toy.x": {"assumption": (current, "判断。"), "note": (current, "注記")}})
     entries = {"toy.x": entry}
-    Library._attach_japanese(entries)
     assert entries["toy.x"].text("assumption", "ja") == "判断。"
     assert entries["toy.x"].text("note", "ja") is None
     assert translations.problems(Library(entries, {})) == [

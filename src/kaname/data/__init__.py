@@ -37,7 +37,6 @@ count); :func:`source_mix` counts the sources by kind, confidence and of record 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 from collections.abc import Iterable, Iterator
@@ -143,15 +142,21 @@ class Entry:
     assumption: str | None = None
     note: str | None = None
     label: dict[str, str] = field(default_factory=dict)
-    ja: dict[str, str] = field(default_factory=dict)  # Japanese assumption/note, if current
 
     def text(self, name: str, lang: str = "en") -> str | None:
         """The entry's ``assumption`` or ``note`` in `lang`: the Japanese one when a current
-        translation exists (see ``kaname.data.translations``), the English otherwise."""
+        translation of a bundled entry exists (:func:`kaname.data.translations.japanese`,
+        read on first use, not at every load), the English otherwise."""
         english = getattr(self, name)
         if not english:
             return None
-        return (self.ja.get(name) if lang == "ja" else None) or " ".join(str(english).split())
+        if lang == "ja" and self.file.startswith("kaname/data/"):
+            from kaname.data import translations
+
+            ja = translations.japanese(self.path, name, str(english))
+            if ja:
+                return ja
+        return " ".join(str(english).split())
 
     def factor(self, unit: str | None) -> float:
         if unit is None or not isinstance(self.base, (int, float)) and self.table is None:
@@ -293,25 +298,7 @@ class Library:
             if doc.get("label"):  # an override file may leave the model's label alone
                 labels[model] = _label(doc["label"], name, model)
             cls._walk(doc["parameters"], model, name, entries, labels)
-        cls._attach_japanese(entries)
         return cls(entries, labels)
-
-    @staticmethod
-    def _attach_japanese(entries: dict[str, Entry]) -> None:
-        """Give each bundled entry the Japanese texts made from its current English."""
-        from kaname.data import translations
-
-        for model in sorted({e.path.split(".", 1)[0] for e in entries.values()
-                             if e.file.startswith("kaname/data/")}):
-            for path, fields in translations.load(model).items():
-                entry = entries.get(path)
-                if entry is None or not entry.file.startswith("kaname/data/"):
-                    continue
-                ja = {f: text for f, (of, text) in fields.items()
-                      if getattr(entry, f) and text and text != translations.TODO
-                      and of == translations.fingerprint(getattr(entry, f))}
-                if ja:
-                    entries[path] = dataclasses.replace(entry, ja=ja)
 
     @staticmethod
     def _walk(node: Any, prefix: str, file: str, entries: dict[str, Entry],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -39,6 +40,7 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(" ".join(str(text).split()).encode("utf-8")).hexdigest()[:8]
 
 
+@cache
 def load(model: str) -> dict[str, dict[str, tuple[str, str]]]:
     """``{entry path: {field: (fingerprint, Japanese)}}`` of one bundled model; {} if none."""
     name = f"kaname/data/ja/{model}.yaml"
@@ -59,6 +61,15 @@ def load(model: str) -> dict[str, dict[str, tuple[str, str]]]:
                 raise DataError("needs exactly 'of' and 'ja'", file=name, key=f"{path}.{fld}")
             out.setdefault(path, {})[fld] = (str(body["of"]), str(body["ja"]).strip())
     return out
+
+
+def japanese(path: str, name: str, english: str) -> str | None:
+    """The Japanese `name` text ("assumption" or "note") of bundled entry `path`, if one
+    exists and was made from `english` as it is now (None: show the English)."""
+    have = load(path.split(".", 1)[0]).get(path, {}).get(name)
+    if have is None or have[1] in ("", TODO) or have[0] != fingerprint(english):
+        return None
+    return have[1]
 
 
 def problems(library: Any) -> list[str]:
