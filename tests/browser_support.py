@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,19 @@ class Watch:
         else:
             self.external.append(url)
             route.abort()
+
+
+@contextmanager
+def browser_page(url: str, width: int = 1200, height: int = 900, **options):
+    """(page, watch): headless Chromium on `url` with every non-local request blocked and
+    recorded (:class:`Watch`); the browser is closed however the block ends."""
+    api = require_browser()
+    with api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height}, **options)
+            watch = Watch(page)
+            page.goto(url)
+            yield page, watch
+        finally:
+            browser.close()

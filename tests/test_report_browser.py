@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 import pytest
-from browser_support import ARGS, CHROMIUM, Watch, artifact, require_browser
+from browser_support import artifact, browser_page
 
 pytestmark = pytest.mark.slow  # a real browser: the slow tier
 
@@ -65,47 +65,39 @@ def overlaps(a, b, slack=1.0):
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_report_in_the_browser(reports, lang):
-    api = require_browser()
-    with api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            watch = Watch(page)
-            page.goto(reports[lang].as_uri())
-            page.wait_for_selector("body[data-charts]", timeout=60_000)
-            headings = page.locator("main section > h2").all_inner_texts()
-            first, last = expected_order(lang)
-            assert headings[:2] == first and headings[-4:] == last, headings
-            assert len(headings) >= 12
-            drawn = int(page.get_attribute("body", "data-charts"))
-            assert drawn >= 10
-            assert page.locator(".js-plotly-plot .main-svg").count() >= drawn
-            assert page.locator("#deterrence .js-plotly-plot g.trace").count() > 0
-            for fig in page.evaluate(FIGURE_FACTS):
-                names = fig["names"]
-                if len(names) > 1:
-                    assert all(names) and len(set(names)) == len(names), (fig["id"], names)
-                boxes = fig["boxes"]
-                clash = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
-                         if overlaps(boxes[i], boxes[j])]
-                assert not clash, (fig["id"], clash[:3])
-            assert page.evaluate(OVERFLOW) == []
-            # the assumptions appendix filters as one types
-            rows = page.locator("#assumptions-table tbody tr")
-            total = rows.count()
-            assert total > 100
-            page.fill('input[data-filter="assumptions-table"]', "golden_dome_annual")
-            shown = page.locator("#assumptions-table tbody tr:not([hidden])")
-            assert 1 <= shown.count() < total
-            assert all("golden_dome_annual" in r for r in shown.all_inner_texts())
-            page.fill('input[data-filter="assumptions-table"]', "")
-            assert page.locator("#assumptions-table tbody tr:not([hidden])").count() == total
-            assert page.locator(".bib li").count() > 10
-            page.screenshot(path=str(artifact(f"report-{lang}.png")))
-            assert watch.errors == []
-            assert watch.external == []
-        finally:
-            browser.close()
+    with browser_page(reports[lang].as_uri(), 1200, 900) as (page, watch):
+        page.wait_for_selector("body[data-charts]", timeout=60_000)
+        headings = page.locator("main section > h2").all_inner_texts()
+        first, last = expected_order(lang)
+        assert headings[:2] == first and headings[-4:] == last, headings
+        assert len(headings) >= 12
+        drawn = int(page.get_attribute("body", "data-charts"))
+        assert drawn >= 10
+        assert page.locator(".js-plotly-plot .main-svg").count() >= drawn
+        assert page.locator("#deterrence .js-plotly-plot g.trace").count() > 0
+        for fig in page.evaluate(FIGURE_FACTS):
+            names = fig["names"]
+            if len(names) > 1:
+                assert all(names) and len(set(names)) == len(names), (fig["id"], names)
+            boxes = fig["boxes"]
+            clash = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                     if overlaps(boxes[i], boxes[j])]
+            assert not clash, (fig["id"], clash[:3])
+        assert page.evaluate(OVERFLOW) == []
+        # the assumptions appendix filters as one types
+        rows = page.locator("#assumptions-table tbody tr")
+        total = rows.count()
+        assert total > 100
+        page.fill('input[data-filter="assumptions-table"]', "golden_dome_annual")
+        shown = page.locator("#assumptions-table tbody tr:not([hidden])")
+        assert 1 <= shown.count() < total
+        assert all("golden_dome_annual" in r for r in shown.all_inner_texts())
+        page.fill('input[data-filter="assumptions-table"]', "")
+        assert page.locator("#assumptions-table tbody tr:not([hidden])").count() == total
+        assert page.locator(".bib li").count() > 10
+        page.screenshot(path=str(artifact(f"report-{lang}.png")))
+        assert watch.errors == []
+        assert watch.external == []
 
 
 PAYLOADS = ('<img src="http://203.0.113.9/beacon.png">', "<script>window.pwned = 1</script>",
@@ -122,7 +114,6 @@ def test_user_text_is_shown_as_text_never_markup(tmp_path):
     from kaname.report import write_report
     from kaname.scenario import load_scenario
 
-    api = require_browser()
     example = resources.files("kaname.examples") / "taiwan-2028-teaching.yaml"
     data = yaml.safe_load(example.read_text(encoding="utf-8"))
     hostile = " ".join(PAYLOADS)
@@ -133,20 +124,13 @@ def test_user_text_is_shown_as_text_never_markup(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     sc = load_scenario(path)
     report = write_report(run(sc, futures=60), tmp_path / "report.html", "en", scenario=sc)
-    with api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            watch = Watch(page)
-            page.goto(report.as_uri())
-            page.wait_for_selector("body[data-charts]", timeout=60_000)
-            assert page.evaluate("window.pwned") is None
-            assert page.locator("img").count() == 0
-            links = page.evaluate("""() => [...document.querySelectorAll('a')].map(a =>
-                a.getAttribute('href') || a.getAttribute('xlink:href') || '')""")
-            assert [u for u in links if not u.startswith("#")] == [], links
-            text = page.inner_text("body")
-            assert PAYLOADS[0] in text and PAYLOADS[2] in text
-            assert watch.external == [] and watch.errors == []
-        finally:
-            browser.close()
+    with browser_page(report.as_uri(), 1200, 900) as (page, watch):
+        page.wait_for_selector("body[data-charts]", timeout=60_000)
+        assert page.evaluate("window.pwned") is None
+        assert page.locator("img").count() == 0
+        links = page.evaluate("""() => [...document.querySelectorAll('a')].map(a =>
+            a.getAttribute('href') || a.getAttribute('xlink:href') || '')""")
+        assert [u for u in links if not u.startswith("#")] == [], links
+        text = page.inner_text("body")
+        assert PAYLOADS[0] in text and PAYLOADS[2] in text
+        assert watch.external == [] and watch.errors == []

@@ -127,6 +127,13 @@ def test_robustness_and_prim_take_set_and_by_on_a_finished_run(finished):
               "--format", "json")
     assert res.exit_code == 0, res.stderr
     assert 0 < json.loads(res.stdout)["futures"] < 120
+    # PRIM sees only the 2030 futures, under both policies: counted from the file itself
+    year = xr.open_dataset(finished)["sustainment.conflict_year"].values
+    rows = 2 * int((year == 2030).sum())
+    assert 0 < rows < 240
     res = cli("analyze", "prim", str(finished), "--where", "deterrence.holds == False",
               "--set", "sustainment.conflict_year=2030", "--format", "json")
-    assert res.exit_code in (0, 2), res.stderr  # a slice with no failure is one line
+    if res.exit_code == 0:
+        assert json.loads(res.stdout)["n"] == rows
+    else:  # a slice where the condition never (or always) holds: its one line says so
+        assert f" of {rows})" in assert_one_line_exit_2(res, "--where")
