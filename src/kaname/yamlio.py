@@ -114,7 +114,10 @@ def _parse(text: str) -> Any:
     try:
         _check_depth(yaml.parse(text, Loader=yaml.CSafeLoader))
         return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - safe subclass
-    except yaml.YAMLError:  # the pure-Python parser words syntax errors (and lines) best
+    except yaml.YAMLError:
+        # the pure-Python parser words syntax errors (and lines) best; newer libyaml also
+        # stops at its own nesting limit, so the depth is checked again on this path
+        _check_depth(yaml.parse(text, Loader=yaml.SafeLoader))
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
 
 
