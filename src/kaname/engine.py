@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kaname.data import Library
+from kaname.distinct import distinct_rows
 from kaname.errors import InputError, KanameError, ModelError
 from kaname.models.base import (
     PROTOCOL,
@@ -71,7 +72,13 @@ class ModelCache:
 
 
 class Engine:
-    """Models in topological order, with the defaults for their inputs."""
+    """Models in topological order, with the defaults for their inputs.
+
+    `distinct_rows` (on by default) evaluates each model once per distinct input row of
+    a call and copies the outputs back: bit-identical, and as many times cheaper as the
+    rows repeat (a policy that leaves a model's inputs alone shares its evaluation)."""
+
+    distinct_rows: bool = True
 
     def __init__(self, models: Sequence[Model], library: Library | None = None):
         for m in models:
@@ -221,13 +228,29 @@ class Engine:
             key = ModelCache.key(x, series) if cache is not None and not m.stochastic else None
             out = cache.get(m.name, key) if cache is not None and key is not None else None
             if out is None:
-                _call(m, "validate", x)
-                out = self._checked(m, _call(m, "evaluate", x, rng=rng, series=series), n,
-                                    series)
+                out = self._evaluate_model(m, x, n, rng, series)
                 if cache is not None and key is not None:
                     cache.put(m.name, key, out)
             values.update(out)
         return values
+
+    def _evaluate_model(self, m: Model, x: dict[str, np.ndarray], n: int,
+                        rng: np.random.Generator | None, series: bool
+                        ) -> dict[str, np.ndarray]:
+        """One model on `n` rows, each distinct input row evaluated once
+        (:mod:`kaname.distinct`) unless the model is stochastic (its draws follow the
+        rows) or :attr:`distinct_rows` is off; outputs copied back to every row."""
+        rows = distinct_rows(x, n) if self.distinct_rows and not m.stochastic else None
+        if rows is None:
+            _call(m, "validate", x)
+            return self._checked(m, _call(m, "evaluate", x, rng=rng, series=series), n,
+                                 series)
+        first, inverse = rows
+        few = {path: arr[first] for path, arr in x.items()}
+        _call(m, "validate", few)
+        out = self._checked(m, _call(m, "evaluate", few, rng=rng, series=series),
+                            len(first), series)
+        return {path: arr[inverse] for path, arr in out.items()}
 
     def _checked(self, m: Model, out: Any, n: int, series: bool) -> dict[str, np.ndarray]:
         """The outputs a model returned, checked against its declarations: a dict with
