@@ -109,3 +109,49 @@ def test_policies_that_leave_a_model_alone_share_its_evaluation_bit_for_bit():
     for path in results[False]:
         assert results[True][path].dtype == results[False][path].dtype
         np.testing.assert_array_equal(results[True][path], results[False][path])
+
+
+class Noisy(DeclaredModel):
+    name = "noisy"
+    stochastic = True
+    lever = Input(Spec("lever", "レバー", default=0.0, lever=True))
+    future = Input(Spec("future", "将来", default=0.0))
+    draw = Output(Spec("draw", "抽選"))
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def evaluate(self, x, *, rng=None, series=False):
+        self.rows += len(x["noisy.future"])
+        return {"noisy.draw": x["noisy.future"] + x["noisy.lever"] + rng.random(
+            len(x["noisy.future"]))}
+
+
+def test_the_grid_equals_the_tiled_samples_and_shares_only_deterministic_models():
+    """evaluate_grid(futures, levers) is evaluate() on the futures tiled policy-major
+    (np.tile / np.repeat, the definition), bit for bit, including a stochastic model's
+    draws; the deterministic model runs once per group of policies that leave it alone."""
+    rng = np.random.default_rng(5)
+    n, P = 50, 3
+    futures = {"count.future": rng.normal(size=n), "noisy.future": rng.normal(size=n)}
+    levers = {"count.lever": np.array([0.0, 0.25, 0.0]), "noisy.lever": np.zeros(P)}
+    counting, noisy = Counting(), Noisy()
+    engine = Engine([counting, noisy, Downstream()])
+    grid = engine.evaluate_grid(futures, levers, P, n, rng=np.random.default_rng(9))
+    assert counting.rows == 2 * n and noisy.rows == P * n
+    tiled = {p: np.tile(v, P) for p, v in futures.items()}
+    tiled.update({p: np.repeat(v, n) for p, v in levers.items()})
+    flat = Engine([Counting(), Noisy(), Downstream()]).evaluate(
+        tiled, n * P, rng=np.random.default_rng(9))
+    for path, arr in flat.items():
+        assert grid[path].shape == (P, n, *arr.shape[1:])
+        np.testing.assert_array_equal(grid[path].reshape(arr.shape), arr)
+
+
+def test_a_lever_with_the_wrong_number_of_policies_is_named():
+    import pytest
+
+    from kaname.errors import InputError
+
+    with pytest.raises(InputError, match="count.lever"):
+        Engine([Counting()]).evaluate_grid({}, {"count.lever": np.zeros(2)}, 3, 4)

@@ -206,32 +206,69 @@ class Engine:
         seeding rule); `series` asks for outputs with a ``day`` axis; `cache` reuses a
         deterministic model's results when its inputs are bit-identical to an earlier call.
         """
+        out = self.evaluate_grid(columns, {}, 1, n, rng=rng, series=series, cache=cache)
+        return {path: arr[0] for path, arr in out.items()}
+
+    def evaluate_grid(self, futures: Mapping[str, np.ndarray],
+                      levers: Mapping[str, np.ndarray], policies: int, n: int, *,
+                      rng: np.random.Generator | None = None, series: bool = False,
+                      cache: ModelCache | None = None) -> dict[str, np.ndarray]:
+        """Run every model on `policies` × `n` samples: every future (a row of `futures`,
+        arrays of `n` rows) under every policy (a row of `levers`, arrays of `policies`
+        rows); outputs are ``(policy, future, ...)``. `rng`, `series`, `cache`: as
+        :meth:`evaluate`.
+
+        The samples are never tiled out in full: a model is evaluated once for each group
+        of policies that give it the same inputs (the same values of the levers it reads
+        and bit-identical upstream outputs), on that group's futures, and its outputs are
+        shared by the group. A stochastic model gets every policy in order (its draws
+        follow the samples, policy-major, as if the grid were tiled).
+        """
         if n < 1:
             raise InputError(f"needs at least one sample, got {n}", key="samples")
-        values: dict[str, np.ndarray] = {}
+        for path, arr in levers.items():
+            if np.shape(arr)[:1] != (policies,):
+                raise InputError(f"has {np.shape(arr)[:1]} values for {policies} policies",
+                                 key=path)
+        values: dict[str, np.ndarray] = {}  # output path -> (policy, future, ...)
         for m in self.models:
+            lever_paths = [p for p in m.inputs if m.links.get(p, p) not in values
+                           and p in levers]
+            linked = [m.links.get(p, p) for p in m.inputs if m.links.get(p, p) in values]
+            groups, group_of = _policy_groups(
+                policies, m.stochastic, [np.asarray(levers[p]) for p in lever_paths],
+                [values[src] for src in linked])
+            size = len(groups) * n
             x: dict[str, np.ndarray] = {}
-            for path in m.inputs:
+            for path, spec in m.inputs.items():
                 src = m.links.get(path, path)
+                shape = (n, *(len(self.coords[d]) for d in spec.dims))
                 if src in values:
-                    x[path] = values[src]
-                    continue
-                shape = (n, *(len(self.coords[d]) for d in m.inputs[path].dims))
-                if path in columns:
-                    x[path] = np.asarray(columns[path], dtype=float)
-                    if x[path].shape != shape:
-                        raise InputError(f"has shape {x[path].shape}; the model needs {shape} "
-                                         f"(samples × {' × '.join(m.inputs[path].dims) or '1'})",
+                    arr = values[src]
+                    x[path] = (arr if len(groups) == policies else arr[groups]) \
+                        .reshape(size, *arr.shape[2:])
+                elif path in levers:
+                    x[path] = np.repeat(np.asarray(levers[path], dtype=float)[groups], n,
+                                        axis=0)
+                elif path in futures:
+                    col = np.asarray(futures[path], dtype=float)
+                    if col.shape != shape:
+                        raise InputError(f"has shape {col.shape}; the model needs {shape} "
+                                         f"(samples × {' × '.join(spec.dims) or '1'})",
                                          key=path)
+                    x[path] = col if len(groups) == 1 else \
+                        np.tile(col, (len(groups),) + (1,) * (col.ndim - 1))
                 else:
-                    x[path] = np.full(shape, self.default(path))
+                    x[path] = np.full((size, *shape[1:]), self.default(path))
             key = ModelCache.key(x, series) if cache is not None and not m.stochastic else None
             out = cache.get(m.name, key) if cache is not None and key is not None else None
             if out is None:
-                out = self._evaluate_model(m, x, n, rng, series)
+                out = self._evaluate_model(m, x, size, rng, series)
                 if cache is not None and key is not None:
                     cache.put(m.name, key, out)
-            values.update(out)
+            for path, arr in out.items():
+                arr = arr.reshape(len(groups), n, *arr.shape[1:])
+                values[path] = arr if len(groups) == policies else arr[group_of]
         return values
 
     def _evaluate_model(self, m: Model, x: dict[str, np.ndarray], n: int,
@@ -289,6 +326,34 @@ class Engine:
                 _check_finite(m.name, path, arr, n)
             kept[path] = arr
         return kept
+
+
+def _policy_groups(policies: int, every: bool, levers: Sequence[np.ndarray],
+                   upstream: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(groups, group_of)``: the first policy of each group of policies whose `levers`
+    values (arrays over policies) and `upstream` outputs (arrays over policy × future)
+    agree bit for bit, and each policy's group. `every`: one group per policy."""
+    if every or policies == 1:
+        return np.arange(policies), np.arange(policies)
+    groups: list[int] = []
+    group_of = np.empty(policies, dtype=np.intp)
+    for p in range(policies):
+        for g, first in enumerate(groups):
+            if all(lever[p].tobytes() == lever[first].tobytes() for lever in levers) and \
+                    all(_same_bits(out[p], out[first])
+                        for out in upstream):
+                group_of[p] = g
+                break
+        else:
+            group_of[p] = len(groups)
+            groups.append(p)
+    return np.asarray(groups, dtype=np.intp), group_of
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bitwise equality (``-0.0`` differs from ``0.0``; equal NaNs are equal)."""
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(
+        np.ascontiguousarray(a).view(np.uint8), np.ascontiguousarray(b).view(np.uint8))
 
 
 def _call(m: Model, hook: str, x: Mapping[str, Any], **kw: Any) -> Any:

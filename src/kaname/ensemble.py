@@ -54,11 +54,8 @@ def evaluate_futures(engine: Engine, futures: dict[str, np.ndarray],
 
     Samples are policy-major: the same futures repeat under each policy (common random
     numbers), so differences between policies are paired."""
-    columns = {path: np.tile(v, n_policies) for path, v in futures.items()}
-    columns.update({path: np.repeat(v, n) for path, v in levers.items()})
-    rng = chunk_rng(seed, chunk_index)
-    out = engine.evaluate(columns, n * n_policies, rng=rng, series=series)
-    return {k: v.reshape(n_policies, n, *v.shape[1:]) for k, v in out.items()}
+    return engine.evaluate_grid(futures, levers, n_policies, n,
+                                rng=chunk_rng(seed, chunk_index), series=series)
 
 
 def run_arguments(scenario: Scenario, *, futures: int | None = None, seed: int | None = None,
