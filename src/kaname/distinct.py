@@ -44,11 +44,15 @@ def distinct_rows(x: Mapping[str, np.ndarray], n: int
     varying = []
     for arr in x.values():
         cells = _cells(arr, n)
-        if cells.size and not (cells == cells[0]).all():
-            varying.append(cells)
+        if cells.size and ((cells[0] != cells[-1]).any() or not (cells == cells[0]).all()):
+            varying.append(cells)  # (the first test settles most varying columns)
     if not varying:
         first = np.zeros(1, dtype=np.intp)
         return first, np.zeros(n, dtype=np.intp)
+    probe = next((c[:, 0] for c in varying
+                  if not float(c[0, 0].view(np.float64)).is_integer()), None)
+    if probe is not None and len(np.unique(probe)) == n:  # a continuous column with n
+        return None                                         # distinct values settles it
     h = np.full(n, _OFFSET, dtype=np.uint64)
     for cells in varying:
         for j in range(cells.shape[1]):

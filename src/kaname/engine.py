@@ -263,7 +263,7 @@ class Engine:
             key = ModelCache.key(x, series) if cache is not None and not m.stochastic else None
             out = cache.get(m.name, key) if cache is not None and key is not None else None
             if out is None:
-                out = self._evaluate_model(m, x, size, rng, series)
+                out = self._evaluate_model(m, x, size, rng, series, block=n)
                 if cache is not None and key is not None:
                     cache.put(m.name, key, out)
             for path, arr in out.items():
@@ -272,12 +272,21 @@ class Engine:
         return values
 
     def _evaluate_model(self, m: Model, x: dict[str, np.ndarray], n: int,
-                        rng: np.random.Generator | None, series: bool
+                        rng: np.random.Generator | None, series: bool, *, block: int
                         ) -> dict[str, np.ndarray]:
         """One model on `n` rows, each distinct input row evaluated once
         (:mod:`kaname.distinct`) unless the model is stochastic (its draws follow the
-        rows) or :attr:`distinct_rows` is off; outputs copied back to every row."""
-        rows = distinct_rows(x, n) if self.distinct_rows and not m.stochastic else None
+        rows) or :attr:`distinct_rows` is off; outputs copied back to every row.
+
+        The rows come in blocks of `block` (one per group of policies, the same futures
+        in each): when the first block's rows are all distinct the others' are too, bar
+        coincidences of upstream outputs, so the search over all rows is skipped."""
+        rows = None
+        if self.distinct_rows and not m.stochastic:
+            head = {path: arr[:block] for path, arr in x.items()} if n > block else x
+            rows = distinct_rows(head, min(n, block))
+            if rows is not None and n > block:
+                rows = distinct_rows(x, n)
         if rows is None:
             _call(m, "validate", x)
             return self._checked(m, _call(m, "evaluate", x, rng=rng, series=series), n,
