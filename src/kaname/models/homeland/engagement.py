@@ -44,7 +44,7 @@ def expected_engaged(salvo, shots, mean):
     instead of an incomplete-gamma call per term). Each sample's sum stops at its own
     k_stop = min(n s, ⌈μ + 8√μ + 12⌉), where every remaining term is below ~1e-14, so a
     sample's value never depends on the other samples in its batch (the loop runs to the
-    batch's largest k_stop, but adds nothing past a sample's own). Means above 600, where
+    batch's largest k_stop, carrying only the samples not yet past their own). Means above 600, where
     e^(−μ) would underflow, use the incomplete gamma function term by term instead.
     """
     n = np.rint(np.asarray(salvo, dtype=float))
@@ -58,14 +58,25 @@ def expected_engaged(salvo, shots, mean):
     large = mu > 600.0
     k_stop = np.minimum(n * s, np.ceil(mu + 8.0 * np.sqrt(mu) + 12.0))
     k_max = int(np.max(np.where(large, 0.0, k_stop), initial=0.0))
-    # Large means are summed below; their pmf stays 0 here (so it cannot overflow).
-    pmf = np.where(large, 0.0, np.exp(-np.minimum(mu, 600.0)))
-    tail = np.ones(n.shape)  # P(K ≥ k)
+    # Large means are summed below. The loop carries only the samples still summing: when
+    # half of them have passed their own k_stop the rest are compacted (each sample sees
+    # the same operations in the same order, so the sums do not change by a bit).
+    live = np.flatnonzero(~large & (k_stop >= 1))
+    mu_l, s_l, stop_l = mu[live], s[live], k_stop[live]
+    pmf = np.exp(-mu_l)
+    tail = np.ones(live.size)  # P(K ≥ k)
+    acc = np.zeros(live.size)
     for k in range(1, k_max + 1):
         tail = np.maximum(tail - pmf, 0.0)
-        pmf = pmf * mu / k
-        hit = (k % s == 0) & (k <= k_stop)
-        total += np.where(hit, tail, 0.0)
+        pmf = pmf * mu_l / k
+        hit = (k % s_l == 0) & (k <= stop_l)
+        acc += np.where(hit, tail, 0.0)
+        going = stop_l > k
+        if 2 * np.count_nonzero(going) < going.size:
+            total[live[~going]] = acc[~going]
+            live, mu_l, s_l, stop_l = live[going], mu_l[going], s_l[going], stop_l[going]
+            pmf, tail, acc = pmf[going], tail[going], acc[going]
+    total[live] = acc
     if np.any(large):
         idx = np.flatnonzero(large)
         n_l, s_l, mu_l = n[idx], s[idx], mu[idx]
