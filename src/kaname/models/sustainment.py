@@ -36,16 +36,15 @@ import numpy as np
 
 from kaname.data import Library
 from kaname.errors import DataError
-from kaname.models import race
+from kaname.models import race, sustainment_kernel
 from kaname.models.base import Settings
 from kaname.models.declare import DeclaredModel, Family, Input, Output
+from kaname.models.sustainment_kernel import SERIES
 from kaname.spec import Spec
 
 DAYS_PER_YEAR = 365.25  # pint's year; rates are per year, the conflict runs in days
 MAX_YEAR = 2060
 FIGHT_BLOCK = 8192  # samples per pass of the daily loop: (block x munitions) arrays stay in cache
-SERIES_BY_MUNITION = ("stock", "fired", "resupply", "demand")
-SERIES = (*SERIES_BY_MUNITION, "lift", "launchers_surviving")
 
 
 _RATE: dict[str, Any] = {"unit": "missile/year", "low": 0.0}
@@ -463,93 +462,36 @@ class SustainmentModel(DeclaredModel):
         return out
 
     def _fight(self, a: Mapping[str, np.ndarray], series: bool) -> dict[str, np.ndarray]:
-        """The conflict, day by day, for one block of samples (see the module docstring)."""
-        n, M = a["stock0"].shape
+        """The conflict, day by day, for one block of samples (see the module docstring).
+
+        What does not change from day to day is set up here, once; the daily recursion is
+        :mod:`kaname.models.sustainment_kernel` (numpy, the reference, or numba)."""
         H = self.settings.horizon_days
         # Resupply is a step function of the day: each stream starts on its arrival day and
         # steps up by the surge factor once the industrial lead time has also passed.
         us_daily, jp_daily, lead = a["us_daily"], a["jp_daily"], a["lead"]
-        steps = _Steps(H, [
+        streams = [
             (a["transit_us"], us_daily),
             (a["transit_us"] + lead, us_daily * (a["surge_factor"] - 1.0)),
             (a["transit_jp"], jp_daily),
             (a["transit_jp"] + lead, jp_daily * (a["surge_factor"] - 1.0)),
-        ])
+        ]
+        step_day = np.stack([np.clip(np.ceil(start - 1e-9), 0, H).astype(np.int64)
+                             for start, _ in streams])
+        step_size = np.stack([size for _, size in streams])
         decay_per_day = np.exp(-1.0 / a["tau"])
-        d_sus = a["d_sus"]
-        excess = a["d_surge"] - d_sus
-        critical, capacity, aimed = a["critical"], a["fire_capacity"], a["aimed"]
-        loss_rate, establish = a["loss_rate"], a["establish"]
-        hits_per_ship, reconstitution = a["hits_per_ship"], a["reconstitution"]
-
-        decay = np.ones((n, M))
-        demand, available, fired, gap, today = (np.empty((n, M)) for _ in range(5))
-        first = np.empty((n, M), dtype=bool)
-        stock = a["stock0"].copy()
-        lasting = a["stock0"].copy()  # the stock if every shot demanded were fired
-        resupply = np.zeros((n, M))
-        depleted_at = np.full((n, M), float(H))
-        open_ = np.ones((n, M), dtype=bool)
-        standing = np.ones(n)
-        standing_at_establishment = np.ones(n)
-        net_sunk, hits_total, variance_ships = np.zeros(n), np.zeros(n), np.zeros(n)
-        race_days = int(np.ceil(np.max(establish, initial=0.0)))
-        keep = {k: np.empty((n, M, H) if k in SERIES_BY_MUNITION else (n, H))
-                for k in SERIES} if series else {}
-        for t in range(H):
-            np.multiply(excess, decay, out=demand)
-            demand += d_sus
-            steps.advance(t, resupply)
-            # Depletion is of the stock against the demand (what it would last if every
-            # shot asked for were fired): launcher losses elsewhere never shorten it.
-            np.add(lasting, resupply, out=available)
-            np.subtract(demand, available, out=gap)
-            np.greater(gap, 1e-9, out=first)
-            first &= open_
-            if first.any():
-                # Within the day the stock drains at (demand - resupply): the exact crossing.
-                hit = np.nonzero(first)
-                depleted_at[hit] = t + lasting[hit] / np.maximum(demand[hit] - resupply[hit],
-                                                                 1e-300)
-                open_[hit] = False
-            np.minimum(demand, available, out=today)
-            np.subtract(available, today, out=lasting)
-            # What is fired is also capped by the launchers still standing.
-            np.add(stock, resupply, out=available)
-            np.minimum(demand, available, out=fired)
-            np.multiply(capacity, standing[:, None], out=today)
-            np.minimum(fired, today, out=fired)
-            if series:
-                keep["stock"][:, :, t] = stock
-                keep["fired"][:, :, t] = fired
-                keep["resupply"][:, :, t] = resupply
-                keep["demand"][:, :, t] = demand
-                keep["lift"][:, t] = net_sunk  # evaluate turns it into ships afloat
-                keep["launchers_surviving"][:, t] = standing
-            if t < race_days:  # the race is over once every sample's attacker is ashore
-                weight = race.day_weight(t, establish)
-                hits = np.einsum("ij,ij->i", fired, aimed)
-                hits_total += weight * hits
-                variance_ships += weight * np.einsum("ij,ij->i", fired, a["aimed_var"]) \
-                    / hits_per_ship**2
-                net_sunk += race.ships_sunk(hits, weight, hits_per_ship, reconstitution)
-                standing_at_establishment = np.where(weight > 0, standing,
-                                                     standing_at_establishment)
-            asked = np.einsum("ij,ij->i", demand, critical)
-            met = np.einsum("ij,ij->i", fired, critical)
-            defended = np.where(asked > 0, met / np.maximum(asked, 1e-300), 1.0)
-            standing = standing * (1.0 - loss_rate * (1.0 - defended))
-            np.subtract(available, fired, out=stock)
-            decay *= decay_per_day
-        # Totals in closed form: demand's geometric sum and the steps' days active.
-        demand_total = H * d_sus + excess * _geometric_sum(decay_per_day, H)
-        out = {"stock_end": stock, "depleted_at": depleted_at, "resupply_total": steps.total(),
-               "demand_total": demand_total,
-               "net_sunk": net_sunk, "hits_total": hits_total,
-               "variance_ships": variance_ships,
-               "standing_at_establishment": standing_at_establishment}
-        if series:
-            out.update(keep)
+        excess = a["d_surge"] - a["d_sus"]
+        out = sustainment_kernel.fight(sustainment_kernel.Fight(
+            stock0=a["stock0"], excess=excess, d_sus=a["d_sus"], decay_per_day=decay_per_day,
+            capacity=a["fire_capacity"], critical=a["critical"], aimed=a["aimed"],
+            aimed_var=a["aimed_var"], step_day=step_day, step_size=step_size,
+            loss_rate=a["loss_rate"], establish=a["establish"],
+            hits_per_ship=a["hits_per_ship"], reconstitution=a["reconstitution"], horizon=H),
+            series)
+        # Totals in closed form: demand's geometric sum and each step's days active.
+        out["demand_total"] = H * a["d_sus"] + excess * _geometric_sum(decay_per_day, H)
+        out["resupply_total"] = sum(size * (H - day) for day, size in zip(step_day, step_size,
+                                                                        strict=True))
         return out
 
 
@@ -558,36 +500,3 @@ def _geometric_sum(ratio: np.ndarray, terms: int) -> np.ndarray:
     near_one = np.abs(1.0 - ratio) < 1e-12
     safe = np.where(near_one, 0.5, ratio)
     return np.where(near_one, float(terms), (1.0 - safe**terms) / (1.0 - safe))
-
-
-class _Steps:
-    """A sum of step functions of the day, advanced incrementally.
-
-    Stream *k* adds ``size_k`` from day ``ceil(start_k)`` on. Samples are bucketed by their
-    step day once, so each day touches only the samples that step that day: the cost is
-    O(samples) over the whole horizon instead of O(samples × days).
-    """
-
-    def __init__(self, horizon: int, streams: list[tuple[np.ndarray, np.ndarray]]):
-        self.horizon = horizon
-        self._shape = np.shape(streams[0][0])
-        self.streams = []
-        for start, size in streams:
-            day = np.clip(np.ceil(start - 1e-9), 0, horizon).astype(np.int64).ravel()
-            order = np.argsort(day, kind="stable")
-            bounds = np.searchsorted(day[order], np.arange(horizon + 1))
-            self.streams.append((day, order, bounds, np.asarray(size).ravel()))
-
-    def advance(self, t: int, level: np.ndarray) -> None:
-        """Add to `level` (in place) the steps that happen on day `t`."""
-        flat = level.reshape(-1)
-        for _, order, bounds, size in self.streams:
-            idx = order[bounds[t]:bounds[t + 1]]
-            if idx.size:
-                flat[idx] += size[idx]
-
-    def total(self) -> np.ndarray:
-        """Σ over days of the level: each step contributes size × days it is active."""
-        total = sum(size * (self.horizon - day) for day, _, _, size in self.streams)
-        return np.reshape(total, self._shape)
-
