@@ -177,11 +177,14 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def output_columns(engine: Any) -> tuple[int, int]:
-    """(float64 columns per sample of the scalar outputs, per day of the daily series)."""
+def output_columns(engine: Any, paths: Any = None) -> tuple[int, int]:
+    """(float64 columns per sample of the scalar outputs, per day of the daily series);
+    `paths`: only those scalar outputs (the ones a run keeps), every daily series."""
     coords: Mapping[str, Any] = getattr(engine, "coords", {}) or {}
     scalar = per_day = 0
-    for spec in engine.outputs.values():
+    for path, spec in engine.outputs.items():
+        if paths is not None and not spec.series and path not in paths:
+            continue
         dims = [d for d in (getattr(spec, "dims", ()) or ()) if d != "day"]
         width = math.prod(len(coords.get(d, ())) or 1 for d in dims)
         if spec.series:
@@ -221,6 +224,77 @@ def check_run(futures: int, keep_series: int = 0, *, policies: int = 0, outputs:
                f"{_plural(policies, 'policy', 'policies')} × {SECONDS_PER_SAMPLE:g} s per "
                f"future and policy",
                "use kaname explore --executor process, which runs on every core", floor)
+
+
+SAMPLE_BYTES_PER_VALUE = {".csv": 20, ".parquet": 9}
+"""A value in a ``--samples`` file (measured on the bundled scenario: a float64 written
+by pandas is about 19 characters and a comma; in Parquet, row groups of one policy's
+chunk, about 8 bytes and its dictionary index)."""
+
+
+def _device(path: str | Path) -> int | None:
+    where = Path(path).absolute()
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    try:
+        return os.stat(where).st_dev
+    except OSError:
+        return None
+
+
+def _check_disks(needs: list[tuple[str | Path, float, str]], key: str, value: Any) -> None:
+    """Refuse when what is written on one file system (bytes at each place; those on the
+    same device summed) exceeds its free space."""
+    by_device: dict[Any, list[tuple[str | Path, float, str]]] = {}
+    for where, need, how in needs:
+        by_device.setdefault(_device(where) or str(where), []).append((where, need, how))
+    for group in by_device.values():
+        need = sum(n for _, n, _ in group)
+        free = disk_budget(group[0][0])
+        if free is not None and need > free:
+            _refuse(key, value, _gib(need), "; ".join(h for _, _, h in group),
+                    f"the disk of {Path(group[0][0]).absolute().parent} has about "
+                    f"{_gib(free)} free")
+
+
+def check_samples(futures: int, path: str | Path, *, policies: int = 1, outputs: int = 1,
+                  uncertainties: int = 0, levers: int = 0) -> None:
+    """``kaname run --samples FILE.csv|.parquet``, streamed: the file (one row per future
+    and policy) beside its temporary copy, and the later policies' rows waiting in the
+    temporary directory (uncompressed Arrow) until they are appended."""
+    import tempfile
+
+    suffix = Path(path).suffix.lower()
+    per_value = SAMPLE_BYTES_PER_VALUE.get(suffix, FLOAT_BYTES)
+    policies = max(policies, 1)
+    columns = 2 + uncertainties + levers + outputs
+    final = futures * policies * columns * per_value
+    spill = FLOAT_BYTES * futures * ((policies - 1) * (1 + levers + outputs)
+                                      + (uncertainties + 1 if policies > 1 else 0))
+    needs: list[tuple[str | Path, float, str]] = [
+        (Path(path).absolute().parent, final,
+         f"{_plural(policies, 'policy', 'policies')} × {columns} columns × "
+         f"{per_value} B per future in {suffix}")]
+    if spill:
+        needs.append((tempfile.gettempdir(), spill,
+                      f"{_gib(spill)} of later policies' rows waiting in "
+                      f"{tempfile.gettempdir()}"))
+    _check_disks(needs, "--samples", _count(futures) + " futures")
+
+
+def check_design_disk(futures: int, uncertainties: int, design: str) -> None:
+    """A big Latin hypercube keeps its permutations in a temporary file (4 bytes per future
+    and uncertainty, :class:`kaname.sampling.Futures`)."""
+    import tempfile
+
+    from kaname.sampling import Futures
+
+    need = Futures.temp_bytes(futures, uncertainties, design)
+    if need:
+        _check_disks([(tempfile.gettempdir(), need,
+                       f"the lhs design's permutations: {uncertainties} uncertainties × 4 B "
+                       f"per future in {tempfile.gettempdir()}")], "--futures",
+                     _count(futures))
 
 
 def check_explore(futures: int, run_dir: str | Path, *, keep_series: int = 0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -69,28 +69,33 @@ def render(results: Results, fmt: str, lang: str) -> str:
 
 def render_by(results: Results, fmt: str, lang: str, path: str) -> str:
     """:func:`render` once per group of futures of uncertainty `path` (``--by``): the
-    same paired rows, computed on each group's futures only."""
+    same paired rows, computed on each group's futures only (one group's copy of the
+    results at a time)."""
     from kaname.analysis.slicing import by, subset
     from kaname.results import Results
 
-    groups = [(piece, Results(subset(results.dataset, piece)))
-              for piece in by(results.dataset, path)]
+    pieces = by(results.dataset, path)
+
+    def part(piece: Any) -> Results:
+        return Results(subset(results.dataset, piece))
+
     if fmt == "json":
         return dumps_json({"by": path, "groups": [
-            {"group": piece.label, "futures": piece.futures, "summary": part.summary(lang)}
-            for piece, part in groups]})
+            {"group": piece.label, "futures": piece.futures, "summary": part(piece).summary(lang)}
+            for piece in pieces]})
     if fmt == "csv":
         import pandas as pd
 
-        return pd.concat([part.summary_frame(lang).assign(**{path: piece.label})
-                          for piece, part in groups]).to_csv(index=False)
+        return pd.concat([part(piece).summary_frame(lang).assign(**{path: piece.label})
+                          for piece in pieces]).to_csv(index=False)
     return "\n".join(t("run.by_group", lang, path=path, group=piece.label, n=piece.futures)
-                     + "\n" + render(part, fmt, lang) for piece, part in groups)
+                     + "\n" + render(part(piece), fmt, lang) for piece in pieces)
 
 
 def write_samples(results: Results, path: Path) -> None:
-    """Per-sample outcomes: .csv, .parquet or .nc (NetCDF), written atomically."""
-    from kaname.clikit import atomic_write
+    """Per-sample outcomes of results in memory: .csv, .parquet or .nc (NetCDF), written
+    atomically (``kaname run`` streams .csv and .parquet instead: :func:`sample_writer`)."""
+    from kaname.clikit import atomic_write, output_path
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -102,10 +107,25 @@ def write_samples(results: Results, path: Path) -> None:
         results.to_frame().to_parquet(buf, index=False)
         atomic_write(path, buf.getvalue())
     elif suffix == ".nc":
-        atomic_write(path, results.dataset.to_netcdf())  # type: ignore[arg-type]
+        with output_path(path) as tmp:  # written by the NetCDF writer, not held as bytes
+            results.dataset.to_netcdf(tmp, engine="scipy")
     else:
         raise InputError(f"unknown sample format {suffix!r}; allowed: "
                          f"{', '.join(SAMPLE_FORMATS)}", key="--samples")
+
+
+def check_by(scenario: Any, path: str) -> None:
+    """Refuse ``--by PATH`` before the run when PATH is not one of its uncertainties, in
+    the line :func:`kaname.analysis.slicing.by` gives on the finished run."""
+    import numpy as np
+    import xarray as xr
+
+    from kaname.analysis.slicing import values_of
+
+    coords: dict[str, Any] = {p: ("future", np.empty(0)) for p in scenario.uncertainties}
+    coords.update({p: ("policy", np.empty(0)) for p in scenario.levers()
+                   if p not in coords})
+    values_of(xr.Dataset(coords=coords), path, "--by")
 
 
 def register(app: typer.Typer) -> None:
@@ -164,7 +184,14 @@ def register(app: typer.Typer) -> None:
         fmt: str = format_option(FORMATS),
         out: Path = typer.Option(None, "--out", "-o", help="Write the summary here."),
         samples: Path = typer.Option(None, "--samples",
-                                     help="Also write every sample (.csv, .parquet, .nc)."),
+                                     help="Also write every sample (.csv, .parquet: streamed "
+                                          "chunk by chunk; .nc: the whole Dataset, held in "
+                                          "memory)."),
+        outputs: list[str] = typer.Option(
+            None, "--outputs", metavar="SEL",
+            help="Outcomes --samples holds: headline, scalar (headline + those without "
+                 "extra dims), all (default) or an output path; repeatable, or comma-"
+                 "separated. The summary always shows the headline outcomes."),
         keep_series: int = typer.Option(0, "--keep-series", help="Keep daily series for N "
                                         "futures (in --samples .nc)."),
         strict: bool = STRICT_OPTION,
@@ -174,8 +201,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every future under each policy; print median, 10–90 % band and the paired
         difference from the first policy for each headline outcome (per group: --by)."""
+        from contextlib import nullcontext
+
         from kaname import limits
-        from kaname.ensemble import run
+        from kaname.ensemble import run, select_outputs
+        from kaname.results import SampleWriter
         from kaname.scenario import DESIGNS, load_scenario, parse_sets
 
         if design is not None:
@@ -194,17 +224,43 @@ def register(app: typer.Typer) -> None:
         from kaname.scenario import engine_for
 
         engine = engine_for(sc.settings, sc.models, sc)
-        outputs, per_day = limits.output_columns(engine)
-        limits.check_run(sc.settings.futures if futures is None else futures, keep_series,
-                         policies=len(policy or sc.policies) or 1, outputs=outputs,
-                         uncertainties=len(sc.uncertainties), series_columns=per_day,
-                         horizon_days=sc.settings.horizon_days)
-        results = run(sc, engine, futures=futures, seed=seed, design=design, policies=policy,
-                      keep_series=keep_series)
-        text = render(results, fmt, lang) if by is None else \
-            render_by(results, fmt, lang, by)
-        if samples is not None:
-            write_samples(results, samples)
+        chosen = [part.strip() for item in (outputs or ["all"]) for part in item.split(",")]
+        written = select_outputs(engine, chosen, key="--outputs")  # what --samples holds
+        if by is not None:
+            check_by(sc, by)
+        netcdf = samples is not None and samples.suffix.lower() == ".nc"
+        # the summary reads the headline outcomes (and --by its uncertainty); a .nc file
+        # is the whole Dataset, so it is held too; .csv/.parquet are streamed
+        kept = select_outputs(engine, ["headline", *written] if netcdf else "headline")
+        kept_inputs: list[str] | str = "all" if netcdf else \
+            ([by] if by in sc.uncertainties else [])
+        n = sc.settings.futures if futures is None else futures
+        n_policies = len(policy or sc.policies) or 1
+        outputs_n, per_day = limits.output_columns(engine, kept)
+        limits.check_run(n, keep_series, policies=n_policies, outputs=outputs_n,
+                         uncertainties=len(sc.uncertainties) if netcdf else len(kept_inputs),
+                         series_columns=per_day, horizon_days=sc.settings.horizon_days)
+        streamed = samples is not None and not netcdf
+        if streamed:
+            limits.check_samples(n, samples, policies=n_policies,
+                                 outputs=limits.output_columns(engine, written)[0],
+                                 uncertainties=len(sc.uncertainties),
+                                 levers=len(sc.levers()))
+        limits.check_design_disk(n, len(sc.uncertainties), design or sc.settings.design)
+        writer = SampleWriter(samples, written) if streamed else None
+        with writer if writer is not None else nullcontext():
+            results = run(sc, engine, futures=futures, seed=seed, design=design,
+                          policies=policy, keep_series=keep_series, outputs=kept,
+                          inputs=kept_inputs,
+                          on_chunk=writer.write if writer is not None else None)
+            text = render(results, fmt, lang) if by is None else \
+                render_by(results, fmt, lang, by)
+        if netcdf:
+            from kaname.results import Results
+
+            drop = [v for v in results.dataset.data_vars if "future" in
+                    results.dataset[v].dims and v not in written]
+            write_samples(Results(results.dataset.drop_vars(drop)), samples)
         emit(text, out)
 
     @app.command("validate")
