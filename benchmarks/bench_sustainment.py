@@ -30,6 +30,7 @@ def one(futures: int, chunk: int) -> dict[str, float]:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import yaml
 
+    from kaname import kernels
     from kaname.ensemble import run
     from kaname.models import sustainment_kernel
     from kaname.scenario import SettingsModel, engine_for, parse_scenario
@@ -63,7 +64,7 @@ def one(futures: int, chunk: int) -> dict[str, float]:
     evaluations = futures * len(results.policies)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"futures": futures, "evaluations": evaluations, "seconds": elapsed,
-            "kernel": sustainment_kernel.kernel_name(), "recursion_s": recursion[0],
+            "kernel": kernels.kernel_name(), "recursion_s": recursion[0],
             "samples_per_s": evaluations / elapsed, "peak_rss_mib": peak / 2**20}
 
 

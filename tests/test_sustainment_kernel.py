@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kaname import kernels
 from kaname.errors import InputError
 from kaname.models import sustainment_kernel as K
 
-KERNELS = ["numpy", *(["numba"] if K._numba() is not None else [])]
+KERNELS = ["numpy", *(["numba"] if kernels.numba_module() is not None else [])]
 
 
 def toy(n: int = 1, M: int = 1, H: int = 30, *, stock: float = 100.0, demand: float = 10.0,
@@ -121,15 +122,15 @@ def test_numba_matches_the_reference_within_the_stated_tolerance(p: K.Fight) -> 
 
 
 def test_kernel_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(K, "KERNEL", None)
-    monkeypatch.setenv(K.ENV, "numpy")
-    assert K.kernel_name() == "numpy"
-    monkeypatch.setenv(K.ENV, "fortran")
+    monkeypatch.setattr(kernels, "KERNEL", None)
+    monkeypatch.setenv(kernels.ENV, "numpy")
+    assert kernels.kernel_name() == "numpy" == kernels.describe()
+    monkeypatch.setenv(kernels.ENV, "fortran")
     with pytest.raises(InputError, match="'fortran' not allowed; allowed: auto, numpy, numba"):
-        K.kernel_name()
-    monkeypatch.setenv(K.ENV, "numba")
-    monkeypatch.setattr(K, "_NUMBA", [None])  # as if numba did not import
+        kernels.kernel_name()
+    monkeypatch.setenv(kernels.ENV, "numba")
+    monkeypatch.setattr(kernels, "_NUMBA", [None])  # as if numba did not import
     with pytest.raises(InputError, match="numba does not import"):
-        K.kernel_name()
-    monkeypatch.setenv(K.ENV, "auto")
-    assert K.kernel_name() == "numpy"  # auto falls back quietly
+        kernels.kernel_name()
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert kernels.kernel_name() == "numpy"  # auto falls back quietly

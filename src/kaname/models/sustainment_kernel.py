@@ -10,9 +10,8 @@
   once per operation: about 2.7x faster on the bundled example's blocks
   (``benchmarks/bench_sustainment.py`` prints both and the ratio).
 
-``KANAME_KERNEL=numpy|numba`` picks one; unset or ``auto`` means numba if it imports, else
-numpy. :data:`KERNEL` overrides the environment from Python (for instance
-``sustainment_kernel.KERNEL = "numpy"``).
+``KANAME_KERNEL=numpy|numba`` picks one (:mod:`kaname.kernels`, shared by every compiled
+kernel); unset or ``auto`` means numba if it imports, else numpy.
 
 Why the two do not agree to the last bit: each day sums over munitions four times (fire at
 the lift, its variance, critical demand and critical fire met). numpy's ``einsum`` adds these
@@ -30,27 +29,18 @@ One caveat: ``p_deny_race`` steps from 0 to 1 when the race has no spread and no
 hit-or-miss variance. A future sitting exactly on that step can come out on different sides
 in the two implementations.
 
-numba is imported and the kernel compiled at the first evaluation, not at import, so the CLI
-does not pay for it at start-up. The compiled code is cached on disk (``cache=True``, next to
-this file, or in numba's user cache when that directory is read-only). If numba finds no
-writable cache directory at all, it compiles in memory in every process.
+numba compiles the kernel at its first use (:func:`kaname.kernels.compiled`).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from kaname.errors import InputError
+from kaname import kernels
 from kaname.models import race
 
-ENV = "KANAME_KERNEL"
-CHOICES = ("auto", "numpy", "numba")
-KERNEL: str | None = None  # set from Python to override ENV; None: read ENV
 RTOL = 1e-12  # numba vs numpy, relative to the size of what was summed (see above)
 DEPLETION_GAP = 1e-9  # shots: demand beyond what is there that counts as running out
 SERIES_BY_MUNITION = ("stock", "fired", "resupply", "demand")
@@ -87,26 +77,9 @@ class Fight:
         return int(np.ceil(np.max(self.establish, initial=0.0)))
 
 
-def kernel_name() -> str:
-    """The kernel this process uses: :data:`KERNEL` if set, else ``$KANAME_KERNEL``, and for
-    ``auto`` (or neither set) numba if it imports, else numpy. Asking for numba explicitly
-    when it is not installed is an error, not a silent fallback."""
-    choice = (KERNEL or os.environ.get(ENV) or "auto").strip().lower()
-    if choice not in CHOICES:
-        raise InputError(f"{choice!r} not allowed; allowed: {', '.join(CHOICES)}", key=ENV)
-    if choice == "numpy":
-        return "numpy"
-    if _numba() is not None:
-        return "numba"
-    if choice == "numba":
-        raise InputError(f"'numba' asked for but numba does not import; pip install numba "
-                         f"or set {ENV}=numpy", key=ENV)
-    return "numpy"
-
-
 def fight(p: Fight, series: bool = False) -> dict[str, np.ndarray]:
     """Run the recursion with the kernel of :func:`kernel_name`."""
-    return (fight_numba if kernel_name() == "numba" else fight_numpy)(p, series)
+    return (fight_numba if kernels.kernel_name() == "numba" else fight_numpy)(p, series)
 
 
 def _series(n: int, M: int, H: int, series: bool) -> dict[str, np.ndarray]:
@@ -226,7 +199,7 @@ def fight_numpy(p: Fight, series: bool = False) -> dict[str, np.ndarray]:
 def fight_numba(p: Fight, series: bool = False) -> dict[str, np.ndarray]:
     """The compiled kernel (see the module docstring for how it differs from the reference).
     It compiles at the first call in a process, unless the disk cache already has it."""
-    kernel = _compiled()
+    kernel = kernels.compiled(_fight_loops)
     n, M = p.stock0.shape
     keep = _series(n, M, p.horizon, series)
     out: dict[str, np.ndarray] = {k: np.empty((n, M)) for k in ("stock_end", "depleted_at")}
@@ -339,34 +312,3 @@ def _fight_loops(stock0, excess, d_sus, decay_per_day, capacity, critical, aimed
         hits_total[i] = hits_sum
         variance_ships[i] = variance
         standing_at_establishment[i] = at_establishment
-
-
-_NUMBA: list[Any] = []  # [module or None], filled on first use
-_KERNEL: list[Callable[..., None]] = []
-
-
-def _numba() -> Any:
-    """The numba module, or None if it does not import (looked up once per process)."""
-    if not _NUMBA:
-        module: Any
-        try:
-            import numba as module
-        except ImportError:
-            module = None
-        _NUMBA.append(module)
-    return _NUMBA[0]
-
-
-def _compiled() -> Callable[..., None]:
-    """The compiled kernel, built once per process. It uses the on-disk cache when some
-    directory is writable and compiles in memory when none is."""
-    if not _KERNEL:
-        numba = _numba()
-        if numba is None:
-            raise ImportError("the numba kernel needs numba: pip install numba")
-        try:
-            kernel = numba.njit(cache=True)(_fight_loops)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            kernel = numba.njit(cache=False)(_fight_loops)
-        _KERNEL.append(kernel)
-    return _KERNEL[0]

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from kaname import kernels
+
 WEEK_H = 168
 NEVER = float(WEEK_H)   # peacetime: nobody is woken; no step waits longer than a week
 
@@ -192,14 +194,37 @@ def deferral_moments_of_steps(reach: np.ndarray,
     hour = np.floor(start)
     frac = (start - hour).astype(dtype)
     hour_of_week = hour.astype(np.intp) % WEEK_H
-    one = dtype(1.0)
-    parts = ((0, one - frac, frac, one), (1, frac, dtype(0.0), frac))  # (hour, length, lo, hi)
-    tiny = dtype(1e-6)    # a part of length 0 contributes nothing; its width only must not be 0
     steps = [(np.asarray(wait, dtype=dtype),
               wake if isinstance(wake, WakeRule) else np.asarray(wake, dtype=dtype))
              for wait, wake in steps]
+    if kernels.kernel_name() == "numba":
+        sums = _sums_compiled(hour_of_week, frac, columns, calendars, steps, second_moment)
+    else:
+        sums = _sums_numpy(hour_of_week, frac, columns, calendars, steps, second_moment)
+    out = []
+    for on32, first32, second32 in sums:
+        on, first, second = (a.astype(float) for a in (on32, first32, second32))
+        on /= 7.0
+        off_share = np.maximum(1.0 - on, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(off_share > 1e-12, first / 7.0 / off_share, 0.0)
+            var = np.where(off_share > 1e-12, second / 7.0 / off_share - mean * mean, 0.0)
+        out.append((np.clip(on, 0.0, 1.0), mean, np.maximum(var, 0.0)))
+    return out
+
+
+def _sums_numpy(hour_of_week: np.ndarray, frac: np.ndarray, columns: np.ndarray,
+                calendars: int, steps: Sequence[tuple[np.ndarray, np.ndarray | WakeRule]],
+                second_moment: bool) -> list[list[np.ndarray]]:
+    """Per step, the week's sums (on share, first and second moment of the off parts), each
+    (24 × samples) float32: the reference (:mod:`kaname.models.c2.deferral_kernel` is the
+    same loop compiled)."""
+    dtype = np.float32
+    one = dtype(1.0)
+    parts = ((0, one - frac, frac, one), (1, frac, dtype(0.0), frac))  # (hour, length, lo, hi)
+    tiny = dtype(1e-6)    # a part of length 0 contributes nothing; its width only must not be 0
     constant = [wake.constant() if isinstance(wake, WakeRule) else None for _, wake in steps]
-    sums = [[np.zeros(reach.shape, dtype=dtype) for _ in range(3)] for _ in steps]
+    sums = [[np.zeros(frac.shape, dtype=dtype) for _ in range(3)] for _ in steps]
     widths = [np.maximum(length, tiny) for _, length, _, _ in parts]
     for day in range(7):            # a loop over days: bounded scratch (24 × n per part)
         for (shift, length, lo, hi), width in zip(parts, widths, strict=True):
@@ -222,13 +247,43 @@ def deferral_moments_of_steps(reach: np.ndarray,
                 first += off * m1
                 if second_moment:
                     second += off * m2
-    out = []
-    for on32, first32, second32 in sums:
-        on, first, second = (a.astype(float) for a in (on32, first32, second32))
-        on /= 7.0
-        off_share = np.maximum(1.0 - on, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(off_share > 1e-12, first / 7.0 / off_share, 0.0)
-            var = np.where(off_share > 1e-12, second / 7.0 / off_share - mean * mean, 0.0)
-        out.append((np.clip(on, 0.0, 1.0), mean, np.maximum(var, 0.0)))
-    return out
+    return sums
+
+
+def _sums_compiled(hour_of_week: np.ndarray, frac: np.ndarray, columns: np.ndarray,
+                   calendars: int, steps: Sequence[tuple[np.ndarray, np.ndarray | WakeRule]],
+                   second_moment: bool) -> list[list[np.ndarray]]:
+    """:func:`_sums_numpy` by the compiled kernel (bit-identical)."""
+    from kaname.models.c2 import deferral_kernel as dk
+
+    S, n = len(steps), frac.shape[1]
+    cells = WEEK_H * calendars
+    rules = [wake for _, wake in steps if isinstance(wake, WakeRule)]
+    K = max((len(r.off_duty) for r in rules), default=1)
+    waits = np.stack([np.ravel(wait) for wait, _ in steps])
+    kinds = np.full(S, dk.RULE_ARRAY, dtype=np.int64)
+    fixed = np.zeros((S, n), dtype=np.float32)
+    offs = np.zeros((S, K, cells), dtype=np.float32)
+    wakeups = np.zeros((S, K, n), dtype=np.float32)
+    counts = np.zeros(S, dtype=np.int64)
+    arrays = np.zeros((S, cells), dtype=np.float32)
+    crisis = np.zeros(n, dtype=np.bool_)
+    for i, (_, wake) in enumerate(steps):
+        if not isinstance(wake, WakeRule):
+            arrays[i] = np.ravel(wake)
+            continue
+        crisis = np.asarray(wake.crisis, dtype=np.bool_)
+        constant = wake.constant()
+        if constant is not None:
+            kinds[i], fixed[i] = dk.RULE_FIXED, constant
+        else:
+            kinds[i], counts[i] = dk.RULE_WAKE, len(wake.off_duty)
+            for k, (off, w) in enumerate(zip(wake.off_duty, wake.wakeups, strict=True)):
+                offs[i, k], wakeups[i, k] = np.ravel(off), w
+    out = np.zeros((S, 3, *frac.shape), dtype=np.float32)
+    kernels.compiled(dk.sums)(np.ascontiguousarray(hour_of_week, dtype=np.int64),
+                              np.ascontiguousarray(frac), np.ascontiguousarray(columns,
+                                                                               dtype=np.int64),
+                              calendars, waits, kinds, fixed, offs, wakeups, counts, crisis,
+                              arrays, second_moment, np.float32(NEVER), out)
+    return [list(out[i]) for i in range(S)]
