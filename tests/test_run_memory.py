@@ -134,3 +134,34 @@ def test_cli_outputs_and_streamed_parquet(tmp_path) -> None:
     assert len(frame) == 200 * len(load_scenario(TEACHING).policies)
     bad = cli("run", str(TEACHING), "--futures", "10", "--outputs", "fill_rate")
     assert_one_line_exit_2(bad, "--outputs", "unknown output 'fill_rate'")
+
+
+def test_spilled_outputs_read_back_the_same(scenario) -> None:
+    """Outcomes kept in a temporary file: every value, any selection and the summary are
+    those of the run held in memory."""
+    held = run(scenario, futures=250, seed=9, chunk_size=300)
+    spilled = run(scenario, futures=250, seed=9, chunk_size=300, spill=True)
+    a, b = held.dataset, spilled.dataset
+    assert list(a.data_vars) == list(b.data_vars)
+    for name in a.data_vars:
+        assert a[name].values.tobytes() == b[name].values.tobytes(), name
+    name = next(v for v in a.data_vars if a[v].ndim == 3)  # an outcome with an extra dim
+    for sel in ({"future": slice(10, 3, -2)}, {"future": [5, 1, 200]}, {"policy": 1},
+                {"future": 7, "policy": slice(None, None, -1)}, {"future": slice(0, 0)}):
+        np.testing.assert_array_equal(a[name].isel(**sel).values, b[name].isel(**sel).values)
+    assert spilled.summary() == held.summary()
+
+
+def test_spill_is_bounded_by_the_outcomes_not_the_run() -> None:
+    """The file holds exactly the kept columns (8 B each per future and policy)."""
+    from kaname.spill import SpillFile
+
+    spill = SpillFile()
+    first = spill.allocate((3, 10, 4), np.float64)
+    second = spill.allocate((3, 10), np.float64)
+    assert spill.bytes == 8 * (3 * 10 * 4 + 3 * 10)
+    second.write(2, 4, np.arange(3.0))
+    first.write(0, 9, np.ones((1, 4)))
+    assert second._basic((2, slice(None))).tolist() == [0] * 4 + [0.0, 1.0, 2.0] + [0] * 3
+    assert first._basic((0, 9)).tolist() == [1.0] * 4
+    spill.close()

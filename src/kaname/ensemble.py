@@ -19,6 +19,7 @@ from kaname.errors import InputError
 from kaname.results import Results, variable_attrs
 from kaname.sampling import Futures
 from kaname.scenario import Scenario
+from kaname.spill import SpillFile, lazy
 
 OUTPUT_SETS = ("headline", "scalar", "all")
 """The named selections of `outputs` (:func:`select_outputs`): the headline outcomes (what
@@ -179,7 +180,7 @@ def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None
         chunk_size: int = SAMPLES_PER_CHUNK,
         progress: Callable[[int, int], None] | None = None,
         outputs: str | Sequence[str] = "all", inputs: str | Sequence[str] = "all",
-        on_chunk: Callable[[Chunk], Any] | None = None) -> Results:
+        on_chunk: Callable[[Chunk], Any] | None = None, spill: bool = False) -> Results:
     """Evaluate `futures` futures × the chosen policies in memory and return labelled
     Results (the scenario's own settings where an argument is None).
 
@@ -195,6 +196,9 @@ def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None
     8 bytes per future × (policies × kept output columns + kept uncertainties).
     `on_chunk` is called with every :class:`Chunk` as it is computed, all outputs and
     uncertainties in it (:class:`kaname.results.SampleWriter` streams them to a file).
+    With `spill`, the kept outputs go to an unnamed temporary file as they are computed and
+    the Results read them back a selection at a time (:mod:`kaname.spill`): the numbers are
+    the same, memory no longer grows with them (``kaname run`` spills big runs).
     """
     from kaname.scenario import engine_for
 
@@ -208,9 +212,10 @@ def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None
     levers = policy_columns(scenario, engine, names)
     per_chunk = futures_per_chunk(P, chunk_size)
 
-    scalars: dict[str, np.ndarray] = {}
+    scalars: dict[str, Any] = {}
     series: dict[str, np.ndarray] = {}
     sampled: dict[str, np.ndarray] = {}
+    spilled = SpillFile() if spill else None
     with Futures(scenario.uncertainties, n, seed, design, scenario.dependence) as table:
         for k, (start, stop) in enumerate(plan_chunks(n, per_chunk, keep_series)):
             part = table.rows(start, stop)
@@ -228,8 +233,14 @@ def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None
                     series[path][:, start:upto] = arr[:, : upto - start]
                 elif path in kept:
                     if path not in scalars:
-                        scalars[path] = np.empty((P, n, *arr.shape[2:]), dtype=arr.dtype)
-                    scalars[path][:, start:stop] = arr
+                        shape = (P, n, *arr.shape[2:])
+                        scalars[path] = np.empty(shape, dtype=arr.dtype) if spilled is None \
+                            else spilled.allocate(shape, arr.dtype)
+                    if spilled is None:
+                        scalars[path][:, start:stop] = arr
+                    else:
+                        for p in range(P):
+                            scalars[path].write(p, start, arr[p])
             if on_chunk is not None:
                 on_chunk(Chunk(k, start, stop, n, names, part, levers,
                                {p: a for p, a in out.items() if not engine.outputs[p].series},
@@ -237,7 +248,8 @@ def run(scenario: Scenario, engine: Engine | None = None, *, futures: int | None
             del out, part
             if progress:
                 progress(stop, n)
-    scalars = {p: scalars[p] for p in display_order(engine.outputs) if p in scalars}
+    scalars = {p: scalars[p] if spilled is None else lazy(scalars[p])
+               for p in display_order(engine.outputs) if p in scalars}
     return Results(_dataset(scenario, engine, names, n, sampled, levers, scalars, series, seed,
                             design))
 

@@ -282,6 +282,27 @@ def check_samples(futures: int, path: str | Path, *, policies: int = 1, outputs:
     _check_disks(needs, "--samples", _count(futures) + " futures")
 
 
+SPILL_OUTPUTS_BYTES = 256 * 2**20
+"""``kaname run`` keeps its outcomes in a temporary file (:mod:`kaname.spill`) when they
+would take more memory than this."""
+
+
+def spills(futures: int, policies: int, outputs: int) -> bool:
+    """Whether ``kaname run`` spills its `outputs` columns of `futures` × `policies`."""
+    return FLOAT_BYTES * futures * max(policies, 1) * outputs > SPILL_OUTPUTS_BYTES
+
+
+def check_spill(futures: int, policies: int, outputs: int) -> None:
+    """The spilled outcomes fit on the temporary directory's disk."""
+    import tempfile
+
+    need = FLOAT_BYTES * futures * max(policies, 1) * outputs
+    _check_disks([(tempfile.gettempdir(), need,
+                   f"{_plural(policies, 'policy', 'policies')} × {outputs} output columns × "
+                   f"{FLOAT_BYTES} B per future in {tempfile.gettempdir()}")], "--futures",
+                 _count(futures))
+
+
 def check_design_disk(futures: int, uncertainties: int, design: str) -> None:
     """A big Latin hypercube keeps its permutations in a temporary file (4 bytes per future
     and uncertainty, :class:`kaname.sampling.Futures`)."""

@@ -237,7 +237,11 @@ def register(app: typer.Typer) -> None:
         n = sc.settings.futures if futures is None else futures
         n_policies = len(policy or sc.policies) or 1
         outputs_n, per_day = limits.output_columns(engine, kept)
-        limits.check_run(n, keep_series, policies=n_policies, outputs=outputs_n,
+        # a big run keeps its outcomes on disk, read back one at a time by the summary
+        spill = limits.spills(n, n_policies, outputs_n)
+        if spill:
+            limits.check_spill(n, n_policies, outputs_n)
+        limits.check_run(n, keep_series, policies=n_policies, outputs=1 if spill else outputs_n,
                          uncertainties=len(sc.uncertainties) if netcdf else len(kept_inputs),
                          series_columns=per_day, horizon_days=sc.settings.horizon_days)
         streamed = samples is not None and not netcdf
@@ -251,7 +255,7 @@ def register(app: typer.Typer) -> None:
         with writer if writer is not None else nullcontext():
             results = run(sc, engine, futures=futures, seed=seed, design=design,
                           policies=policy, keep_series=keep_series, outputs=kept,
-                          inputs=kept_inputs,
+                          inputs=kept_inputs, spill=spill,
                           on_chunk=writer.write if writer is not None else None)
             text = render(results, fmt, lang) if by is None else \
                 render_by(results, fmt, lang, by)

@@ -117,8 +117,15 @@ def constellation_for_salvo(salvo, shots, confidence, share):
 
 
 def kill_given_engaged(pk, shots):
-    """1 − (1 − p)^s: at least one of s independent shots kills."""
-    return 1.0 - (1.0 - np.asarray(pk, dtype=float)) ** np.asarray(shots, dtype=float)
+    """1 − (1 − p)^s: at least one of s independent shots kills.
+
+    The exponent is broadcast to the base's full shape first: numpy takes a fast path
+    (``x * x`` for an exponent of 2) when a broadcast exponent collapses to one scalar,
+    as it does for a single sample, and ``pow`` otherwise; the two differ in the last bit,
+    so a sample's numbers would depend on how many samples are evaluated with it."""
+    base, exponent = np.broadcast_arrays(1.0 - np.asarray(pk, dtype=float),
+                                         np.asarray(shots, dtype=float))
+    return 1.0 - np.power(base, np.ascontiguousarray(exponent))
 
 
 def limited_layer(threats, served, tracking, inventory, shots, kill):
