@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from kaname.errors import InputError, ScenarioError
 
@@ -92,6 +91,8 @@ class Dependence:
         if missing:
             raise InputError(f"the dependence structure names {missing[0]}, which is not "
                              f"among the uncertainties sampled", key="dependence")
+        from scipy import special  # here, not at the top: importing kaname stays quick
+
         out = np.array(u, dtype=float, copy=True)
         idx = [where[p] for p in self.paths]
         e = [special.ndtri(np.clip(u[:, j], _LOW, _HIGH)) for j in idx]

@@ -1,11 +1,23 @@
 """Chunked executors — serial, process pool, Dask distributed — and the worker side.
 
 A worker evaluates one chunk task (:class:`ChunkTask`: a range of futures under every
-policy, with everything it needs and no file system access) in one vectorised call
-(:func:`kaname.ensemble.evaluate_futures`) and returns the encoded Parquet bytes; only the
-driver (:mod:`kaname.store.lifecycle`) writes to the run directory, so a remote Dask
-cluster needs no shared file system. An executor runs tasks with bounded tasks in
-flight; which executor ran a chunk never changes its bytes.
+policy) in one vectorised call (:func:`kaname.ensemble.evaluate_futures`), on the engine it
+built once (:func:`engine_for_key`), and encodes it as Parquet. Then one of two things:
+
+* **shared run store** (``task.write_to`` is the run's chunk directory — the serial and
+  process executors, a Dask LocalCluster, or a cluster whose workers mount the run
+  directory at the same path): the worker reads its own rows of a joint design from
+  ``design.parquet``, writes the chunk's record and files itself, each atomically
+  (:func:`kaname.store.manifest.write_chunk`), and returns only their names, SHA-256 and
+  sizes; the driver checks they are there and records the chunk done in the manifest;
+* **bytes back** (``write_to`` is None: ``--no-shared-store``, a cluster without a shared
+  file system): the task carries the design slice and the worker returns the encoded
+  bytes, which the driver writes.
+
+The serial executor (:func:`pipelined`) encodes and writes chunk k in a background thread
+while chunk k+1 evaluates (at most one chunk waiting; pyarrow and hashlib release the
+GIL). An executor runs tasks with bounded tasks in flight; which executor ran a chunk, and
+how, never changes its bytes.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +52,9 @@ DASK_STALL_S = 30.0
 DASK_STALL_CHUNKS = 10
 DASK_PROBE_S = 10.0
 DASK_POLL_S = 0.05
+TRIM_ENV = "MALLOC_TRIM_THRESHOLD_"
+TRIM_CONFIG = f"distributed.nanny.pre-spawn-environ.{TRIM_ENV}"
+PROBE_PREFIX = ".kaname-probe-"  # a shared-store probe file in a run's chunk directory
 
 
 # --------------------------------------------------------------------------- worker side
@@ -68,7 +84,7 @@ def engine_for_key(key: EngineKey) -> Engine:
 
 @dataclass
 class ChunkTask:
-    """Everything a worker needs for chunk `index` (no file system access)."""
+    """Everything a worker needs for chunk `index`."""
 
     index: int
     start: int
@@ -78,9 +94,13 @@ class ChunkTask:
     layout: dict[str, Any]
     levers: dict[str, np.ndarray]
     keep_series: int
-    futures: dict[str, np.ndarray] | None = None       # joint designs: the stored slice
+    futures: dict[str, np.ndarray] | None = None       # joint designs, bytes back: the slice
     uncertainties: dict[str, Any] | None = None        # Monte Carlo: generated here
     dependence: Any | None = None                      # Monte Carlo: its copula (kaname.copula)
+    design_file: str | None = None                     # joint designs, shared store: read here
+    design_bytes: int | None = None                    # ... its size (the one the driver verified)
+    write_to: str | None = None                        # shared store: the run's chunk directory
+    run: dict[str, Any] | None = None                  # shared store: the chunk record's run part
 
     @property
     def samples(self) -> int:
@@ -89,39 +109,162 @@ class ChunkTask:
 
 @dataclass
 class ChunkOutcome:
+    """What a worker returns: the encoded bytes (`files`, bytes back), or the names,
+    SHA-256 and sizes of the files it wrote (`written`, shared store), or an `error`. A
+    failed write into the shared store also sets `write_failed` (errno, what happened):
+    the driver reports it like a failure of its own writes (one line, run resumable)."""
+
     index: int
     files: dict[str, bytes] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    written: dict[str, dict[str, Any]] | None = None
+    write_failed: tuple[int | None, str] | None = None
+    host: str = ""
 
 
-def evaluate_chunk(task: ChunkTask) -> ChunkOutcome:
-    """Evaluate one chunk and encode it; a model error becomes the outcome's error text."""
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, KanameError):  # the engine's one line, naming the model (and output)
+        return exc.line()
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+def _design_rows(task: ChunkTask) -> dict[str, np.ndarray]:
+    """The chunk's rows of the stored joint design, read from its own row groups."""
+    from kaname.store.codec import decode_design_rows
+
+    path = Path(task.design_file or "")
+    size = path.stat().st_size
+    if task.design_bytes is not None and size != task.design_bytes:
+        raise InputError(f"{path} has {size} bytes on this worker, not {task.design_bytes} "
+                         f"(not the run's file: is the run directory shared at the same "
+                         f"path? If not, run with --no-shared-store)")
+    return decode_design_rows(path, task.start, task.stop)
+
+
+def compute_chunk(task: ChunkTask) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The chunk's futures and its outputs (raises what the models raise)."""
     from kaname.ensemble import evaluate_futures
     from kaname.sampling import sample_futures
 
-    started = time.perf_counter()
+    load_plugins()
+    engine = engine_for_key(task.engine)
+    n = task.stop - task.start
+    if task.futures is not None:
+        futures = task.futures
+    elif task.design_file is not None:
+        futures = _design_rows(task)
+    else:
+        futures = sample_futures(task.uncertainties or {}, n, task.seed, "mc", task.start,
+                                 dependence=task.dependence)
+    out = evaluate_futures(engine, futures, task.levers, len(task.layout["policies"]), n,
+                           seed=task.seed, chunk_index=task.index,
+                           series=task.start < task.keep_series)
+    return futures, out
+
+
+def finish_chunk(task: ChunkTask, futures: dict[str, np.ndarray],
+                 outputs: dict[str, np.ndarray], started: float) -> ChunkOutcome:
+    """Encode a computed chunk and, with a shared store (``task.write_to``), write and
+    checksum its files there; never raises (an error is the outcome's)."""
+    from kaname.store.manifest import describe_oserror, write_chunk
+
     try:
-        load_plugins()
-        engine = engine_for_key(task.engine)
-        n = task.stop - task.start
-        futures = task.futures if task.futures is not None else sample_futures(
-            task.uncertainties or {}, n, task.seed, "mc", task.start,
-            dependence=task.dependence)
-        out = evaluate_futures(engine, futures, task.levers, len(task.layout["policies"]), n,
-                               seed=task.seed, chunk_index=task.index,
-                               series=task.start < task.keep_series)
-        files = {chunk_file(task.index): encode_chunk(task.layout, task.start, futures, out)}
-        series = encode_series(task.layout, task.start, task.keep_series, out)
+        files = {chunk_file(task.index): encode_chunk(task.layout, task.start, futures,
+                                                      outputs)}
+        series = encode_series(task.layout, task.start, task.keep_series, outputs)
         if series is not None:
             files[series_file(task.index)] = series
+    except Exception as exc:  # noqa: BLE001 - e.g. an output of the wrong shape
+        return ChunkOutcome(task.index, {}, _error_text(exc), time.perf_counter() - started)
+    del futures, outputs
+    if task.write_to is None:
         return ChunkOutcome(task.index, files, None, time.perf_counter() - started)
-    except KanameError as exc:  # the engine's one line, naming the model (and output)
-        return ChunkOutcome(task.index, {}, exc.line(), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    try:
+        written = write_chunk(Path(task.write_to), task.run or {}, task.index, task.start,
+                              task.stop, files, seconds)
+    except OSError as exc:  # write_chunk has removed what it wrote
+        return ChunkOutcome(task.index, {}, f"{describe_oserror(exc)} while writing chunk "
+                            f"{task.index}", seconds, write_failed=(exc.errno,
+                                                                   describe_oserror(exc)),
+                            host=_hostname())
+    return ChunkOutcome(task.index, {}, None, seconds, written=written)
+
+
+def evaluate_chunk(task: ChunkTask) -> ChunkOutcome:
+    """Evaluate one chunk and encode (and, with a shared store, write) it; a model error
+    becomes the outcome's error text."""
+    started = time.perf_counter()
+    try:
+        futures, out = compute_chunk(task)
     except Exception as exc:  # noqa: BLE001 - any model failure is recorded, not fatal
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
-        return ChunkOutcome(task.index, {}, error, time.perf_counter() - started)
+        return ChunkOutcome(task.index, {}, _error_text(exc), time.perf_counter() - started)
+    return finish_chunk(task, futures, out, started)
+
+
+def pipelined(tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
+    """Outcomes of `tasks` in order, chunk k encoded (and written) in a background thread
+    while chunk k+1 evaluates; at most one computed chunk waits for the encoder, so memory
+    stays bounded by two chunks. The bytes are those of :func:`evaluate_chunk`."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    waiting: Future[ChunkOutcome] | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="kaname-encode") as encoder:
+        for task in tasks:
+            started = time.perf_counter()
+            this: Future[ChunkOutcome]
+            try:
+                futures, out = compute_chunk(task)
+            except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+                this = Future()
+                this.set_result(ChunkOutcome(task.index, {}, _error_text(exc),
+                                             time.perf_counter() - started))
+            else:
+                this = encoder.submit(finish_chunk, task, futures, out, started)
+                del futures, out  # the encoder holds them now
+            if waiting is not None:
+                yield waiting.result()  # chunk k, encoded while chunk k+1 evaluated
+            waiting = this
+        if waiting is not None:
+            yield waiting.result()
+
+
+def probe_worker(chunk_dir: str, token: str) -> dict[str, Any]:
+    """Run on each Dask worker by :meth:`DaskExecutor.store_mode`: the worker's host, its
+    ``MALLOC_TRIM_THRESHOLD_``, and (given a `chunk_dir`) what stops it from using the
+    run store there — None when it reads the driver's probe file and writes beside it."""
+    from kaname.files import atomic_write
+    from kaname.store.manifest import describe_oserror
+
+    answer: dict[str, Any] = {"host": _hostname(), "trim": os.environ.get(TRIM_ENV),
+                              "problem": None}
+    if not chunk_dir:
+        return answer
+    path = Path(chunk_dir) / f"{PROBE_PREFIX}{token}"
+    try:
+        seen = path.read_bytes()
+    except OSError as exc:
+        answer["problem"] = f"cannot read it at that path ({describe_oserror(exc)})"
+        return answer
+    if seen != token.encode():
+        answer["problem"] = "sees another directory at that path"
+        return answer
+    mine = path.with_name(f"{path.name}-{os.getpid()}")
+    try:
+        atomic_write(mine, b"")
+        mine.unlink()
+    except OSError as exc:
+        answer["problem"] = f"cannot write into it ({describe_oserror(exc)})"
+    return answer
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 def _ignore_sigint() -> None:
@@ -193,6 +336,13 @@ class Executor:
     def imap_unordered(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
         raise NotImplementedError
 
+    def store_mode(self, run_dir: Path, shared: bool | None = None) -> tuple[bool, list[str]]:
+        """Whether workers write their chunks into `run_dir` themselves (a shared run
+        store) or send the bytes back to the driver, given the user's `shared` choice
+        (None: decide), and warnings to show. Workers on this machine see the run
+        directory, so the default is shared."""
+        return shared is not False, []
+
     def close(self) -> None:
         """Stop: cancel what has not started; do not wait for a whole run."""
 
@@ -211,8 +361,8 @@ class SerialExecutor(Executor):
             _engines.setdefault(key, engine)  # reuse the driver's engine in-process
 
     def imap_unordered(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
-        for task in tasks:
-            yield evaluate_chunk(task)
+        """Chunk k+1 evaluates while a background thread encodes and writes chunk k."""
+        yield from pipelined(tasks)
 
 
 class ProcessExecutor(Executor):
@@ -289,6 +439,9 @@ class DaskExecutor(Executor):
         from distributed import Client, LocalCluster
 
         self._cluster = None
+        # A lost connection is reported once, by kaname, in one line (ClusterLost); the
+        # client's batched sender would also log it, traceback and all, at INFO.
+        logging.getLogger("distributed.batched").setLevel(logging.WARNING)
         if scheduler:
             try:
                 self._client = Client(scheduler, timeout=CONNECT_TIMEOUT_S,
@@ -299,9 +452,16 @@ class DaskExecutor(Executor):
                                  f"{str(exc).splitlines()[0] if str(exc) else ''})",
                                  key="scheduler") from None
         else:
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None,
-                                         silence_logs=logging.ERROR)
+            import dask
+
+            # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in a worker's environment
+            # (config distributed.nanny.pre-spawn-environ). Setting it at all turns off
+            # glibc's dynamic mmap threshold, so every large numpy temporary is mmapped and
+            # unmapped again: kaname's chunks ran 3x slower. None leaves it unset.
+            with dask.config.set({TRIM_CONFIG: None}):
+                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None,
+                                             silence_logs=logging.ERROR)
             self._client = Client(self._cluster, set_as_default=False)
         self._address = scheduler or self._client.scheduler.address
         self.workers = max(1, sum(self._client.nthreads().values()))
@@ -324,8 +484,10 @@ class DaskExecutor(Executor):
             task = next(tasks, None)
             if task is None:
                 return False
-            fut = self._client.submit(evaluate_chunk, task, pure=False,
-                                      key=f"kaname-chunk-{task.index}-{os.urandom(6).hex()}")
+            with warnings.catch_warnings():  # a design slice sent with --no-shared-store
+                warnings.filterwarnings("ignore", message="Sending large graph")
+                fut = self._client.submit(evaluate_chunk, task, pure=False, key=f"kaname-"
+                                          f"chunk-{task.index}-{os.urandom(6).hex()}")
             pending[fut.key] = task.index
             queue.add(fut)
             return True
@@ -355,6 +517,57 @@ class DaskExecutor(Executor):
                 slowest = max(slowest, outcome.seconds)
                 yield outcome
                 submit()
+
+    def store_mode(self, run_dir: Path, shared: bool | None = None) -> tuple[bool, list[str]]:
+        """A LocalCluster shares this machine's run directory. Workers of an existing
+        cluster (``--scheduler``) are asked: each must read a probe file the driver wrote
+        into the run's chunk directory, at the same path, and write beside it. If one
+        cannot, the default (`shared` None) is to send the bytes back (a warning says
+        so); ``--shared-store`` (True) refuses in one line; ``--no-shared-store`` (False)
+        skips the probe. Workers whose environment sets ``MALLOC_TRIM_THRESHOLD_`` get a
+        warning (see docs/cluster.md)."""
+        from kaname.store.layout import CHUNK_DIR
+        from kaname.store.manifest import write_atomic, writing
+
+        chunk_dir = os.path.abspath(run_dir / CHUNK_DIR)
+        probe = self._cluster is None and shared is not False
+        token = os.urandom(8).hex()
+        path = Path(chunk_dir) / f"{PROBE_PREFIX}{token}"
+        if probe:
+            with writing(run_dir, "a probe file for the Dask workers"):
+                write_atomic(path, token.encode())
+        try:
+            answers = self._client.run(probe_worker, chunk_dir if probe else "", token,
+                                       on_error="return", callback_timeout=DASK_PROBE_S)
+        except Exception as exc:  # noqa: BLE001 - TimeoutError, CommClosedError, ...
+            answers = {"?": exc}
+        finally:
+            path.unlink(missing_ok=True)
+        notes = []
+        trims = sorted({str(a["trim"]) for a in answers.values()
+                        if isinstance(a, dict) and a.get("trim") is not None})
+        if trims:
+            notes.append(f"Dask workers have {TRIM_ENV}={'/'.join(trims)} in their "
+                            f"environment, which makes kaname's large arrays slow; start "
+                            f"them without it (docs/cluster.md)")
+        if not probe:
+            return shared is not False, notes
+        problems = {addr: (a["problem"] if isinstance(a, dict) else
+                           f"did not answer ({type(a).__name__}: {a})")
+                    for addr, a in answers.items()
+                    if not isinstance(a, dict) or a.get("problem")}
+        if not problems:
+            return True, notes
+        addr, problem = next(iter(sorted(problems.items())))
+        what = (f"{len(problems)} of {max(len(answers), 1)} Dask workers cannot use the run "
+                f"directory {run_dir} (worker {addr}: {problem})")
+        if shared:
+            raise InputError(f"{what}; put the run directory on a file system every worker "
+                             f"mounts at the same path, or run with --no-shared-store",
+                             key="--shared-store")
+        notes.append(f"{what}; the workers send each chunk's bytes to the driver instead "
+                        f"(--no-shared-store)")
+        return False, notes
 
     @staticmethod
     def stall_limit(slowest_chunk_s: float) -> float:

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kaname.errors import InputError
 from kaname.text import t
@@ -474,6 +473,8 @@ class Prim:
                  ) -> dict[str, dict[str, float]]:
         """One-sided binomial test per restricted limit: could the box's density have come
         from the box with that limit removed? (Bryant & Lempert 2010)."""
+        from scipy import stats  # here, not at the top: importing kaname stays quick
+
         res = self._restricted(lim)
         out: dict[str, dict[str, float]] = {}
         for j in res:

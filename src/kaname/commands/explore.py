@@ -73,6 +73,12 @@ def register(app: typer.Typer) -> None:
                                     "CPU count)."),
         scheduler: str = typer.Option(None, "--scheduler", help="Join the Dask cluster at "
                                       "this address, e.g. tcp://host:8786."),
+        shared_store: bool = typer.Option(
+            None, "--shared-store/--no-shared-store",
+            help="Workers write their chunks into the run directory themselves (it must be "
+                 "at the same path on every worker), or send the bytes back to this process "
+                 "to write. Default: shared for local workers; with --scheduler, shared if "
+                 "every worker can read and write the run directory (see docs/cluster.md)."),
         seed: int = typer.Option(None, "--seed", help="Root seed (default: the scenario's)."),
         keep_series: int = typer.Option(0, "--keep-series",
                                         help="Keep daily series for the first N futures."),
@@ -142,7 +148,7 @@ def register(app: typer.Typer) -> None:
                                         key=prepared.key)
             for text in prepared.warnings:
                 typer.echo(t("explore.warning", lang, text=text), err=True)
-            summary = _execute(prepared, pool, lang, progress)
+            summary = _execute(prepared, pool, lang, progress, shared_store)
         except KeyboardInterrupt:
             if pool is not None:
                 pool.close()
@@ -207,12 +213,13 @@ def _check_run_dir(run_dir: Path) -> None:
                          f"directory", file=str(run_dir), key="--run-dir")
 
 
-def _execute(prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-def]
+def _execute(prepared, pool, lang: str, show: bool,  # type: ignore[no-untyped-def]
+             shared: bool | None = None):
     """Execute the run, recorded in the run catalog (the command line always records)."""
     from kaname.store import execute
 
     if not show:
-        return execute(prepared, pool, catalog=True)
+        return execute(prepared, pool, catalog=True, shared=shared)
     with _progress_bar(lang) as bar:
         task = bar.add_task(t("explore.task", lang, name=prepared.scenario.name), total=None)
 
@@ -226,7 +233,7 @@ def _execute(prepared, pool, lang: str, show: bool):  # type: ignore[no-untyped-
                 bar.update(task, completed=done, total=total)
 
         try:
-            return execute(prepared, pool, update, catalog=True)
+            return execute(prepared, pool, update, catalog=True, shared=shared)
         except KanameError:  # a full disk, say: its one line is all that stays on stderr
             bar.live.transient = True
             raise

@@ -20,8 +20,16 @@ from** ``rng`` (true of every built-in model today: they are deterministic given
 inputs). A stochastic model's draws would follow the chunk boundaries; keep K fixed across
 runs you compare (``--resume`` always reuses the run's chunks).
 
-Only the driver writes to the run directory: workers return encoded Parquet bytes, so a
-remote Dask cluster needs no shared file system.
+Where the run directory is reachable from the workers (the serial and process executors,
+a Dask LocalCluster, a cluster on a shared file system: a *shared run store*), each worker
+reads its own rows of ``design.parquet``, writes its chunk's record and files atomically
+into ``chunks/`` and returns only their names, SHA-256 and sizes; the driver checks they
+are there (:meth:`RunStore.record_written`) and only then records the chunk done in the
+manifest — so a chunk is never done before its files are on disk, and files on disk that
+the manifest does not name (a driver killed in between) are recomputed on resume. With
+``--no-shared-store`` (a remote cluster with no shared file system) workers return the
+encoded bytes and the driver writes them (:meth:`RunStore.record_done`). Either way the
+driver alone writes the manifest, and the chunk bytes are the same.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import numpy as np
 
 from kaname.chunking import futures_per_chunk
 from kaname.errors import InputError
-from kaname.store.layout import FROZEN_SCENARIO, layout_for
+from kaname.store.layout import CHUNK_DIR, FROZEN_SCENARIO, layout_for
 from kaname.store.manifest import (
     DONE,
     FAILED,
@@ -44,6 +52,7 @@ from kaname.store.manifest import (
     StoreWriteError,
     data_library_hashes,
     sha256_bytes,
+    verify,
     versions_changed,
 )
 
@@ -215,23 +224,36 @@ def diff_yaml(old: Any, new: Any, prefix: str = "") -> str | None:
     return None
 
 
-def tasks_for(prepared: Prepared, indices: list[int]) -> Iterator[ChunkTask]:
-    """Chunk tasks, built lazily (a joint design is sliced only when its chunk is sent)."""
+def tasks_for(prepared: Prepared, indices: list[int], *,
+              shared: bool = False) -> Iterator[ChunkTask]:
+    """Chunk tasks, built lazily. With a `shared` run store each task names the run's
+    chunk directory (``write_to``: the worker writes its files there) and, for a joint
+    design, the design file (the worker reads its own rows); otherwise a joint design's
+    rows are read here, chunk by chunk, and sent with the task."""
+    import os
+
     from kaname.executors import ChunkTask
+    from kaname.store.codec import decode_design_rows
 
     store = prepared.store
     m = store.manifest
-    table = store.design_table()
+    design = m["design"]
+    design_path = store.root / design["file"] if design.get("file") else None
+    if design_path is not None:
+        verify(design_path, design["sha256"], run_dir=store.root)
     levers = {e["path"]: np.array(e["values"], dtype=float) for e in store.layout["levers"]}
+    run = store.run_record() if shared else None
+    chunk_dir = os.path.abspath(store.root / CHUNK_DIR) if shared else None
     for k in indices:
         c = store.chunks[k]
         task = ChunkTask(index=k, start=c["start"], stop=c["stop"], seed=int(m["seed"]["root"]),
                          engine=prepared.key, layout=store.layout, levers=levers,
-                         keep_series=int(m["keep_series"]))
-        if table is not None:
-            n = c["stop"] - c["start"]
-            task.futures = {p: table.column(p).slice(c["start"], n).to_numpy()
-                            for p in table.column_names}
+                         keep_series=int(m["keep_series"]), write_to=chunk_dir, run=run)
+        if design_path is not None and shared:
+            task.design_file = os.path.abspath(design_path)
+            task.design_bytes = design_path.stat().st_size
+        elif design_path is not None:
+            task.futures = decode_design_rows(design_path, c["start"], c["stop"])
         else:
             task.uncertainties = prepared.scenario.uncertainties
             task.dependence = prepared.scenario.dependence
@@ -240,8 +262,14 @@ def tasks_for(prepared: Prepared, indices: list[int]) -> Iterator[ChunkTask]:
 
 def execute(prepared: Prepared, executor: Executor,
             progress: Callable[[int, int], None] | None = None, *,
-            catalog: bool = False) -> RunSummary:
+            catalog: bool = False, shared: bool | None = None) -> RunSummary:
     """Run every chunk not yet done (and verified); record each as done or failed.
+
+    `shared`: whether the workers write their chunks into the run store themselves
+    (True), send the bytes back for this process to write (False), or — None, the
+    default — whatever the executor decides (:meth:`Executor.store_mode`: shared for
+    workers on this machine; for an existing Dask cluster, shared if every worker can
+    read and write the run directory at its path here).
 
     A failed chunk does not stop the others. On KeyboardInterrupt the executor is closed,
     finished chunks are kept and the manifest is saved before the interrupt propagates.
@@ -260,6 +288,8 @@ def execute(prepared: Prepared, executor: Executor,
     store.manifest["status"] = "running"
     store.save(force=True)
     warnings = list(prepared.warnings)
+    shared, notes = executor.store_mode(store.root, shared)
+    warnings.extend(notes)
 
     def record() -> None:
         if catalog:
@@ -274,12 +304,16 @@ def execute(prepared: Prepared, executor: Executor,
         progress(finished, total)
     stopping: BaseException | None = None
     try:
-        for outcome in executor.imap_unordered(tasks_for(prepared, todo)):
+        for outcome in executor.imap_unordered(tasks_for(prepared, todo, shared=shared)):
             c = store.chunks[outcome.index]
-            if outcome.error is None:
-                store.record_done(outcome.index, outcome.files, outcome.seconds)
-            else:
+            if outcome.write_failed is not None:  # the worker's write into the store
+                raise _worker_write_error(store.root, outcome)
+            if outcome.error is not None:
                 store.record_failed(outcome.index, outcome.error)
+            elif outcome.written is not None:
+                store.record_written(outcome.index, outcome.written, outcome.seconds)
+            else:
+                store.record_done(outcome.index, outcome.files, outcome.seconds)
             samples = (c["stop"] - c["start"]) * P
             evaluated += samples
             finished += samples
@@ -301,3 +335,20 @@ def execute(prepared: Prepared, executor: Executor,
               if c["status"] == FAILED]
     return RunSummary(store.root, status, len(store.chunks), store.counts()[DONE], failed,
                       evaluated, time.perf_counter() - started, warnings)
+
+
+def _worker_write_error(root: Path, outcome: Any) -> StoreWriteError:
+    """A worker could not write its chunk into the shared run store (a full disk...): the
+    same one line as a failed write of the driver's own, naming a remote worker's host;
+    the chunk stays pending (the worker removed what it wrote)."""
+    import errno
+    import socket
+
+    code, text = outcome.write_failed
+    what = f"chunk {outcome.index}"
+    if outcome.host and outcome.host != socket.gethostname():
+        what += f" on the worker at {outcome.host}"
+    if code == errno.ENOENT:
+        what += (" (is the run directory on a file system every worker mounts at the same "
+                 "path? If not, use --no-shared-store)")
+    return StoreWriteError(root, what, OSError(code, text))

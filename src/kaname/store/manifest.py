@@ -143,6 +143,9 @@ def package_versions() -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:  # pragma: no cover - all are dependencies
             out[name] = "absent"
+    from kaname.kernels import describe
+
+    out["kernels"] = describe()  # numpy or numba X: may differ in the last bits (kaname.kernels)
     return out
 
 
@@ -203,6 +206,59 @@ def verify(path: Path, expected: str, *, run_dir: Path | None = None) -> None:
 def _corrupt_message(path: Path, what: str, run_dir: Path | None) -> str:
     hint = f"; recompute it with `kaname explore --resume {run_dir}`" if run_dir else ""
     return f"{path}: {what}{hint}"
+
+
+# --------------------------------------------------------------------------- chunk files
+
+VISIBLE_WITHIN_S = 5.0  # how long the driver waits to see a worker's files (NFS caches)
+
+
+def chunk_record(run: Mapping[str, Any], k: int, start: int, stop: int, seconds: float,
+                 recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """A chunk's record (``chunks/NNNNN.json``, format ``kaname-chunk/1``): the run's
+    parameters (:meth:`RunStore.run_record`), its place, each file's SHA-256 and size."""
+    return {"format": CHUNK_FORMAT, **run, "index": k, "start": int(start),
+            "stop": int(stop), "seconds": round(seconds, 4), "files": dict(recorded)}
+
+
+def write_chunk(chunk_dir: Path, run: Mapping[str, Any], k: int, start: int, stop: int,
+                files: Mapping[str, bytes], seconds: float) -> dict[str, dict[str, Any]]:
+    """Write chunk `k`'s record, then its files, each atomically (temp name in
+    `chunk_dir`, fsync, rename) through :func:`write_atomic`; return ``{name: {sha256,
+    bytes}}``. The driver (:meth:`RunStore.record_done`) and a worker writing into a
+    shared run store both call it. On any OSError what this call wrote is removed (best
+    effort) and the error propagates: nothing half-written appears under a final name.
+
+    The record goes first: it is only a claim (``kaname runs repair`` trusts a chunk only
+    if every file hashes to what the record says), and the files, written last, are then
+    put in the manifest at once, by the driver, after they are on disk."""
+    recorded = {name: {"sha256": sha256_bytes(data), "bytes": len(data)}
+                for name, data in files.items()}
+    record = chunk_record(run, k, start, stop, seconds, recorded)
+    written = [chunk_dir / record_file(k)]
+    try:
+        write_atomic(written[0], json.dumps(record, indent=1).encode("utf-8"))
+        for name, data in files.items():
+            written.append(chunk_dir / name)
+            write_atomic(written[-1], data)
+    except OSError:
+        for path in written:  # best effort: a partial chunk must not eat the space
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+        raise
+    return recorded
+
+
+def _missing(chunk_dir: Path, expected: Mapping[str, int | None]) -> str | None:
+    """What is wrong with a chunk's files on disk (None: each exists, of its size)."""
+    for name, size in expected.items():
+        try:
+            st = (chunk_dir / name).stat()
+        except FileNotFoundError:
+            return f"{name} is missing"
+        if size is not None and st.st_size != size:
+            return f"{name} has {st.st_size} bytes, not {size}"
+    return None
 
 
 # --------------------------------------------------------------------------- the store
@@ -405,29 +461,46 @@ class RunStore:
         """Write a chunk's record (``chunks/NNNNN.json``), then its files, atomically, then
         (and only then) put their checksums in the manifest. A write that fails (disk full,
         read-only...) removes what this chunk wrote, leaves its entry pending and raises
-        :class:`StoreWriteError`."""
+        :class:`StoreWriteError`. (A worker that writes its own files calls
+        :func:`write_chunk` itself; the driver then calls :meth:`record_written`.)"""
         entry = self.chunks[k]
-        recorded = {name: {"sha256": sha256_bytes(data), "bytes": len(data)}
-                    for name, data in files.items()}
-        record = {"format": CHUNK_FORMAT, **self.run_record(), "index": k,
-                  "start": int(entry["start"]), "stop": int(entry["stop"]),
-                  "seconds": round(seconds, 4), "files": recorded}
-        # The record goes first: it is only a claim (repair trusts a chunk only if every
-        # file hashes to what the record says), and the chunk's files, written last, are
-        # then recorded in the manifest at once.
-        written = [self.root / CHUNK_DIR / record_file(k)]
         with writing(self.root, f"chunk {k}"):
-            try:
-                write_atomic(written[0], json.dumps(record, indent=1).encode("utf-8"))
-                for name, data in files.items():
-                    written.append(self.root / CHUNK_DIR / name)
-                    write_atomic(written[-1], data)
-            except OSError:
-                for path in written:  # best effort: a partial chunk must not eat the space
-                    with suppress(OSError):
-                        path.unlink(missing_ok=True)
-                raise
-        entry.update(status=DONE, files=recorded, seconds=round(seconds, 4), error=None)
+            recorded = write_chunk(self.root / CHUNK_DIR, self.run_record(), k,
+                                   int(entry["start"]), int(entry["stop"]), files, seconds)
+        self._mark_done(k, recorded, seconds)
+
+    def record_written(self, k: int, recorded: Mapping[str, Mapping[str, Any]],
+                       seconds: float) -> None:
+        """Put chunk `k` in the manifest as done from files a worker has already written
+        (with :func:`write_chunk`: record first, then the files, each atomically) and
+        checksummed. Checked here: the record and every file exist with the byte count the
+        worker gave (their checksums are verified whenever they are read or resumed). A
+        chunk whose files are not there — a worker that wrote into a directory the driver
+        does not see — stays pending, and this raises one line (:class:`StoreWriteError`
+        is for the driver's own writes; this is an :class:`InputError`)."""
+        import time
+
+        chunk_dir = self.root / CHUNK_DIR
+        expected = {record_file(k): None, **{name: int(meta["bytes"])
+                                             for name, meta in recorded.items()}}
+        deadline = time.monotonic() + VISIBLE_WITHIN_S
+        while True:
+            problem = _missing(chunk_dir, expected)
+            if problem is None:
+                break
+            if time.monotonic() > deadline:  # a shared file system may show files late
+                raise InputError(
+                    f"chunk {k}: the worker reported its files written, but {problem} in "
+                    f"{chunk_dir} (is the run directory on a file system the workers share, "
+                    f"at the same path? If not, run with --no-shared-store); the run is "
+                    f"resumable: kaname explore --resume {self.root}", file=str(self.root))
+            time.sleep(0.1)
+        self._mark_done(k, {name: {"sha256": str(meta["sha256"]), "bytes": int(meta["bytes"])}
+                            for name, meta in recorded.items()}, seconds)
+
+    def _mark_done(self, k: int, recorded: Mapping[str, Any], seconds: float) -> None:
+        self.chunks[k].update(status=DONE, files=dict(recorded), seconds=round(seconds, 4),
+                              error=None)
         self.save()
 
     def record_failed(self, k: int, error: str) -> None:
