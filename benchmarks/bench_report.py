@@ -3,14 +3,20 @@
 - Dashboard: server-side recompute of 10⁴ futures after one lever change, per kind of lever
   (target ≤ 1 s).
 - Report: write the HTML report of a 10⁵-future run (target ≤ 30 s) and its size (≤ 15 MB).
+- ``kaname report DIR`` (the CLI, start-up included) on a ``kaname explore`` run directory of
+  the same futures, against the in-memory report (target ≤ 2x, issue 19).
 
-Run: ``python benchmarks/bench_report.py [--futures 100000] [--dashboard-futures 10000]``.
+Run: ``python benchmarks/bench_report.py [--futures 100000] [--dashboard-futures 10000]
+[--no-dir] [--json FILE]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
 import tempfile
 import time
 from importlib import resources
@@ -21,7 +27,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_dashboard(n: int) -> None:
+def bench_dashboard(n: int) -> dict[str, object]:
     from kaname.app import core
 
     text = core.bundled_scenarios()["taiwan-2028.yaml"]
@@ -47,18 +53,23 @@ def bench_dashboard(n: int) -> None:
         changes.append(("Golden Dome architecture (prewarmed)", "homeland.architecture",
                         float((int(levers["homeland.architecture"]) + 1) % 3)))
     current = dict(levers)
+    seconds: dict[str, float] = {}
     for label, path, value in changes:
         if path not in current:
             continue
         current[path] = value
         wb.evaluate(current)
+        seconds[label] = round(wb.last_seconds, 3)
         verdict = "ok" if wb.last_seconds <= 1.0 else "OVER 1 s"
         print(f"  lever change: {label:40s} {wb.last_seconds:6.3f} s  "
               f"({n / max(wb.last_seconds, 1e-9):,.0f} futures/s) {verdict}")
     print(f"  peak RSS {peak_mb():,.0f} MB")
+    return {"futures": n, "first_evaluation_s": round(first, 3), "lever_change_s": seconds,
+            "min_s": min(seconds.values()), "max_s": max(seconds.values()),
+            "peak_rss_mib": round(peak_mb(), 1)}
 
 
-def bench_report(n: int) -> None:
+def bench_report(n: int, run_dir: Path | None = None) -> dict[str, object]:
     from kaname.ensemble import run
     from kaname.report import write_report
     from kaname.scenario import engine_for, load_scenario
@@ -70,6 +81,7 @@ def bench_report(n: int) -> None:
     results = run(sc, engine, futures=n, keep_series=100)
     print(f"report: ran {n:,} futures × {len(results.policies)} policies in "
           f"{time.perf_counter() - t0:.1f} s (not part of the report time)")
+    numbers: dict[str, object] = {"futures": n, "policies": len(results.policies)}
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("en", "ja"):
             out = Path(tmp) / f"report-{lang}.html"
@@ -80,16 +92,62 @@ def bench_report(n: int) -> None:
             print(f"  report ({lang}): {seconds:.2f} s "
                   f"({'ok' if seconds <= 30 else 'OVER 30 s'}), {size:.2f} MB "
                   f"({'ok' if size <= 15 else 'OVER 15 MB'})")
+            numbers[f"{lang}_s"], numbers[f"{lang}_mb"] = round(seconds, 2), round(size, 2)
     print(f"  peak RSS {peak_mb():,.0f} MB")
+    numbers["peak_rss_mib"] = round(peak_mb(), 1)
+    return numbers
+
+
+def bench_report_dir(n: int, in_memory_s: float | None) -> dict[str, object]:
+    """``kaname report DIR`` (the CLI, a fresh process: start-up included) on a run
+    directory written by ``kaname explore`` with the same futures, seed and series, against
+    the in-memory report (issue 19: within 2x at 10^5 futures)."""
+    with resources.as_file(resources.files("kaname.examples") / "taiwan-2028.yaml") as path, \
+            tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "run"
+        t0 = time.perf_counter()
+        subprocess.run(["kaname", "explore", str(path), "--run-dir", str(run_dir),
+                        "--futures", str(n), "--keep-series", "100", "--no-progress"],
+                       check=True, capture_output=True, text=True)
+        explore_s = time.perf_counter() - t0
+        html = Path(tmp) / "report.html"
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(["kaname", "report", str(run_dir), "--out", str(html)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        if status:
+            raise RuntimeError(f"kaname report failed: {proc.stderr.read().decode()[-500:]}")
+        size = html.stat().st_size / 1e6
+    ratio = seconds / in_memory_s if in_memory_s else None
+    print(f"report DIR: kaname explore of {n:,} futures {explore_s:.1f} s (not timed); "
+          f"`kaname report DIR` {seconds:.2f} s wall, {usage.ru_utime + usage.ru_stime:.2f} "
+          f"CPU-s, peak RSS {usage.ru_maxrss / 1024:,.0f} MB, {size:.2f} MB"
+          + (f"; {ratio:.2f}x the in-memory report ({'ok' if ratio <= 2 else 'OVER 2x'})"
+             if ratio else ""))
+    return {"futures": n, "seconds": round(seconds, 2),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "mb": round(size, 2),
+            "ratio_to_in_memory": round(ratio, 2) if ratio else None}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--futures", type=int, default=100_000)
     parser.add_argument("--dashboard-futures", type=int, default=10_000)
+    parser.add_argument("--no-dir", action="store_true",
+                        help="skip `kaname report DIR` (it runs `kaname explore` first)")
+    parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON here")
     args = parser.parse_args()
-    bench_dashboard(args.dashboard_futures)
-    bench_report(args.futures)
+    report: dict[str, object] = {"benchmark": "report",
+                                 "dashboard": bench_dashboard(args.dashboard_futures)}
+    in_memory = bench_report(args.futures)
+    report["report"] = in_memory
+    if not args.no_dir:
+        report["report_dir"] = bench_report_dir(args.futures, in_memory.get("en_s"))  # type: ignore[arg-type]
+    report["load_average"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ size and kernel runs in a fresh process so peak RSS is its own; the kernel is co
 loaded from numba's disk cache) before the clock starts.
 
     python benchmarks/bench_sustainment.py [--sizes 100000 1000000] [--chunk 50000]
+        [--json FILE]
 
 Prints samples/s (future-policy evaluations per second), the seconds spent in the daily
 recursion alone, peak resident memory, and the ratios numpy / numba of both times.
@@ -72,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--chunk", type=int, default=50_000)
+    parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON here")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -80,6 +82,9 @@ def main() -> None:
     print(f"sustainment benchmark — 3 policies, 120 days, chunk {args.chunk} samples, 1 core")
     print(f"{'futures':>10} {'kernel':>7} {'evaluations':>12} {'seconds':>8} {'recursion s':>12} "
           f"{'samples/s':>12} {'peak MiB':>9}")
+    report: dict[str, object] = {"benchmark": "sustainment", "policies": 3, "days": 120,
+                                 "chunk": args.chunk, "sizes": {},
+                                 "load_average": round(os.getloadavg()[0], 2)}
     for n in args.sizes:
         by_kernel = {}
         for kernel in ("numpy", "numba"):
@@ -95,6 +100,11 @@ def main() -> None:
         a, b = by_kernel["numpy"], by_kernel["numba"]
         print(f"{'':>10} ratio numpy / numba: model {a['seconds'] / b['seconds']:.2f}x, "
               f"recursion {a['recursion_s'] / b['recursion_s']:.2f}x")
+        report["sizes"][str(n)] = {  # type: ignore[index]
+            **by_kernel, "ratio_model": round(a["seconds"] / b["seconds"], 2),
+            "ratio_recursion": round(a["recursion_s"] / b["recursion_s"], 2)}
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":
