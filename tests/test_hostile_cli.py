@@ -116,8 +116,8 @@ def test_hostile_option_is_one_line_exit_2(args, needles, tmp_path, monkeypatch)
 
 LIMITS = [
     (["run", TEACH, "--futures", "100000000000"], ["--futures", "needs at least", "explore"]),
-    (["run", TEACH, "--futures", "10000000"], ["--futures", "needs about", "7 policies"]),
-    (["run", FULL, "--futures", "10000000"], ["--futures", "needs about", "10 policies"]),
+    (["run", TEACH, "--futures", "100000000"], ["--futures", "needs about", "7 policies"]),
+    (["run", FULL, "--futures", "100000000"], ["--futures", "needs about", "10 policies"]),
     (["explore", TEACH, "--run-dir", "RUN", "--futures", "100000000", "--chunk-size", "1"],
      ["--chunk-size", "manifest"]),
     (["explore", TEACH, "--run-dir", "RUN", "--futures", "1000000000000000"],

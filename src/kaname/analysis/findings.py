@@ -25,6 +25,7 @@ what drives it, all from the ensemble already run (no extra model runs).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ import xarray as xr
 SLICES = 10
 TOP_DRIVERS = 3
 NULL_INPUTS = 30  # random columns whose PAWN indices give the drivers' noise floor
+BLOCK_COLUMNS = 32  # columns of x that pawn_indices works on at a time
 
 
 @dataclass
@@ -83,24 +85,51 @@ def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES,
     m = n // slices
     if m < 2:
         raise ValueError(f"needs at least {2 * slices} futures for {slices} slices, got {n}")
-    ys = np.sort(y)
-    below_y = np.searchsorted(ys, y, side="left")     # #{Y < y_i}: the overall CDF before y_i
-    upto_y = np.searchsorted(ys, y, side="right")     # #{Y <= y_i}: the overall CDF at y_i
     if order is None:
         order = np.argsort(x, axis=0, kind="stable")
-    slice_of = order[: m * slices].T.reshape(k, slices, m)               # futures per slice
-    by_y = np.argsort(upto_y[slice_of], axis=2, kind="stable")
-    members = np.take_along_axis(slice_of, by_y, axis=2)                 # sorted by y
-    lo, hi = below_y[members], upto_y[members]
-    # within a slice, ties in y: count the slice's values below and up to each one
-    idx = np.arange(m)
-    last = np.concatenate([hi[..., 1:] != hi[..., :-1], np.ones((k, slices, 1), bool)], -1)
-    first = np.concatenate([np.ones((k, slices, 1), bool), hi[..., 1:] != hi[..., :-1]], -1)
-    upto_s = np.minimum.accumulate(np.where(last, idx, m)[..., ::-1], axis=-1)[..., ::-1] + 1
-    below_s = np.maximum.accumulate(np.where(first, idx, -1), axis=-1)
-    # KS between the slice's empirical CDF and the overall one, on both sides of each step
-    ks = np.maximum((upto_s / m - hi / n).max(axis=2), (lo / n - below_s / m).max(axis=2))
+    # the futures in order of y, once: #{Y < y} and #{Y <= y} (the overall CDF before and
+    # at each value, ties counted exactly) at each position, and each future's position
+    by_y = np.argsort(y, kind="stable")
+    ys = y[by_y]
+    itype = np.int32 if n < 2**31 else np.int64
+    below = np.searchsorted(ys, ys, side="left").astype(itype)
+    upto = np.searchsorted(ys, ys, side="right").astype(itype)
+    position = np.empty(n, dtype=np.intp)
+    position[by_y] = np.arange(n)
+    after, before = np.arange(1, m + 1) / m, np.arange(m) / m   # the slice's CDF steps
+    whole = np.repeat(np.arange(slices, dtype=np.int8 if slices < 127 else np.int32), m)
+    ks = np.empty((k, slices))
+    for a in range(0, k, BLOCK_COLUMNS):  # a block of columns at a time: bounded memory
+        b = min(a + BLOCK_COLUMNS, k)
+        # each future's slice (futures past the last whole slice: `slices`), laid out in
+        # order of y; a stable sort of the slice numbers (a radix sort of small integers)
+        # then lists every slice's futures with y ascending
+        label = np.full((b - a, n), slices, dtype=whole.dtype)
+        label[np.arange(b - a)[:, None], position[order[: m * slices, a:b].T]] = whole
+        grouped = np.argsort(label, axis=1, kind="stable")[:, : m * slices]
+        hi = upto[grouped].reshape(b - a, slices, m)
+        lo = below[grouped].reshape(b - a, slices, m)
+        # KS between the slice's empirical CDF and the overall one on both sides of each
+        # step of y: after the last of a run of ties in y, and before its first
+        step = hi[..., 1:] != hi[..., :-1]
+        dist = hi / n
+        np.subtract(after, dist, out=dist)
+        dist[..., :-1][~step] = -np.inf
+        above = dist.max(axis=2)
+        np.divide(lo, n, out=dist)
+        dist -= before
+        dist[..., 1:][~step] = -np.inf
+        ks[a:b] = np.maximum(above, dist.max(axis=2))
     return np.median(ks, axis=1)
+
+
+@functools.lru_cache(maxsize=4)
+def _null_order(n: int, columns: int, seed: int) -> np.ndarray:
+    """The random orderings of :func:`noise_floor` (the same for every outcome of a run)."""
+    rng = np.random.default_rng(seed)
+    order = np.argsort(rng.random((n, columns)), axis=0, kind="stable")
+    order.flags.writeable = False
+    return order
 
 
 def noise_floor(y: np.ndarray, inputs: int, slices: int = SLICES,
@@ -111,8 +140,7 @@ def noise_floor(y: np.ndarray, inputs: int, slices: int = SLICES,
     seed, so the same ensemble gives the same floor)."""
     from scipy.stats import norm
 
-    rng = np.random.default_rng(seed)
-    order = np.argsort(rng.random((len(y), columns)), axis=0, kind="stable")
+    order = _null_order(len(y), columns, seed)
     null = pawn_indices(order.astype(float), y, slices, order=order)
     z = float(norm.ppf(1 - 0.05 / max(1, inputs)))
     return float(null.mean() + z * null.std(ddof=1))

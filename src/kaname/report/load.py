@@ -1,7 +1,8 @@
 """What a report is made from: results (in memory, a ``.nc`` file, or a run directory), the
 frozen scenario text, the run's chunk status, and any analysis saved beside the run.
 
-Results on disk are read by :func:`kaname.store.reader.open_results`. A run directory with
+Results on disk are read by :func:`kaname.store.reader.open_results` (a run directory
+into memory in one pass, each chunk file read once). A run directory with
 failed or unfinished chunks is still reported — from its finished chunks only, every one
 checksum-verified — and the report says so on its first page.
 """
@@ -107,11 +108,24 @@ def _from_run_dir(path: Path) -> ReportInput:
     if status.done == 0:
         raise InputError(f"the run has no finished chunk ({len(status.failed)} failed, "
                          f"{status.pending} pending); nothing to report", file=str(path))
-    results = open_results(run, allow_partial=True)
+    results = open_results(run, allow_partial=True, load=report_outputs(run))
     frozen = path / FROZEN_SCENARIO
     text = frozen.read_text(encoding="utf-8") if frozen.is_file() else ""
     return ReportInput(results=results, source=str(path), scenario_text=text, status=status,
                        analyses=_saved_analyses(path))
+
+
+def report_outputs(run: Any) -> list[str]:
+    """The outputs of run store `run` that the report reads: the headline ones and those
+    its sections name (:data:`kaname.report.sections.READS`). They, and the uncertainty
+    coordinates, are read into memory in one pass, each chunk file read once: the
+    sections read them repeatedly, and a lazy run directory would read its chunk files
+    again each time. The other outputs stay on disk unless a section uses one."""
+    from kaname.report.sections import READS
+
+    wanted = set(READS)
+    return [out["path"] for out in run.layout["outputs"]
+            if out["attrs"].get("headline") or out["path"] in wanted]
 
 
 def _saved_analyses(path: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -24,6 +24,21 @@ PRIM_ROWS = 20_000   # rows (policy × future) PRIM sees when the report compute
 PRIM_INPUTS = 20     # uncertainties it searches: those most rank-correlated with the outcome
 Block = dict[str, Any]
 
+# The outputs besides the headline ones that the sections below read. A report of a run
+# directory reads these and the headline outputs into memory in one pass over its chunk
+# files (:func:`kaname.report.load.load_input`); any other output stays on disk and is
+# read only if a section uses it (correct, but a second pass over the chunk files: keep
+# this list in step with the sections; tests/test_report_speed.py checks it).
+READS = (
+    "c2.latency_mean_h", "c2.latency_p90_h", "c2.max_utilisation", "c2.latency_transit_h",
+    "c2.latency_work_h", "c2.latency_queue_h", "c2.latency_principal_h", "c2.latency_clock_h",
+    "autonomy.harm_share_gdp", "autonomy.harm_by_mode_jpy_per_year",
+    "autonomy.tail_harm_jpy_per_year", "autonomy.china_risk", "autonomy.us_risk",
+    "autonomy.share_after", "posture.availability_factor", "sustainment.p_deny_race",
+    "sustainment.launcher_survival", "budget.ledger_jpy", "budget.policy_cost_jpy",
+    "budget.gap_to_us_ask",
+)
+
 
 class Context:
     """The run plus lookups every section needs (labels, engine defaults, library)."""
@@ -286,7 +301,11 @@ def headline_section(ctx: Context) -> dict[str, Any]:
 
     first = ctx.policies[0]
     rows, last = [], None
-    for r in headline_rows(ctx.inp.results, ctx.lang):
+    # without the per-future input coordinates (hundreds), which xarray would carry
+    # through every column: the same rows, seconds sooner
+    ds = ctx.inp.results.dataset
+    light = ds.drop_vars([c for c in ds.coords if ds[c].dims == ("future",) and c != "future"])
+    for r in headline_rows(light, ctx.lang):
         label = r.label_with_unit(ctx.lang)
         if r.better:
             label += f"\n({ctx.t(f'headline.better_{r.better}')})"
