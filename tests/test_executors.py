@@ -308,3 +308,21 @@ def test_a_cluster_without_workers_fails_after_the_stall_limit(toy, tmp_path,  #
         killer.join(timeout=5)
     chunks = manifest(run_dir)["chunks"]
     assert 2 <= sum(c["status"] == "done" for c in chunks) < len(chunks)
+
+
+def test_workers_with_another_kaname_or_data_library_are_refused_others_warned() -> None:
+    """A worker of an existing cluster that computes with a different kaname or data
+    library would mix models in one run: refused in one line naming the worker. Another
+    numpy/scipy/kernel only changes last bits: a warning."""
+    from kaname.executors import _compare_computes, probe_worker, worker_computes
+
+    mine = worker_computes()
+    assert probe_worker("", "t")["computes"] == mine
+    assert _compare_computes({"tcp://a:1": {"computes": dict(mine)}, "tcp://b:2": "x"}) == []
+    for what in ("kaname", "data library"):
+        with pytest.raises(InputError, match=f"^--scheduler: Dask worker tcp://b:2 has {what} "
+                           "old"):
+            _compare_computes({"tcp://a:1": {"computes": dict(mine)},
+                               "tcp://b:2": {"computes": {**mine, what: "old"}}})
+    notes = _compare_computes({"tcp://c:3": {"computes": {**mine, "numpy": "1.0"}}})
+    assert len(notes) == 1 and "tcp://c:3" in notes[0] and "numpy 1.0" in notes[0]

@@ -165,3 +165,38 @@ def test_spill_is_bounded_by_the_outcomes_not_the_run() -> None:
     assert second._basic((2, slice(None))).tolist() == [0] * 4 + [0.0, 1.0, 2.0] + [0] * 3
     assert first._basic((0, 9)).tolist() == [1.0] * 4
     spill.close()
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol"])
+def test_the_run_directory_design_is_written_chunk_by_chunk_with_the_whole_designs_values(
+        scenario, tmp_path, monkeypatch, design) -> None:
+    """``explore`` never holds the whole design: it is drawn one chunk at a time into
+    ``design.parquet`` (row group k = chunk k), and the file holds exactly the values of
+    the whole design drawn at once; ``runs repair`` compares it the same way and keeps it."""
+    import pyarrow.parquet as pq
+
+    import kaname.sampling
+    from kaname.store import create_run, repair_run
+    from kaname.store.lifecycle import load
+
+    n, K = 257, 40
+    whole = sample_futures(scenario.uncertainties, n, 11, design,
+                           dependence=scenario.dependence)
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the whole design was drawn")
+
+    monkeypatch.setattr(kaname.sampling, "sample_futures", refuse)
+    loaded, engine, key = load(TEACHING)
+    run_dir = tmp_path / "run"
+    create_run(loaded, engine, key, run_dir, futures=n, design=design, chunk_size=K, seed=11)
+    pf = pq.ParquetFile(run_dir / "design.parquet")
+    assert [pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)] \
+        == [K] * (n // K) + [n % K]
+    stored = pf.read()
+    assert _same_bits({c: stored.column(c).to_numpy() for c in stored.column_names},
+                      {c: np.asarray(v, dtype=float) for c, v in whole.items()})
+    before = (run_dir / "design.parquet").read_bytes()
+    (run_dir / "manifest.json").unlink()
+    assert repair_run(run_dir).design == "kept"
+    assert (run_dir / "design.parquet").read_bytes() == before

@@ -26,7 +26,7 @@ import os
 import time
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,7 +240,7 @@ def probe_worker(chunk_dir: str, token: str) -> dict[str, Any]:
     from kaname.store.manifest import describe_oserror
 
     answer: dict[str, Any] = {"host": _hostname(), "trim": os.environ.get(TRIM_ENV),
-                              "problem": None}
+                              "problem": None, "computes": worker_computes()}
     if not chunk_dir:
         return answer
     path = Path(chunk_dir) / f"{PROBE_PREFIX}{token}"
@@ -259,6 +259,17 @@ def probe_worker(chunk_dir: str, token: str) -> dict[str, Any]:
     except OSError as exc:
         answer["problem"] = f"cannot write into it ({describe_oserror(exc)})"
     return answer
+
+
+def worker_computes() -> dict[str, str]:
+    """What fixes a worker's numbers: kaname's version and data library (must equal the
+    driver's, else the run would mix models), and the numerical packages and kernels
+    (may differ only in the last bits)."""
+    from kaname.store.manifest import data_library_digest, package_versions
+
+    versions = package_versions()
+    return {"kaname": versions["kaname"], "data library": data_library_digest(),
+            **{k: versions[k] for k in ("numpy", "scipy", "kernels")}}
 
 
 def _hostname() -> str:
@@ -351,6 +362,29 @@ class Executor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _compare_computes(answers: Mapping[str, Any]) -> list[str]:
+    """Refuse workers whose kaname or data library differs from the driver's (one line
+    naming the first); warn about other numerical packages (the last bits may differ)."""
+    mine = worker_computes()
+    notes = []
+    for addr, answer in sorted(answers.items()):
+        theirs = answer.get("computes") if isinstance(answer, dict) else None
+        if not isinstance(theirs, dict):
+            continue
+        for what in ("kaname", "data library"):
+            if theirs.get(what) != mine[what]:
+                raise InputError(f"Dask worker {addr} has {what} {theirs.get(what)}, this "
+                                 f"process {mine[what]}; install the same kaname and data "
+                                 f"library on every worker (docs/cluster.md)",
+                                 key="--scheduler")
+        other = [f"{k} {theirs.get(k)} (here {v})" for k, v in mine.items()
+                 if k not in ("kaname", "data library") and theirs.get(k) != v]
+        if other:
+            notes.append(f"Dask worker {addr} has {', '.join(other)}: its chunks may differ "
+                         f"from this machine's in the last bits (docs/cluster.md)")
+    return notes
 
 
 class SerialExecutor(Executor):
@@ -543,7 +577,7 @@ class DaskExecutor(Executor):
             answers = {"?": exc}
         finally:
             path.unlink(missing_ok=True)
-        notes = []
+        notes = _compare_computes(answers)
         trims = sorted({str(a["trim"]) for a in answers.values()
                         if isinstance(a, dict) and a.get("trim") is not None})
         if trims:

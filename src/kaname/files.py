@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _umask() -> int:
@@ -35,10 +36,15 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
-def atomic_write(target: str | Path, data: str | bytes) -> Path:
-    """Write `data` to `target` atomically (fsynced before the rename)."""
+def atomic_write(target: str | Path, data: str | bytes | Callable[[BinaryIO], object]) -> Path:
+    """Write `data` to `target` atomically (fsynced before the rename). `data` may be a
+    function that writes into the open file itself (a file too big to hold in memory
+    whole, written piece by piece)."""
     with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        if callable(data):
+            data(fh)
+        else:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         fh.flush()
         os.fsync(fh.fileno())
     return Path(target)

@@ -20,7 +20,7 @@ The executors that evaluate chunks are in :mod:`kaname.executors`; the DuckDB ca
 runs is :mod:`kaname.catalog`.
 """
 
-from kaname.store.codec import encode_chunk, encode_design, encode_series
+from kaname.store.codec import design_writer, encode_chunk, encode_series
 from kaname.store.layout import (
     CHUNK_DIR,
     DESIGN_FILE,
@@ -69,7 +69,7 @@ __all__ = [
     "RepairReport", "RunStatus", "RunStore", "RunSummary", "StoreWriteError",
     "repair_run", "validate_manifest",
     "chunk_file", "create_run", "data_library_digest", "data_library_hashes", "diff_yaml", "encode_chunk",
-    "encode_design", "encode_series", "engine_key", "execute", "layout_for", "load", "now",
+    "design_writer", "encode_series", "engine_key", "execute", "layout_for", "load", "now",
     "open_results", "package_versions", "reopen_run", "run_status", "series_file",
     "sha256_bytes", "sha256_file", "tasks_for", "verify", "versions_changed", "write_atomic",
 ]

@@ -16,9 +16,9 @@ gives the same bytes on any executor and machine (same pyarrow version).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from kaname.store.layout import labels
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from kaname.sampling import Futures
 
 
 # --------------------------------------------------------------------------- encoding
@@ -104,11 +106,13 @@ def encode_series(layout: Mapping[str, Any], start: int, keep: int,
     return buf.getvalue()
 
 
-def encode_design(columns: Mapping[str, np.ndarray], futures_per_chunk: int,
-                  run: Mapping[str, Any] | None = None) -> bytes:
-    """The joint design, one float column per uncertainty; row group k = chunk k. `run`
-    (the run's parameters) goes into the schema metadata under ``kaname.run``, so
-    ``kaname runs repair`` can rebuild a lost manifest from the design alone."""
+def design_writer(futures: Futures, futures_per_chunk: int,
+                  run: Mapping[str, Any] | None = None) -> Callable[[BinaryIO], None]:
+    """A function writing the joint design into an open file: one float column per
+    uncertainty, row group k = chunk k, drawn from `futures` one chunk at a time (the
+    whole design is never in memory). `run` (the run's parameters) goes into the schema
+    metadata under ``kaname.run``, so ``kaname runs repair`` can rebuild a lost manifest
+    from the design alone. The same futures give the same bytes."""
     import json
 
     import pyarrow as pa
@@ -116,14 +120,20 @@ def encode_design(columns: Mapping[str, np.ndarray], futures_per_chunk: int,
 
     from kaname.store.layout import DESIGN_META
 
-    table = pa.table({path: np.asarray(v, dtype=float) for path, v in columns.items()})
-    if run is not None:
-        table = table.replace_schema_metadata({DESIGN_META: json.dumps(dict(run),
-                                                                       sort_keys=True)})
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", compression_level=1,
-                   row_group_size=futures_per_chunk)
-    return buf.getvalue()
+    meta = None if run is None else {DESIGN_META: json.dumps(dict(run), sort_keys=True)}
+    schema = pa.schema([(path, pa.float64()) for path in futures.paths], metadata=meta)
+    K = max(int(futures_per_chunk), 1)
+
+    def write(fh: BinaryIO) -> None:
+        with pq.ParquetWriter(fh, schema, compression="zstd", compression_level=1,
+                              use_dictionary=False) as out:  # floats only: see above
+            for start in range(0, futures.n, K):
+                rows = futures.rows(start, min(start + K, futures.n))
+                out.write_table(pa.table({p: np.asarray(rows[p], dtype=float)
+                                          for p in futures.paths}, schema=schema),
+                                row_group_size=K)
+
+    return write
 
 
 # --------------------------------------------------------------------------- decoding

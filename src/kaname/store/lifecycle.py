@@ -131,7 +131,7 @@ def create_run(scenario: Scenario, engine: Engine, key: EngineKey, run_dir: str 
     manifest with every chunk pending. `chunk_size` is futures per chunk (default: about
     :data:`kaname.chunking.SAMPLES_PER_CHUNK` samples)."""
     from kaname.ensemble import policy_columns, run_arguments, select_policies
-    from kaname.sampling import sample_futures
+    from kaname.sampling import Futures
 
     n, seed, design, keep_series = run_arguments(scenario, futures=futures, seed=seed,
                                                  design=design, keep_series=keep_series)
@@ -142,11 +142,17 @@ def create_run(scenario: Scenario, engine: Engine, key: EngineKey, run_dir: str 
     RunStore.prepare_dir(Path(run_dir))
     levers = policy_columns(scenario, engine, policies)
     layout = layout_for(engine, scenario, policies, levers)
-    columns = (sample_futures(scenario.uncertainties, n, seed, design,
-                              dependence=scenario.dependence) if design != "mc" else None)
-    store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout, futures=n,
-                            design=design, seed=seed, futures_per_chunk=K,
-                            keep_series=keep_series, design_columns=columns)
+    if design == "mc":  # each chunk draws its own futures: no design file
+        store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout, futures=n,
+                                design=design, seed=seed, futures_per_chunk=K,
+                                keep_series=keep_series, design_futures=None)
+    else:
+        with Futures(scenario.uncertainties, n, seed, design,
+                     dependence=scenario.dependence) as drawn:
+            store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout,
+                                    futures=n, design=design, seed=seed,
+                                    futures_per_chunk=K, keep_series=keep_series,
+                                    design_futures=drawn)
     return Prepared(store, scenario, engine, key)
 
 

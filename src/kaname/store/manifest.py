@@ -27,18 +27,16 @@ import json
 import os
 import platform
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kaname import __version__, files
 from kaname.chunking import plan_chunks
 from kaname.errors import InputError
-from kaname.store.codec import decode_design, encode_design
+from kaname.store.codec import decode_design, design_writer
 from kaname.store.layout import (
     CHUNK_DIR,
     CHUNK_FORMAT,
@@ -54,6 +52,7 @@ from kaname.store.schema import ManifestError, validate_manifest
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from kaname.sampling import Futures
     from kaname.scenario import Scenario
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
@@ -79,8 +78,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
     """Temp file in the same directory, fsync, rename: whole or absent, never half.
+    `data` is the bytes, or a function writing into the open file (the design).
 
     Every write of the store goes through this one function (tests replace it to inject
     ENOSPC, EROFS, EACCES or EDQUOT)."""
@@ -319,24 +319,25 @@ class RunStore:
     @classmethod
     def create(cls, root: Path, *, scenario: Scenario, layout: dict[str, Any], futures: int,
                design: str, seed: int, futures_per_chunk: int, keep_series: int,
-               design_columns: Mapping[str, np.ndarray] | None) -> RunStore:
-        """Write the frozen scenario, the design (joint designs only) and the manifest
-        into `root`, which :meth:`prepare_dir` has made (it refuses a non-empty one)."""
+               design_futures: Futures | None) -> RunStore:
+        """Write the frozen scenario, the design (joint designs only: `design_futures`,
+        written chunk by chunk) and the manifest into `root`, which :meth:`prepare_dir`
+        has made (it refuses a non-empty one)."""
         text = scenario.text.encode("utf-8")
         run_id = uuid.uuid4().hex
         what = "the frozen scenario.yaml"
         design_entry: dict[str, Any] = {"method": design, "futures": futures, "file": None}
         try:
             write_atomic(root / FROZEN_SCENARIO, text)
-            if design_columns is not None:
+            if design_futures is not None:
                 what = "the design"
-                data = encode_design(design_columns, futures_per_chunk, run={
+                writer = design_writer(design_futures, futures_per_chunk, run={
                     "run_id": run_id, "futures": int(futures),
                     "futures_per_chunk": int(futures_per_chunk),
                     "keep_series": int(keep_series), "seed": int(seed), "design": design,
                     "scenario_sha256": sha256_bytes(text)})
-                write_atomic(root / DESIGN_FILE, data)
-                design_entry.update(file=DESIGN_FILE, sha256=sha256_bytes(data))
+                write_atomic(root / DESIGN_FILE, writer)
+                design_entry.update(file=DESIGN_FILE, sha256=sha256_file(root / DESIGN_FILE))
         except OSError as exc:
             cls._undo_create(root)
             raise StoreWriteError(root, what, exc, resumable=False) from None

@@ -26,7 +26,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kaname.errors import InputError
 from kaname.store import manifest as _m
@@ -44,6 +44,9 @@ from kaname.store.layout import (
     series_file,
 )
 from kaname.store.schema import validate_manifest
+
+if TYPE_CHECKING:
+    from kaname.sampling import Futures
 
 PARAMS = ("futures", "futures_per_chunk", "keep_series", "seed", "design")
 
@@ -112,7 +115,7 @@ def repair_run(run_dir: str | Path) -> RepairReport:
     """Rebuild ``DIR/manifest.json`` (see the module text) and say what was kept."""
     from kaname.chunking import futures_per_chunk, plan_chunks
     from kaname.ensemble import policy_columns, run_arguments, select_policies
-    from kaname.store.codec import encode_design
+    from kaname.store.codec import design_writer
     from kaname.store.lifecycle import _jsonish, load
 
     root = Path(run_dir)
@@ -192,27 +195,24 @@ def repair_run(run_dir: str | Path) -> RepairReport:
             report.reset.append((k, reason))
         entries.append(entry)
 
-    # ---- the joint design: deterministic, so regenerated and compared
+    # ---- the joint design: deterministic, so regenerated and compared, chunk by chunk
     design_entry: dict[str, Any] = {"method": params["design"], "futures": n, "file": None}
-    design_bytes = None
+    drawn = rewrite_design = None
     if params["design"] != "mc":
-        from kaname.sampling import sample_futures
+        from kaname.sampling import Futures
 
-        columns = sample_futures(scenario.uncertainties, n, params["seed"], params["design"],
-                                 dependence=scenario.dependence)
-        run = {k: params[k] for k in key} | {"scenario_sha256": scenario_sha}
-        fresh = encode_design(columns, K, run=run)
+        drawn = Futures(scenario.uncertainties, n, params["seed"], params["design"],
+                        dependence=scenario.dependence)
         path = root / DESIGN_FILE
-        existing = _m.sha256_file(path) if path.is_file() else None
-        if existing is not None and (existing == _m.sha256_bytes(fresh)
-                                     or _same_design(path, columns)):
+        design_entry.update(file=DESIGN_FILE, sha256=None)  # set once written or kept
+        if path.is_file() and _same_design(path, drawn):
             report.design = "kept"
-            design_entry.update(file=DESIGN_FILE, sha256=existing)
+            design_entry.update(sha256=_m.sha256_file(path))
         else:
-            design_bytes = fresh
+            run = {k: params[k] for k in key} | {"scenario_sha256": scenario_sha}
+            rewrite_design = design_writer(drawn, K, run=run)
             report.design = "rewritten"
-            report.notes.append(f"{DESIGN_FILE} {'was missing' if existing is None else 'did not match the regenerated design'}; rewritten from the seed")
-            design_entry.update(file=DESIGN_FILE, sha256=_m.sha256_bytes(fresh))
+            report.notes.append(f"{DESIGN_FILE} {'did not match the regenerated design' if path.is_file() else 'was missing'}; rewritten from the seed")
 
     # ---- what the old manifest still says (else: now), then the new manifest
     old_scn: dict[str, Any] = old["scenario"] if isinstance(old.get("scenario"), dict) else {}
@@ -239,17 +239,21 @@ def repair_run(run_dir: str | Path) -> RepairReport:
         "layout": layout,
         "chunks": entries,
     }
-    validate_manifest(manifest, root / MANIFEST, expected_format=FORMAT)
-    data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
     try:
-        if design_bytes is not None:
-            _m.write_atomic(root / DESIGN_FILE, design_bytes)
-        _m.write_atomic(root / MANIFEST, data)
+        if rewrite_design is not None:  # deterministic: rewriting it before the manifest
+            _m.write_atomic(root / DESIGN_FILE, rewrite_design)  # is never wrong
+            design_entry["sha256"] = _m.sha256_file(root / DESIGN_FILE)
+        validate_manifest(manifest, root / MANIFEST, expected_format=FORMAT)
+        _m.write_atomic(root / MANIFEST, json.dumps(manifest, ensure_ascii=False,
+                                                    indent=1).encode("utf-8"))
     except OSError as exc:
         raise InputError(f"{_m.describe_oserror(exc)} while writing the rebuilt manifest; "
                          f"the manifest is unchanged: free space or make the directory "
                          f"writable and run kaname runs repair {root} again",
                          file=str(root)) from None
+    finally:
+        if drawn is not None:
+            drawn.close()
     return report
 
 
@@ -257,19 +261,28 @@ def _str_map(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
 
-def _same_design(path: Path, columns: dict[str, Any]) -> bool:
+def _same_design(path: Path, drawn: Futures) -> bool:
     """The stored design holds exactly the regenerated values (a run from before the
-    design carried its metadata)."""
+    design carried its metadata too), compared one row group at a time."""
     import numpy as np
+    import pyarrow.parquet as pq
 
     try:
-        table = _m.decode_design(path)
+        with pq.ParquetFile(path) as pf:
+            if (sorted(pf.schema_arrow.names) != sorted(drawn.paths)
+                    or pf.metadata.num_rows != drawn.n):
+                return False
+            start = 0
+            for g in range(pf.metadata.num_row_groups):
+                table = pf.read_row_group(g)
+                want = drawn.rows(start, start + table.num_rows)
+                if not all(np.array_equal(table.column(c).to_numpy(),
+                                          np.asarray(want[c], dtype=float)) for c in want):
+                    return False
+                start += table.num_rows
+            return True
     except Exception:  # noqa: BLE001 - unreadable: not the same
         return False
-    if sorted(table.column_names) != sorted(columns):
-        return False
-    return all(np.array_equal(table.column(c).to_numpy(), np.asarray(v, dtype=float))
-               for c, v in columns.items())
 
 
 def _check_chunk(chunk_dir: Path, k: int, start: int, stop: int, rec: dict[str, Any] | None,
