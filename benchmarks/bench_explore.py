@@ -21,6 +21,7 @@ Not a timed test: numbers depend on the machine (and on whatever else it is runn
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -78,6 +79,10 @@ def one_kaname(futures: int, executor: str, workers: int, chunk_size: int | None
             summary = store.execute(prepared, pool)
         wall = time.perf_counter() - started
         size = sum(f.stat().st_size for f in (run_dir / "chunks").glob("*.parquet"))
+        # every chunk file's SHA-256 in chunk order: equal digests = bit-identical outputs
+        digest = hashlib.sha256("".join(
+            hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in prepared.store.chunk_paths()).encode()).hexdigest()
         result = {
             "tool": "kaname", "executor": executor, "workers": pool.workers,
             "futures": futures, "policies": len(prepared.store.policies),
@@ -87,7 +92,7 @@ def one_kaname(futures: int, executor: str, workers: int, chunk_size: int | None
             "executor_start_s": round(ready - started - setup, 2),
             "execute_s": round(summary.seconds, 2), "wall_s": round(wall, 2),
             "samples_per_s": round(summary.samples / summary.seconds, 1),
-            "store_mib": round(size / 2**20, 1),
+            "store_mib": round(size / 2**20, 1), "chunks_sha256": digest,
         }
     finally:
         if not keep:
@@ -264,7 +269,13 @@ def main() -> None:
             if ema:
                 ratios.append(f"{r['samples_per_s'] / ema['samples_per_s']:,.0f}× EMA")
             if serial and executor != "serial":
-                ratios.append(f"{r['samples_per_s'] / serial['samples_per_s']:.2f}× serial")
+                r["vs_serial_execute"] = round(r["samples_per_s"] / serial["samples_per_s"], 3)
+                r["vs_serial_wall"] = round(serial["wall_s"] / r["wall_s"], 3)
+                r["bit_identical_to_serial"] = r["chunks_sha256"] == serial["chunks_sha256"]
+                ratios.append(f"{r['vs_serial_execute']:.2f}× serial executing, "
+                              f"{r['vs_serial_wall']:.2f}× whole command, "
+                              f"{'bit-identical' if r['bit_identical_to_serial'] else 'DIFFERENT'}"
+                              f" to serial")
             print(f"kaname {executor:<17} {r['workers']:>2}w {r['samples']:>10,} samples "
                   f"{r['samples_per_s']:>12,.1f} samples/s  execute {r['execute_s']:,.1f} s "
                   f"(wall {r['wall_s']:,.1f} s)  peak driver {r['driver_peak_mib']:,.0f} MiB,"

@@ -542,15 +542,26 @@ class DaskExecutor(Executor):
                 index = pending.pop(fut.key)
                 if fut.status == "cancelled":
                     self._check_connected()
-                try:
-                    outcome = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
-                    outcome = ChunkOutcome(index, {}, f"{type(exc).__name__}: {exc}")
+                outcome = self._result(fut, index, slowest)
                 fut.release()
                 progress = time.monotonic()
                 slowest = max(slowest, outcome.seconds)
                 yield outcome
                 submit()
+
+    def _result(self, fut: Any, index: int, slowest: float) -> ChunkOutcome:
+        """A finished chunk's outcome. Its result lives on the worker that computed it: if
+        that worker dies before the result is fetched, the scheduler recomputes the chunk,
+        so waiting is bounded like any stall (then the cluster is probed, which raises
+        when it has no workers left) instead of blocking for ever."""
+        while True:
+            try:
+                return fut.result(timeout=self.stall_limit(slowest))
+            except TimeoutError:
+                self._check_connected()
+                self._probe()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
+                return ChunkOutcome(index, {}, f"{type(exc).__name__}: {exc}")
 
     def store_mode(self, run_dir: Path, shared: bool | None = None) -> tuple[bool, list[str]]:
         """A LocalCluster shares this machine's run directory. Workers of an existing
