@@ -213,21 +213,32 @@ def pipelined(tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
 
     waiting: Future[ChunkOutcome] | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="kaname-encode") as encoder:
-        for task in tasks:
-            started = time.perf_counter()
-            this: Future[ChunkOutcome]
-            try:
-                futures, out = compute_chunk(task)
-            except Exception as exc:  # noqa: BLE001 - recorded, not fatal
-                this = Future()
-                this.set_result(ChunkOutcome(task.index, {}, _error_text(exc),
-                                             time.perf_counter() - started))
-            else:
-                this = encoder.submit(finish_chunk, task, futures, out, started)
-                del futures, out  # the encoder holds them now
-            if waiting is not None:
-                yield waiting.result()  # chunk k, encoded while chunk k+1 evaluated
-            waiting = this
+        try:
+            for task in tasks:
+                started = time.perf_counter()
+                this: Future[ChunkOutcome]
+                try:
+                    futures, out = compute_chunk(task)
+                except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+                    this = Future()
+                    this.set_result(ChunkOutcome(task.index, {}, _error_text(exc),
+                                                 time.perf_counter() - started))
+                else:
+                    this = encoder.submit(finish_chunk, task, futures, out, started)
+                    del futures, out  # the encoder holds them now
+                if waiting is not None:
+                    finished = waiting.result()  # chunk k, encoded while k+1 evaluated
+                    waiting = None
+                    yield finished
+                waiting = this
+        except GeneratorExit:
+            raise
+        except BaseException:  # an interrupt while chunk k+1 evaluates: chunk k is
+            if waiting is not None:  # finished (or nearly): hand it over, then stop
+                finished = waiting.result()
+                waiting = None
+                yield finished
+            raise
         if waiting is not None:
             yield waiting.result()
 
