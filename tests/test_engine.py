@@ -3,6 +3,7 @@ defaults in their order of precedence, a cache that never changes a number."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -189,3 +190,23 @@ def test_one_sample_at_a_time_gives_the_batch_bit_for_bit() -> None:
         alone = engine.evaluate({p: v[i:i + 1] for p, v in columns.items()}, 1)
         for path, arr in alone.items():
             assert arr[0].tobytes() == batch[path][i].tobytes(), (path, i)
+
+
+def test_model_order_and_stored_layout_do_not_depend_on_the_hash_seed() -> None:
+    """Every new process (and every Dask worker, whose nanny fixes PYTHONHASHSEED) must
+    order the models, outputs and chunk columns the same way: the same run then writes
+    the same bytes. It used to follow set iteration order in the dependency graph."""
+    import subprocess
+    import sys
+
+    code = ("import json; from kaname.store.lifecycle import load; "
+            "from kaname.store.layout import layout_for; "
+            "from kaname.ensemble import policy_columns, select_policies; "
+            "sc, eng, key = load(%r); pol = select_policies(sc, None); "
+            "print(json.dumps([[m.name for m in eng.models], "
+            "layout_for(eng, sc, pol, policy_columns(sc, eng, pol))], default=str))"
+            % str(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"))
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+            for seed in (1, 2, 3, 6640)}
+    assert len(seen) == 1

@@ -90,12 +90,15 @@ class Engine:
         self.library = library
         producer = {out: m.name for m in models for out in m.outputs}
         out_specs = {p: s for m in models for p, s in m.outputs.items()}
-        graph: dict[str, set[str]] = {m.name: set() for m in models}
+        # Predecessors in declaration order (a dict, not a set): the evaluation order, and
+        # with it the order of every output, column and stored chunk file, must not depend
+        # on the process's string-hash seed (Dask workers and every new process differ).
+        graph: dict[str, dict[str, None]] = {m.name: {} for m in models}
         for m in models:
             for path in m.inputs:
                 src = m.links.get(path, path)
                 if src in producer and producer[src] != m.name:
-                    graph[m.name].add(producer[src])
+                    graph[m.name][producer[src]] = None
                     want, got = tuple(m.inputs[path].dims), tuple(out_specs[src].dims)
                     if want != got:
                         raise ModelError(f"model {m.name} input {path} has dims {want} but is "

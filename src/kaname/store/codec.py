@@ -9,8 +9,12 @@ is the caller's job (:mod:`kaname.store.reader`).
 Dictionary encoding is used for the string columns only (policy names, category labels):
 on float columns it doubles the writer's time (every distinct value of a 50,000-row chunk
 goes into a dictionary that is then mostly useless) for files about a third smaller (the
-uncertainty columns repeat once per policy). The encoder is deterministic: the same chunk
-gives the same bytes on any executor and machine (same pyarrow version).
+uncertainty columns repeat once per policy). Chunks are LZ4-compressed, with min/max
+statistics for every column but the uncertainties (which repeat the design and are never
+filtered on by row group). Measured on the bundled scenario's chunk of 50,000 rows × 834
+columns: 0.26 s and 115 MB against zstd level 1's 0.45 s and 98 MB — the writer is on the
+critical path of every worker, the bytes are not. The encoder is deterministic: the same
+chunk gives the same bytes on any executor and machine (same pyarrow version).
 """
 
 from __future__ import annotations
@@ -46,9 +50,10 @@ def encode_chunk(layout: Mapping[str, Any], start: int, futures: Mapping[str, np
     arrays: list[pa.Array] = [
         pa.array(np.repeat(np.asarray(policies, dtype=object), n), pa.string()),
         pa.array(np.tile(np.arange(start, start + n, dtype=np.int64), P))]
-    for u in layout["uncertainties"]:
-        names.append(u["path"])
-        arrays.append(pa.array(np.tile(labels(futures[u["path"]], u["categories"]), P)))
+    for u in layout["uncertainties"]:  # the same n values under every policy: one
+        names.append(u["path"])          # array, referenced P times (no copy)
+        arrays.append(pa.chunked_array([pa.array(labels(futures[u["path"]],
+                                                        u["categories"]))] * P))
     for lever in layout["levers"]:
         names.append(lever["path"])
         arrays.append(pa.array(np.repeat(labels(np.array(lever["values"]),
@@ -59,10 +64,11 @@ def encode_chunk(layout: Mapping[str, Any], start: int, futures: Mapping[str, np
         for j, column in enumerate(out["columns"]):
             names.append(column)
             arrays.append(pa.array(np.ascontiguousarray(flat[:, j])))
+    inputs = {u["path"] for u in layout["uncertainties"]}
     buf = io.BytesIO()
-    pq.write_table(pa.Table.from_arrays(arrays, names=names), buf, compression="zstd",
-                   compression_level=1, row_group_size=1 << 20,
-                   use_dictionary=_string_columns(names, arrays))
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), buf, compression="lz4",
+                   row_group_size=1 << 20, use_dictionary=_string_columns(names, arrays),
+                   write_statistics=[c for c in names if c not in inputs])
     return buf.getvalue()
 
 
