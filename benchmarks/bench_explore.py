@@ -70,12 +70,13 @@ def one_kaname(futures: int, executor: str, workers: int, chunk_size: int | None
     started = time.perf_counter()
     scenario, engine, key = store.load(EXAMPLE)
     run_dir = Path(tempfile.mkdtemp(prefix=f"kaname-bench-{executor}-")) / "run"
-    try:
-        prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
-                                    chunk_size=chunk_size)
-        setup = time.perf_counter() - started
+    try:  # in the order `kaname explore` does it: the workers warm while the design is written
         with ex.make_executor(executor, workers, engine=engine, key=key) as pool:
+            pool.warm(key)
             ready = time.perf_counter()
+            prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
+                                        chunk_size=chunk_size)
+            setup = time.perf_counter() - started
             summary = store.execute(prepared, pool)
         wall = time.perf_counter() - started
         size = sum(f.stat().st_size for f in (run_dir / "chunks").glob("*.parquet"))
@@ -89,7 +90,7 @@ def one_kaname(futures: int, executor: str, workers: int, chunk_size: int | None
             "samples": summary.samples, "chunks": summary.chunks,
             "futures_per_chunk": prepared.store.manifest["chunking"]["futures_per_chunk"],
             "status": summary.status, "setup_s": round(setup, 2),
-            "executor_start_s": round(ready - started - setup, 2),
+            "executor_start_s": round(ready - started, 2),
             "execute_s": round(summary.seconds, 2), "wall_s": round(wall, 2),
             "samples_per_s": round(summary.samples / summary.seconds, 1),
             "store_mib": round(size / 2**20, 1), "chunks_sha256": digest,

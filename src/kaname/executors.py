@@ -243,6 +243,16 @@ def pipelined(tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
             yield waiting.result()
 
 
+def warm_worker(key: EngineKey) -> None:
+    """Run by :meth:`Executor.warm` on each worker: the engine and the kernels' module."""
+    from kaname import kernels
+
+    load_plugins()
+    engine_for_key(key)
+    if kernels.kernel_name() == "numba":
+        kernels.numba_module()
+
+
 def probe_worker(chunk_dir: str, token: str) -> dict[str, Any]:
     """Run on each Dask worker by :meth:`DaskExecutor.store_mode`: the worker's host, its
     ``MALLOC_TRIM_THRESHOLD_``, and (given a `chunk_dir`) what stops it from using the
@@ -365,6 +375,11 @@ class Executor:
         directory, so the default is shared."""
         return shared is not False, []
 
+    def warm(self, key: EngineKey) -> None:
+        """Have every worker build its engine for `key` (and import the compiled kernels)
+        now, while the driver writes the run's design, instead of in its first chunk;
+        does not wait. Serial: the driver's own engine is used."""
+
     def close(self) -> None:
         """Stop: cancel what has not started; do not wait for a whole run."""
 
@@ -464,6 +479,10 @@ class ProcessExecutor(Executor):
                 except Exception as exc:  # noqa: BLE001 - e.g. a worker died
                     yield ChunkOutcome(index, {}, f"{type(exc).__name__}: {exc}")
 
+    def warm(self, key: EngineKey) -> None:
+        for _ in range(self.workers):  # forked workers already hold the driver's engine
+            self._pool.submit(warm_worker, key)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -510,6 +529,13 @@ class DaskExecutor(Executor):
             self._client = Client(self._cluster, set_as_default=False)
         self._address = scheduler or self._client.scheduler.address
         self.workers = max(1, sum(self._client.nthreads().values()))
+        self._warming: list[Any] = []  # held until closed: a dropped future is cancelled
+
+    def warm(self, key: EngineKey) -> None:
+        for address in self._client.nthreads():
+            self._warming.append(self._client.submit(
+                warm_worker, key, workers=[address], allow_other_workers=False, pure=False,
+                key=f"kaname-warm-{os.urandom(6).hex()}"))
 
     def imap_unordered(self, tasks: Iterator[ChunkTask]) -> Iterator[ChunkOutcome]:
         """Chunks as they finish. Fails with one line (:class:`ClusterLost`), keeping every

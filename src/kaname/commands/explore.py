@@ -140,6 +140,9 @@ def register(app: typer.Typer) -> None:
                 limits.check_explore_scenario(scenario, engine, run_dir, futures=futures,
                                               design=design, chunk_size=chunk_size,
                                               keep_series=keep_series)
+                if pool is None:  # started now, its workers warm while the design is written
+                    pool = ex.make_executor(executor, workers, engine=engine, key=key)
+                pool.warm(key)
                 prepared = store.create_run(scenario, engine, key, run_dir, futures=futures,
                                          design=design, chunk_size=chunk_size, seed=seed,
                                          keep_series=keep_series)
