@@ -20,6 +20,7 @@ rewrites README's performance table between ``<!-- perf-table:start -->`` and
     python benchmarks/run_all.py                 # the sizes the issue names (~25 min, 2 cores)
     python benchmarks/run_all.py --quick         # smaller sizes (~8 min): a smoke run
     python benchmarks/run_all.py --readme --json perf.json
+    python benchmarks/run_all.py --from-json perf.json --readme   # the table again, no runs
 
 Not a timed test: the numbers depend on the machine and its load (printed with them).
 """
@@ -208,7 +209,16 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=["ema", "sustainment", "explore", "run_memory",
                                  "explore_memory", "report"])
+    parser.add_argument("--from-json", type=Path, metavar="FILE",
+                        help="print (and with --readme write) the table of an earlier --json")
     args = parser.parse_args()
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+        text = table(results)
+        print(text)
+        if args.readme:
+            write_readme(text)
+        return
     q = args.quick
     results: dict = {"quick": q, "machine": {
         "cpus": os.cpu_count(), "python": platform.python_version(),
@@ -237,10 +247,10 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
+    if args.json:  # before the table: a formatting slip must not lose the measurements
+        args.json.write_text(json.dumps(results, indent=1))
     text = table(results)
     print("\n" + text)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
     if args.readme:
         write_readme(text)
 
