@@ -199,13 +199,13 @@ def test_model_order_and_stored_layout_do_not_depend_on_the_hash_seed() -> None:
     import subprocess
     import sys
 
+    example = str(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml")
     code = ("import json; from kaname.store.lifecycle import load; "
             "from kaname.store.layout import layout_for; "
             "from kaname.ensemble import policy_columns, select_policies; "
-            "sc, eng, key = load(%r); pol = select_policies(sc, None); "
+            f"sc, eng, key = load({example!r}); pol = select_policies(sc, None); "
             "print(json.dumps([[m.name for m in eng.models], "
-            "layout_for(eng, sc, pol, policy_columns(sc, eng, pol))], default=str))"
-            % str(Path(__file__).resolve().parents[1] / "examples" / "taiwan-2028.yaml"))
+            "layout_for(eng, sc, pol, policy_columns(sc, eng, pol))], default=str))")
     seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
             for seed in (1, 2, 3, 6640)}

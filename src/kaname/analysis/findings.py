@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from kaname import kernels
+
 SLICES = 10
 TOP_DRIVERS = 3
 NULL_INPUTS = 30  # random columns whose PAWN indices give the drivers' noise floor
@@ -79,7 +81,9 @@ def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES,
     `slices` equal-count slices of x of the KS distance between y in the slice and y
     overall. Vectorised over the columns; ties in y are counted exactly (a yes/no outcome has
     many), ties in x are split by position. `order` is ``argsort(x, axis=0, kind="stable")``
-    when the caller has it (it depends on x only)."""
+    when the caller has it (it depends on x only). This is the numpy reference; with the
+    numba kernels (:mod:`kaname.kernels`) :mod:`kaname.analysis.pawn_kernel` computes the
+    same bits without the sorts."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n, k = x.shape
     m = n // slices
@@ -96,6 +100,10 @@ def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES,
     upto = np.searchsorted(ys, ys, side="right").astype(itype)
     position = np.empty(n, dtype=np.intp)
     position[by_y] = np.arange(n)
+    if kernels.kernel_name() == "numba":  # the same bits in one pass (pawn_kernel)
+        from kaname.analysis.pawn_kernel import ks_by_slice
+
+        return np.median(ks_by_slice(order, by_y, upto, below, m, slices), axis=1)
     after, before = np.arange(1, m + 1) / m, np.arange(m) / m   # the slice's CDF steps
     whole = np.repeat(np.arange(slices, dtype=np.int8 if slices < 127 else np.int32), m)
     ks = np.empty((k, slices))
