@@ -184,7 +184,8 @@ def table(r: dict) -> str:
         f"Measured by `python benchmarks/run_all.py{' --quick' if r.get('quick') else ''}` "
         f"on {m['date']} ({m['cpus']} CPUs, load average {m['load_before']} before and "
         f"{m['load_after']} after; Python {m['python']}). Samples are future × policy "
-        f"evaluations; every ratio is of two arms measured in the same run.", "",
+        f"evaluations; every ratio is of two arms measured in the same run."
+        + (f" {m['note']}" if m.get("note") else ""), "",
         *head, *body])
 
 
