@@ -46,11 +46,14 @@ def cf_units(unit: str) -> str:
 
 
 def flat_columns(ds: xr.Dataset, names: Sequence[str] | None = None, lang: str = "en"
-                 ) -> Iterator[tuple[str, str, xr.DataArray]]:
+                 ) -> Iterator[tuple[str, str, xr.Variable]]:
     """(column name, label key, (policy, future) array) for every scalar outcome, with
-    extra dims spread into one column per label, e.g. ``days_to_depletion[pac3_mse]``."""
+    extra dims spread into one column per label, e.g. ``days_to_depletion[pac3_mse]``.
+    The arrays are bare variables (dims and values, no coordinates): a DataArray would
+    carry every per-future coordinate — hundreds of uncertainties — through each
+    selection, which took most of ``kaname demo``'s minute."""
     for name in names or [str(v) for v in ds.data_vars]:
-        var = ds[name]
+        var = ds.variables[name]
         if "future" not in var.dims:
             continue
         extra = [d for d in var.dims if d not in ("policy", "future")]
@@ -59,14 +62,14 @@ def flat_columns(ds: xr.Dataset, names: Sequence[str] | None = None, lang: str =
         elif len(extra) == 1:
             dim = extra[0]
             names_ = ds[f"{dim}_label_{lang}"].values if f"{dim}_label_{lang}" in ds.coords \
-                else var[dim].values
-            for label, text in zip(var[dim].values, names_, strict=True):
-                yield f"{name}[{label}]", str(text), var.sel({dim: label})
-        else:
-            stacked = var.stack(_cell=extra)
-            for cell in stacked["_cell"].values:
-                tag = ",".join(str(c) for c in cell)
-                yield f"{name}[{tag}]", tag, stacked.sel(_cell=cell)
+                else ds[dim].values
+            for j, (label, text) in enumerate(zip(ds[dim].values, names_, strict=True)):
+                yield f"{name}[{label}]", str(text), var.isel({dim: j})
+        else:  # one column per cell, C order over the extra dims (as ``stack`` would)
+            codes = [ds[d].values for d in extra]
+            for idx in np.ndindex(*(len(c) for c in codes)):
+                tag = ",".join(str(codes[k][i]) for k, i in enumerate(idx))
+                yield f"{name}[{tag}]", tag, var.isel(dict(zip(extra, idx, strict=True)))
 
 
 def frame_layout(ds: xr.Dataset) -> list[tuple[str, str, str, dict[str, Any]]]:
