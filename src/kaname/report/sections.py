@@ -818,16 +818,17 @@ def computed_prim(ctx: Context) -> list[Block]:
         state = ctx.t("report.state_holds") if not fails.any() else ctx.t("report.state_fails")
         return [note(ctx.t("report.no_discovery", why=ctx.t("report.why_constant", state=state)))]
     P, N = fails.shape
+    y = fails.reshape(-1)  # rows policy-major: row r is policy r // N, future r % N
+    rows = np.arange(len(y))
+    if len(y) > PRIM_ROWS:  # the sampled rows only: the whole (P·N, inputs) table of a
+        rows = np.sort(np.random.default_rng(0).choice(len(y), PRIM_ROWS, replace=False))
+        y = y[rows]         # 10^5-future run would be gigabytes
     cols: dict[str, Any] = {}
     if P > 1:
-        cols["policy"] = np.repeat(np.asarray(ctx.policies, dtype=object), N)
+        cols["policy"] = np.asarray(ctx.policies, dtype=object)[rows // N]
     for path in unc:
-        cols[path] = np.tile(np.asarray(ds[path].values), P)
+        cols[path] = np.asarray(ds[path].values)[rows % N]
     X = pd.DataFrame(cols)
-    y = fails.reshape(-1)
-    if len(y) > PRIM_ROWS:
-        keep = np.sort(np.random.default_rng(0).choice(len(y), PRIM_ROWS, replace=False))
-        X, y = X.iloc[keep].reset_index(drop=True), y[keep]
     screened = len(unc) > PRIM_INPUTS
     if screened:  # PRIM's peeling costs grow with the inputs: search the likeliest ones
         X = X[[c for c in X.columns if c == "policy"] + strongest(X[unc], y, PRIM_INPUTS)]
