@@ -210,10 +210,10 @@ def headline_rows(source: Results | xr.Dataset | Mapping[str, Mapping[str, np.nd
 def dataset_columns(ds: xr.Dataset, lang: str) -> Iterator[Column]:
     from kaname.results import flat_columns
 
-    headline = [str(n) for n in ds.data_vars if ds[n].attrs.get("headline")]
+    headline = [str(n) for n in ds.data_vars if ds.variables[n].attrs.get("headline")]
     for column, cell, var in flat_columns(ds, headline, lang):
         path = column.split("[")[0]
-        attrs = ds[path].attrs
+        attrs = ds.variables[path].attrs  # (ds[path] would build every coordinate)
         label = str(attrs.get(f"label_{lang}") or attrs.get("label_en") or path)
         yield Column(column, path, f"{label} — {cell}" if cell else label,
                       str(attrs.get("unit", "")), str(attrs.get("kind", "real")),

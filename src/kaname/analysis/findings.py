@@ -98,12 +98,12 @@ def pawn_indices(x: np.ndarray, y: np.ndarray, slices: int = SLICES,
     itype = np.int32 if n < 2**31 else np.int64
     below = np.searchsorted(ys, ys, side="left").astype(itype)
     upto = np.searchsorted(ys, ys, side="right").astype(itype)
-    position = np.empty(n, dtype=np.intp)
-    position[by_y] = np.arange(n)
     if kernels.kernel_name() == "numba":  # the same bits in one pass (pawn_kernel)
         from kaname.analysis.pawn_kernel import ks_by_slice
 
         return np.median(ks_by_slice(order, by_y, upto, below, m, slices), axis=1)
+    position = np.empty(n, dtype=np.intp)  # each future's place in y's order
+    position[by_y] = np.arange(n)
     after, before = np.arange(1, m + 1) / m, np.arange(m) / m   # the slice's CDF steps
     whole = np.repeat(np.arange(slices, dtype=np.int8 if slices < 127 else np.int32), m)
     ks = np.empty((k, slices))
@@ -182,16 +182,13 @@ def key_findings(ds: xr.Dataset, lang: str = "en", *,
     from kaname.presentation import dataset_columns, headline_rows
 
     inputs = sampled_inputs(ds)
-    # the outcomes without the per-future input coordinates (hundreds of them), which
-    # xarray would otherwise carry through every column
-    light = ds.drop_vars([c for c in ds.coords if ds[c].dims == ("future",) and c != "future"])
-    rows = {(r.policy, r.outcome): r for r in headline_rows(light, lang)}
+    rows = {(r.policy, r.outcome): r for r in headline_rows(ds, lang)}
     policies = [str(p) for p in ds["policy"].values]
     x = _numeric(inputs) if inputs.shape[1] else np.zeros((ds.sizes["future"], 0))
     x_order = np.argsort(x, axis=0, kind="stable")
     found: list[Finding] = []
     noise: list[tuple[str, str]] = []
-    for col in dataset_columns(light, lang):
+    for col in dataset_columns(ds, lang):
         for i, policy in enumerate(policies[1:], start=1):
             row = rows[(policy, col.outcome)]
             if row.diff_low is None or row.diff_high is None or row.diff_median is None:

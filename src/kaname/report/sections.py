@@ -301,11 +301,7 @@ def headline_section(ctx: Context) -> dict[str, Any]:
 
     first = ctx.policies[0]
     rows, last = [], None
-    # without the per-future input coordinates (hundreds), which xarray would carry
-    # through every column: the same rows, seconds sooner
-    ds = ctx.inp.results.dataset
-    light = ds.drop_vars([c for c in ds.coords if ds[c].dims == ("future",) and c != "future"])
-    for r in headline_rows(light, ctx.lang):
+    for r in headline_rows(ctx.inp.results, ctx.lang):
         label = r.label_with_unit(ctx.lang)
         if r.better:
             label += f"\n({ctx.t(f'headline.better_{r.better}')})"

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,17 +143,14 @@ def create_run(scenario: Scenario, engine: Engine, key: EngineKey, run_dir: str 
     RunStore.prepare_dir(Path(run_dir))
     levers = policy_columns(scenario, engine, policies)
     layout = layout_for(engine, scenario, policies, levers)
-    if design == "mc":  # each chunk draws its own futures: no design file
+    # a joint design is drawn chunk by chunk into design.parquet; Monte Carlo needs no
+    # file (each chunk draws its own futures)
+    with (nullcontext() if design == "mc" else
+          Futures(scenario.uncertainties, n, seed, design,
+                  dependence=scenario.dependence)) as drawn:
         store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout, futures=n,
                                 design=design, seed=seed, futures_per_chunk=K,
-                                keep_series=keep_series, design_futures=None)
-    else:
-        with Futures(scenario.uncertainties, n, seed, design,
-                     dependence=scenario.dependence) as drawn:
-            store = RunStore.create(Path(run_dir), scenario=scenario, layout=layout,
-                                    futures=n, design=design, seed=seed,
-                                    futures_per_chunk=K, keep_series=keep_series,
-                                    design_futures=drawn)
+                                keep_series=keep_series, design_futures=drawn)
     return Prepared(store, scenario, engine, key)
 
 

@@ -333,11 +333,9 @@ def _load_blocks(root: Path, blocks: list[Block], kept: list[dict[str, Any]], ke
             name = series_file(c["index"])
             series_path = root / name
             verify(series_path, c["files"][name]["sha256"], run_dir=_run_dir(str(series_path)))
-            table = pq.read_table(series_path, columns=[s["path"] for s in series])
             for s in series:
-                values = table.column(s["path"]).combine_chunks().values.to_numpy()
-                kept_series[s["path"]][:, at:at + mm] = \
-                    values.reshape(P, mm, *tuple(s["shape"]))
+                kept_series[s["path"]][:, at:at + mm] = decode_series(
+                    series_path, s["path"], P, mm, tuple(s["shape"]))
             at += mm
     return columns, variables, kept_series
 
